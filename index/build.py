@@ -1,0 +1,247 @@
+"""Build or update the index from a documents directory: load → clean → chunk → embed → store.
+
+Rebuilds are incremental: a document whose bytes, metadata and pipeline are unchanged keeps its
+chunks and vectors from the published version; removed documents disappear.
+"""
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import chunk_pages
+from .clean import clean_document
+from .documents import Chunk, DocumentInfo, index_text
+from .embedders import Embedder, make_embedder
+from .loaders import META_SUFFIX, SUPPORTED_SUFFIXES, SkipFile, load_document
+from .store import (
+    IndexUnavailable,
+    build_lock,
+    current_version,
+    load_index,
+    publish,
+    remove_stale_builds,
+    write_version,
+)
+from .thai_text import collapse_spaces
+from .tokens import word_tokens
+
+log = logging.getLogger(__name__)
+
+# Bump when loading, cleaning or chunking changes, so unchanged files are re-chunked once.
+PIPELINE = "2026-11-24.1"
+IGNORED_NAMES = {"README.md", "LICENSE", ".gitkeep"}
+METADATA_SECTION = "ข้อมูลเอกสาร"
+
+
+@dataclass
+class BuildReport:
+    """What a build did; printed by ``sarabun index build``."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    version: str | None = None
+    published: bool = False
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+@dataclass
+class _Prepared:
+    info: DocumentInfo
+    chunks: list[Chunk]
+    vectors: np.ndarray | None = None  # reused from the previous version
+
+
+def build_index(
+    docs_dir: Path,
+    index_dir: Path,
+    embedder: Embedder | str,
+    max_bytes: int,
+    strict: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> BuildReport:
+    """Bring the index in ``index_dir`` up to date with ``docs_dir`` and publish it.
+
+    Bad files are skipped with a reason; with ``strict`` any skip publishes nothing.
+    ``progress(done, total)`` is called as chunks are embedded.
+    """
+    started = time.perf_counter()
+    if not docs_dir.is_dir():
+        raise IndexUnavailable(f"documents directory {docs_dir} does not exist")
+    emb = make_embedder(embedder) if isinstance(embedder, str) else embedder
+    report = BuildReport()
+    with build_lock(index_dir):
+        remove_stale_builds(index_dir)
+        previous = _previous(index_dir, emb)
+        prev_docs = {d.doc_id: d for d in previous.documents.values()} if previous else {}
+        prepared: dict[str, _Prepared] = {}
+        for path, doc_id in _scan(docs_dir):
+            rel = path.relative_to(docs_dir).as_posix()
+            digest = _digest(path)
+            old = prev_docs.get(doc_id)
+            if old and old.sha256 == digest and previous is not None:
+                prepared[doc_id] = _reuse(previous, old)
+                report.unchanged.append(doc_id)
+                continue
+            try:
+                prepared[doc_id] = _prepare(path, rel, doc_id, digest, max_bytes)
+            except SkipFile as exc:
+                log.warning("skipped %s: %s", rel, exc)
+                report.skipped.append((rel, str(exc)))
+                if old and previous is not None:  # keep the last good version of the document
+                    prepared[doc_id] = _reuse(previous, old)
+                continue
+            (report.changed if old else report.added).append(doc_id)
+        report.removed = sorted(set(prev_docs) - set(prepared))
+        report.chunks = sum(len(p.chunks) for p in prepared.values())
+        if strict and report.skipped:
+            report.seconds = time.perf_counter() - started
+            return report
+        if previous is not None and not report.changed_anything:
+            report.version = previous.version
+            report.seconds = time.perf_counter() - started
+            return report
+        chunks, vectors = _embed(prepared, emb, report, progress)
+        version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        manifest = {
+            "embedder": emb.spec,
+            "backend": emb.backend,
+            "model": emb.model,
+            "dim": emb.dim,
+            "pipeline": PIPELINE,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "previous": current_version(index_dir),
+            "documents": [asdict(p.info) for p in prepared.values()],
+            "chunks": len(chunks),
+        }
+        tokens = [word_tokens(index_text(c, prepared[c.doc_id].info.title)) for c in chunks]
+        write_version(index_dir, version, manifest, chunks, vectors, tokens)
+        publish(index_dir, version)
+        report.version, report.published = version, True
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _previous(index_dir: Path, emb: Embedder):  # -> PublishedIndex | None
+    if current_version(index_dir) is None:
+        return None
+    try:
+        previous = load_index(index_dir)
+    except IndexUnavailable as exc:
+        log.warning("published index unreadable, building from scratch: %s", exc)
+        return None
+    if previous.embedder_spec != emb.spec or previous.manifest.get("pipeline") != PIPELINE:
+        return None  # everything must be re-embedded / re-chunked
+    return previous
+
+
+def _scan(docs_dir: Path) -> list[tuple[Path, str]]:
+    """Document files under ``docs_dir`` with their ids (relative path without suffix)."""
+    files = sorted(
+        p for p in docs_dir.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(docs_dir).parts)
+        and p.name not in IGNORED_NAMES and not p.name.endswith(META_SUFFIX)
+    )
+    stems = [p.relative_to(docs_dir).with_suffix("").as_posix() for p in files]
+    return [
+        (p, stem if stems.count(stem) == 1 else p.relative_to(docs_dir).as_posix())
+        for p, stem in zip(files, stems, strict=True)
+    ]
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256(PIPELINE.encode())
+    h.update(path.read_bytes())
+    sidecar = path.with_name(path.name + META_SUFFIX)
+    if sidecar.exists():
+        h.update(sidecar.read_bytes())
+    return h.hexdigest()
+
+
+def _reuse(previous, info: DocumentInfo) -> _Prepared:
+    idx = [i for i, c in enumerate(previous.chunks) if c.doc_id == info.doc_id]
+    vectors = np.stack([previous.vectors.reconstruct(i) for i in idx]) if idx else None
+    return _Prepared(info, [previous.chunks[i] for i in idx], vectors)
+
+
+def _prepare(path: Path, rel: str, doc_id: str, digest: str, max_bytes: int) -> _Prepared:
+    loaded = load_document(path, max_bytes)
+    pages = clean_document(loaded)
+    chunks = chunk_pages(pages, doc_id, loaded.paged)
+    if not chunks:
+        raise SkipFile("no text left after cleaning")
+    meta = loaded.meta
+    info = DocumentInfo(
+        doc_id=doc_id,
+        title=collapse_spaces(meta.get("title", "")) or _guess_title(chunks) or path.stem,
+        path=rel,
+        sha256=digest,
+        agency=meta.get("agency", ""),
+        date=meta.get("date", ""),
+        source=meta.get("source", "") or rel,
+        pages=len(pages) if loaded.paged else None,
+    )
+    card = _metadata_chunk(info, meta.get("note", ""), len(chunks))
+    if card:
+        chunks.append(card)
+    info.chunks = len(chunks)
+    return _Prepared(info, chunks)
+
+
+def _guess_title(chunks: list[Chunk]) -> str:
+    first = chunks[0].text.split("\n", 1)[0]
+    return first[:120].rsplit(" ", 1)[0] if len(first) > 120 else first
+
+
+def _metadata_chunk(info: DocumentInfo, note: str, n: int) -> Chunk | None:
+    """A passage stating who issued the document and when, so such questions can be cited."""
+    facts = [f"ชื่อเอกสาร: {info.title}"]
+    if info.agency:
+        facts.append(f"หน่วยงานที่ออก: {info.agency}")
+    if info.date:
+        facts.append(f"วันที่: {info.date}")
+    if note:
+        facts.append(f"หมายเหตุ: {note}")
+    if len(facts) == 1:
+        return None
+    return Chunk(chunk_id=f"{info.doc_id}#{n}", doc_id=info.doc_id, text="\n".join(facts),
+                 section=METADATA_SECTION, page=1 if info.pages else None)
+
+
+def _embed(prepared: dict[str, _Prepared], emb: Embedder, report: BuildReport,
+           progress: Callable[[int, int], None] | None) -> tuple[list[Chunk], np.ndarray]:
+    chunks: list[Chunk] = []
+    parts: list[np.ndarray] = []
+    todo = [p for p in prepared.values() if p.vectors is None]
+    total = sum(len(p.chunks) for p in todo)
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, total)
+
+    for p in prepared.values():
+        if p.vectors is None:
+            texts = [index_text(c, p.info.title) for c in p.chunks]
+            p.vectors = emb.embed_passages(texts, on_batch=step)
+            report.embedded += len(texts)
+        chunks.extend(p.chunks)
+        parts.append(p.vectors)
+    vectors = np.concatenate(parts) if parts else np.zeros((0, emb.dim), dtype=np.float32)
+    return chunks, vectors

@@ -1,0 +1,200 @@
+"""Versioned on-disk index: write a version directory, publish it atomically, roll back.
+
+Layout of ``index_dir``::
+
+    versions/<version>/manifest.json   embedder, model, dim, documents, build figures
+    versions/<version>/chunks.jsonl    one Chunk per line, in vector order
+    versions/<version>/vectors.faiss   IndexFlatIP over normalised vectors
+    versions/<version>/bm25/           bm25s index over word tokens
+    current -> versions/<version>      symlink, swapped with an atomic rename
+    .lock                              held while a build or rollback runs
+
+A version directory is written under ``versions/.tmp-*`` and renamed into place before
+``current`` is swapped, so a crash or kill at any point leaves the published index intact.
+"""
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import bm25s
+import faiss
+import numpy as np
+
+from .documents import Chunk, DocumentInfo
+
+FORMAT = 1
+CURRENT = "current"
+VERSIONS = "versions"
+TMP_PREFIX = ".tmp-"
+
+
+class IndexUnavailable(Exception):
+    """The index is missing, unreadable or incompatible; the message says what to do."""
+
+
+@dataclass
+class PublishedIndex:
+    """A loaded index version: everything retrieval needs."""
+
+    version: str
+    path: Path
+    manifest: dict
+    documents: dict[str, DocumentInfo]
+    chunks: list[Chunk]
+    vectors: faiss.IndexFlatIP
+    bm25: bm25s.BM25
+
+    @property
+    def embedder_spec(self) -> str:
+        return str(self.manifest["embedder"])
+
+    def all_vectors(self) -> np.ndarray:
+        return self.vectors.reconstruct_n(0, self.vectors.ntotal)
+
+
+def current_version(index_dir: Path) -> str | None:
+    """Name of the published version, or None when nothing is published."""
+    link = index_dir / CURRENT
+    try:
+        return Path(os.readlink(link)).name
+    except (FileNotFoundError, OSError):
+        return None
+
+
+def read_manifest(index_dir: Path, version: str | None = None) -> dict | None:
+    """Manifest of ``version`` (default: the published one), or None."""
+    version = version or current_version(index_dir)
+    if version is None:
+        return None
+    try:
+        return json.loads((index_dir / VERSIONS / version / "manifest.json").read_text("utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def load_index(index_dir: Path) -> PublishedIndex:
+    """Load the published version (reads through the symlink once, so a concurrent publish
+    cannot mix two versions)."""
+    version = current_version(index_dir)
+    if version is None:
+        raise IndexUnavailable(f"no index in {index_dir}: run 'sarabun index build' first")
+    path = index_dir / VERSIONS / version
+    try:
+        manifest = json.loads((path / "manifest.json").read_text("utf-8"))
+        if manifest.get("format") != FORMAT:
+            raise IndexUnavailable(f"index {path} has format {manifest.get('format')}, expected "
+                              f"{FORMAT}: rebuild it with 'sarabun index build'")
+        with (path / "chunks.jsonl").open(encoding="utf-8") as fh:
+            chunks = [Chunk(**json.loads(line)) for line in fh]
+        vectors = faiss.read_index(str(path / "vectors.faiss"))
+        bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        raise IndexUnavailable(f"index {path} is unreadable ({exc}): rebuild or roll back") from exc
+    documents = {d["doc_id"]: DocumentInfo(**d) for d in manifest["documents"]}
+    return PublishedIndex(version, path, manifest, documents, chunks, vectors, bm25)
+
+
+def write_version(index_dir: Path, version: str, manifest: dict, chunks: list[Chunk],
+                  vectors: np.ndarray, tokens: list[list[str]]) -> Path:
+    """Write a complete version directory (not yet published) and return its path."""
+    versions = index_dir / VERSIONS
+    tmp = versions / f"{TMP_PREFIX}{version}"
+    tmp.mkdir(parents=True)
+    with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
+        for chunk in chunks:
+            fh.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
+    flat = faiss.IndexFlatIP(manifest["dim"])
+    if len(vectors):
+        flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    faiss.write_index(flat, str(tmp / "vectors.faiss"))
+    bm25 = bm25s.BM25()
+    bm25.index(tokens or [[""]], show_progress=False)
+    bm25.save(str(tmp / "bm25"), show_progress=False)
+    (tmp / "manifest.json").write_text(
+        json.dumps({**manifest, "format": FORMAT, "version": version}, ensure_ascii=False,
+                   indent=1), "utf-8")
+    _fsync_tree(tmp)
+    final = versions / version
+    os.rename(tmp, final)
+    return final
+
+
+def publish(index_dir: Path, version: str) -> None:
+    """Point ``current`` at ``version`` with one atomic rename; keep it and its predecessor."""
+    link_tmp = index_dir / f"{CURRENT}{TMP_PREFIX}{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        link_tmp.unlink()
+    os.symlink(Path(VERSIONS) / version, link_tmp)
+    os.replace(link_tmp, index_dir / CURRENT)
+    _fsync_dir(index_dir)
+    _prune(index_dir)
+
+
+def rollback(index_dir: Path) -> str:
+    """Publish the version that was live before the current one; return its name."""
+    manifest = read_manifest(index_dir)
+    if manifest is None:
+        raise IndexUnavailable(f"no index in {index_dir}: nothing to roll back")
+    previous = manifest.get("previous")
+    if not previous or not (index_dir / VERSIONS / previous / "manifest.json").exists():
+        raise IndexUnavailable("no previous version to roll back to")
+    publish(index_dir, previous)
+    return previous
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index's write lock (one build or rollback at a time, across processes)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / ".lock").open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IndexUnavailable(f"another build is running on {index_dir}") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def remove_stale_builds(index_dir: Path) -> None:
+    """Delete half-written versions left by a killed build (call with the lock held)."""
+    versions = index_dir / VERSIONS
+    if versions.is_dir():
+        for path in versions.glob(f"{TMP_PREFIX}*"):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _prune(index_dir: Path) -> None:
+    keep = {current_version(index_dir)}
+    manifest = read_manifest(index_dir)
+    if manifest and manifest.get("previous"):
+        keep.add(manifest["previous"])
+    for path in (index_dir / VERSIONS).iterdir():
+        if path.name not in keep and not path.name.startswith(TMP_PREFIX):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _fsync_tree(path: Path) -> None:
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(root))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
