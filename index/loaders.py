@@ -126,10 +126,16 @@ def _load_html(data: bytes) -> LoadedDocument:
     if b"\x00" in data[:8192]:
         raise SkipFile("binary data, not HTML")
     try:
-        root = html.fromstring(data)
+        data.decode("utf-8")
+        encoding: str | None = "utf-8"
+    except UnicodeDecodeError:
+        encoding = None  # let lxml read the page's own charset declaration
+    try:
+        root = html.document_fromstring(data, parser=html.HTMLParser(encoding=encoding))
     except (etree.ParserError, ValueError) as exc:
         raise SkipFile(f"unreadable HTML ({exc})") from exc
-    for bad in root.xpath("//script|//style|//nav|//header|//footer|//noscript"):
+    titles = root.xpath("//title/text()")
+    for bad in root.xpath("//head|//script|//style|//nav|//header|//footer|//noscript"):
         bad.drop_tree()
     for ol in root.iter("ol"):
         for n, li in enumerate(ol.findall("li"), start=1):
@@ -148,7 +154,6 @@ def _load_html(data: bytes) -> LoadedDocument:
         if el.tail:
             parts.append(el.tail)
     text = re.sub(r"[ \t]*\n[ \t\n]*\n", "\n\n", "".join(parts)).strip()
-    titles = root.xpath("//title/text()")
     return LoadedDocument(pages=[Page(text)], meta={"title": titles[0].strip()} if titles else {})
 
 

@@ -1,0 +1,1 @@
+"""Chat front ends and the ``sarabun`` command line over one dialogue core."""

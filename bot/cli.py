@@ -1,0 +1,222 @@
+"""The ``sarabun`` command line."""
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import index  # noqa: F401  (sets the offline environment before any model library loads)
+from index.build import BuildReport, build_index
+from index.embedders import EmbedderError
+from index.settings import IndexSettings
+from index.store import IndexUnavailable, current_version, load_index, read_manifest, rollback
+
+log = logging.getLogger("sarabun")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``sarabun`` console script."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = IndexSettings()
+    parser = _parser(settings)
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args, settings) or 0)
+    except (IndexUnavailable, EmbedderError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser(settings: IndexSettings) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sarabun", description="Thai policy-document advisor")
+    sub = p.add_subparsers()
+
+    idx = sub.add_parser("index", help="build, inspect or roll back the index").add_subparsers()
+    b = idx.add_parser("build", help="index the documents directory (incremental)")
+    b.add_argument("--docs", type=Path, default=settings.docs_dir)
+    b.add_argument("--index", type=Path, default=settings.index_dir)
+    b.add_argument("--strict", action="store_true", help="any skipped file fails the build")
+    b.set_defaults(run=_cmd_build)
+    s = idx.add_parser("status", help="show the published index")
+    s.add_argument("--index", type=Path, default=settings.index_dir)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(run=_cmd_status)
+    r = idx.add_parser("rollback", help="publish the previous index version")
+    r.add_argument("--index", type=Path, default=settings.index_dir)
+    r.set_defaults(run=_cmd_rollback)
+
+    a = sub.add_parser("ask", help="answer questions (arguments or one per line on stdin)")
+    a.add_argument("--index", type=Path, default=settings.index_dir)
+    a.add_argument("--json", action="store_true", help="one JSON object per line")
+    a.add_argument("-k", type=int, default=3, help="number of citations")
+    a.add_argument("question", nargs="*")
+    a.set_defaults(run=_cmd_ask)
+
+    c = sub.add_parser("chat", help="interactive console chat")
+    c.add_argument("--index", type=Path, default=settings.index_dir)
+    c.add_argument("--docs", type=Path, default=settings.docs_dir)
+    c.set_defaults(run=_cmd_chat)
+
+    e = sub.add_parser("eval", help="retrieval quality: BM25, dense and shipped side by side")
+    e.add_argument("file", type=Path)
+    e.add_argument("--index", type=Path, default=settings.index_dir)
+    e.set_defaults(run=_cmd_eval)
+    return p
+
+
+def run_build(docs: Path, index_dir: Path, settings: IndexSettings, strict: bool = False
+              ) -> BuildReport:
+    """Build with a progress bar on stderr."""
+    from tqdm import tqdm
+
+    bar: tqdm | None = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr)
+        bar.update(done - bar.n)
+
+    try:
+        return build_index(docs, index_dir, settings.embedder, int(settings.max_file_mb * 1e6),
+                           strict=strict, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _cmd_build(args: argparse.Namespace, settings: IndexSettings) -> int:
+    report = run_build(args.docs, args.index, settings, args.strict)
+    for name, reason in report.skipped:
+        print(f"skipped {name}: {reason}")
+    print(f"added {len(report.added)}, changed {len(report.changed)}, removed "
+          f"{len(report.removed)}, unchanged {len(report.unchanged)}, skipped "
+          f"{len(report.skipped)}; {report.chunks} chunks ({report.embedded} embedded) in "
+          f"{report.seconds:.1f} s")
+    if args.strict and report.skipped:
+        print("strict: nothing published because files were skipped", file=sys.stderr)
+        return 1
+    print(f"published version {report.version}" if report.published
+          else f"nothing changed; version {report.version} stays published")
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace, settings: IndexSettings) -> int:
+    manifest = read_manifest(args.index)
+    if manifest is None:
+        print(f"no index in {args.index}: run 'sarabun index build'", file=sys.stderr)
+        return 1
+    status = {
+        "version": manifest["version"],
+        "created": manifest["created"],
+        "embedder": manifest["embedder"],
+        "dim": manifest["dim"],
+        "documents": len(manifest["documents"]),
+        "chunks": manifest["chunks"],
+        "previous": manifest.get("previous"),
+    }
+    if args.json:
+        print(json.dumps({**status, "document_list": manifest["documents"]}, ensure_ascii=False))
+        return 0
+    for key, value in status.items():
+        print(f"{key:10} {value}")
+    for doc in manifest["documents"]:
+        print(f"  {doc['doc_id']:<60} {doc['chunks']:>4} chunks  {doc['date'] or '-'}")
+    return 0
+
+
+def _cmd_rollback(args: argparse.Namespace, settings: IndexSettings) -> int:
+    before = current_version(args.index)
+    print(f"rolled back from {before} to {rollback(args.index)}")
+    return 0
+
+
+def _open(index_dir: Path):  # -> Retriever
+    from retrieval.search import open_retriever
+
+    return open_retriever(load_index(index_dir))
+
+
+def _cmd_ask(args: argparse.Namespace, settings: IndexSettings) -> int:
+    from retrieval.answer import ask
+
+    from .render_text import render_answer
+
+    retriever = _open(args.index)
+    questions = [" ".join(args.question)] if args.question else sys.stdin
+    for line in questions:
+        question = line.strip()
+        if not question:
+            continue
+        answer = ask(retriever, question, k=args.k)
+        if args.json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(render_answer(answer, passages=True) + "\n", flush=True)
+    return 0
+
+
+def _cmd_chat(args: argparse.Namespace, settings: IndexSettings) -> int:
+    from .dialogue import WELCOME, Dialogue
+    from .render_text import render_answer
+
+    if current_version(args.index) is None:
+        print(f"ยังไม่มีดัชนี กำลังสร้างจาก {args.docs} …", file=sys.stderr)
+        _cmd_build(argparse.Namespace(docs=args.docs, index=args.index, strict=False), settings)
+    dialogue = Dialogue(_open(args.index))
+    print(WELCOME + "\n(พิมพ์ /quit เพื่อออก)")
+    while True:
+        try:
+            line = input("คุณ> ")
+        except EOFError:
+            return 0
+        if line.strip() in ("/quit", "/exit"):
+            return 0
+        print(render_answer(dialogue.reply("console", line)) + "\n", flush=True)
+
+
+def _cmd_eval(args: argparse.Namespace, settings: IndexSettings) -> int:
+    import tempfile
+
+    from retrieval.answer import ask
+    from retrieval.evaluate import read_jsonl, read_squad, score
+    from retrieval.query import parse_query
+
+    if args.file.suffix == ".json":
+        questions, pool = read_squad(args.file)
+        tmp = tempfile.TemporaryDirectory(prefix="sarabun-eval-")
+        docs, index_dir = Path(tmp.name) / "docs", Path(tmp.name) / "index"
+        docs.mkdir()
+        for doc_id, text in pool.items():
+            (docs / f"{doc_id}.txt").write_text(text, "utf-8")
+        print(f"indexing the {len(pool)} paragraphs of {args.file.name} …", file=sys.stderr)
+        run_build(docs, index_dir, settings)
+    else:
+        questions, index_dir = read_jsonl(args.file), args.index
+    retriever = _open(index_dir)
+
+    def method(name: str):
+        def run(q):
+            hits = retriever.search(parse_query(q.text), k=10, method=name)
+            return False, [(h.chunk.doc_id, h.chunk.text) for h in hits]
+        return run
+
+    def shipped(q):
+        answer = ask(retriever, q.text, k=10)
+        return answer.abstained, [(c.doc_id, c.text) for c in answer.citations]
+
+    print(f"{args.file.name}: {len(questions)} questions, index {retriever.index.version}")
+    print(f"{'method':<22} hit@1  hit@3  hit@5  MRR@10 abst.in  abst.off")
+    started = time.perf_counter()
+    for name, run in (("bm25", method("bm25")), ("dense (e5)", method("dense")),
+                      ("rrf k=60", method("rrf")), ("shipped (hybrid+abst.)", shipped)):
+        print(f"{name:<22} {score(questions, run).row()}", flush=True)
+    log.info("eval took %.1f s", time.perf_counter() - started)
+    return 0

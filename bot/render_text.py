@@ -1,0 +1,39 @@
+"""Render an Answer as plain text (console chat and `sarabun ask`)."""
+
+from retrieval.answer import Answer, Citation
+
+ABSTAIN = "ขออภัยค่ะ ไม่พบคำตอบของคำถามนี้ในเอกสารที่มีอยู่ จึงไม่ขอเดาคำตอบ"
+SUGGEST = "เอกสารที่ตอบได้ครอบคลุมเรื่อง เช่น"
+
+
+def citation_line(c: Citation) -> str:
+    """"title · section · page" for a numbered source list."""
+    parts = [c.title]
+    if c.section:
+        parts.append(c.section)
+    if c.page is not None:
+        page = f"หน้า {c.page}"
+        if c.printed_page:
+            page += f" (เลขหน้าที่พิมพ์ {c.printed_page})"
+        parts.append(page)
+    return " · ".join(parts)
+
+
+def render_answer(answer: Answer | str, passages: bool = False) -> str:
+    """Plain-text reply: the answer, then numbered sources (with passages when asked)."""
+    if isinstance(answer, str):
+        return answer
+    if answer.abstained:
+        lines = [ABSTAIN]
+        if answer.suggestions:
+            lines.append(SUGGEST)
+            lines += [f"  • {s}" for s in answer.suggestions]
+        return "\n".join(lines)
+    lines = [answer.answer, "", "แหล่งอ้างอิง:"]
+    for c in answer.citations:
+        lines.append(f"[{c.rank}] {citation_line(c)}")
+        if c.source:
+            lines.append(f"    {c.source}")
+        if passages:
+            lines += [f"    > {line}" for line in c.text.split("\n")]
+    return "\n".join(lines)

@@ -1,0 +1,26 @@
+"""Measure how faithfully a document's มาตรา sections survive extraction."""
+
+import re
+
+from .thai_text import arabic_digits
+
+_SECTION = re.compile(r"(?:^|\n)\s*มาตรา\s*\n?\s*([0-9]+(?:/[0-9]+)?)")
+
+
+def section_numbers(text: str) -> list[str]:
+    """มาตรา numbers that start a line, in order of appearance (Arabic digits)."""
+    return _SECTION.findall(arabic_digits(text))
+
+
+def in_order_recall(found: list[str], reference: list[str]) -> float:
+    """Share of ``reference`` sections found in the same relative order (longest common
+    subsequence / reference length)."""
+    if not reference:
+        return 1.0
+    prev = [0] * (len(found) + 1)
+    for ref in reference:
+        row = [0] * (len(found) + 1)
+        for j, f in enumerate(found, 1):
+            row[j] = prev[j - 1] + 1 if ref == f else max(prev[j], row[j - 1])
+        prev = row
+    return prev[-1] / len(reference)

@@ -1,0 +1,1 @@
+"""Retrieval: a Thai question → ranked, cited passages from the published index."""

@@ -1,0 +1,114 @@
+"""Compose a short, cited answer from ranked passages; platform-neutral (front ends render it)."""
+
+import re
+from dataclasses import dataclass, field
+
+from index.store import PublishedIndex
+from index.tokens import word_tokens
+
+from .abstain import Evidence, content_words, evidence, should_abstain
+from .query import Query, parse_query
+from .search import Hit, Retriever
+
+MAX_ANSWER_CHARS = 600
+_ITEM_LINE = re.compile(r"^(?:[-•*]\s*)?(?:\([๐-๙0-9ก-ฮ]+\)|[๐-๙0-9]+[.)])")
+_SENTENCE_BREAK = re.compile(r"\n|(?<=[ก-๙a-z)”])\s{1,2}(?=[ก-ฮเ-ไ“(A-Z])")
+
+
+@dataclass
+class Citation:
+    """One numbered source under an answer (the JSON contract of ``sarabun ask --json``)."""
+
+    rank: int
+    doc_id: str
+    title: str
+    source: str
+    page: int | None
+    section: str | None
+    text: str
+    score: float
+    chunk_id: str = ""
+    printed_page: str | None = None
+    date: str = ""
+
+
+@dataclass
+class Answer:
+    """An answer and the passages it rests on; ``abstained`` means the documents do not answer."""
+
+    question: str
+    abstained: bool
+    answer: str
+    citations: list[Citation] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)  # topics the documents do cover
+    evidence: Evidence | None = None
+
+    def to_json(self) -> dict:
+        """The ``sarabun ask --json`` object."""
+        return {
+            "question": self.question,
+            "abstained": self.abstained,
+            "answer": self.answer,
+            "citations": [
+                {"rank": c.rank, "doc_id": c.doc_id, "title": c.title, "source": c.source,
+                 "page": c.page, "section": c.section, "text": c.text, "score": round(c.score, 4)}
+                for c in self.citations
+            ],
+        }
+
+
+def cite(index: PublishedIndex, hits: list[Hit], start: int = 1) -> list[Citation]:
+    """Numbered citations for ``hits``."""
+    out = []
+    for rank, hit in enumerate(hits, start):
+        doc = index.documents[hit.chunk.doc_id]
+        out.append(Citation(rank, doc.doc_id, doc.title, doc.source, hit.chunk.page,
+                            hit.chunk.section, hit.chunk.text, hit.score, hit.chunk.chunk_id,
+                            hit.chunk.printed_page, doc.date))
+    return out
+
+
+def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0) -> Answer:
+    """Answer ``question`` from the index: the best passage's answering sentence(s) and up to
+    ``k`` citations (``skip`` passes over results already shown, for "another answer")."""
+    query = parse_query(question)
+    hits = retriever.search(query, k=k + skip + 2)
+    best = hits[0] if hits else None
+    title = retriever.index.documents[best.chunk.doc_id].title if best else ""
+    ev = evidence(query, hits, title)
+    if best is None or should_abstain(ev):
+        return Answer(question, True, "", [], suggest_topics(retriever.index), ev)
+    shown = hits[skip : skip + k]
+    if not shown:
+        return Answer(question, True, "", [], suggest_topics(retriever.index), ev)
+    return Answer(question, False, compose(query, shown[0].chunk.text),
+                  cite(retriever.index, shown, start=1), [], ev)
+
+
+def compose(query: Query, passage: str) -> str:
+    """The part of ``passage`` that answers: the whole list for list questions, otherwise the
+    sentence(s) sharing most content words with the question."""
+    lines = passage.split("\n")
+    if query.wants_list and any(_ITEM_LINE.match(line) for line in lines):
+        return _clip("\n".join(lines))
+    sentences = [s.strip() for s in _SENTENCE_BREAK.split(passage) if s.strip()]
+    if len(sentences) <= 2:
+        return _clip(passage)
+    words = content_words(query.tokens)
+    scored = [(len(words & set(word_tokens(s))), i) for i, s in enumerate(sentences)]
+    best = max(scored, key=lambda t: (t[0], -t[1]))[1]
+    picked = sentences[best : best + 2] if len(sentences[best]) < 120 else [sentences[best]]
+    return _clip(" ".join(picked))
+
+
+def _clip(text: str) -> str:
+    if len(text) <= MAX_ANSWER_CHARS:
+        return text
+    cut = text.rfind(" ", 0, MAX_ANSWER_CHARS)
+    return text[: cut if cut > 0 else MAX_ANSWER_CHARS] + " …"
+
+
+def suggest_topics(index: PublishedIndex, n: int = 4) -> list[str]:
+    """Titles of documents the index covers, for an abstention reply."""
+    docs = sorted(index.documents.values(), key=lambda d: -d.chunks)
+    return [d.title for d in docs[:n]]

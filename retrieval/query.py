@@ -1,0 +1,88 @@
+"""Understand a Thai chat question well enough to search with it.
+
+Chat Thai mixes spelling variants (ดิจิตอล), English terms (E-government), abbreviations (ครม.),
+polite particles and filler (ครับ, หน่อย) and either digit system ("มาตรา 15" / "มาตรา ๑๕").
+"""
+
+import re
+from dataclasses import dataclass
+
+from index.thai_text import arabic_digits, collapse_spaces
+from index.tokens import word_tokens
+
+# Common misspellings/transliterations → the spelling used in official documents.
+_VARIANTS = [
+    (re.compile(r"ดิจิ(?:ตอล|ตัล|ทอล|ทัล)"), "ดิจิทัล"),
+    (re.compile(r"อิเล็?[คก]?ทรอนิ(?:[คก]ส์?|ค)"), "อิเล็กทรอนิกส์"),
+    (re.compile(r"ไซเบอ(?!ร์)"), "ไซเบอร์"),
+    (re.compile(r"\be[\s-]?gov(?:ernment)?\b", re.IGNORECASE), "E-government"),
+    (re.compile(r"\bopen[\s-]?data\b", re.IGNORECASE), "Open data"),
+    (re.compile(r"\bopen[\s-]?gov(?:ernment)?\b", re.IGNORECASE), "Open Government"),
+    (re.compile(r"\bsmart[\s-]?gov(?:ernment)?\b", re.IGNORECASE), "Smart Government"),
+    (re.compile(r"\bconnected[\s-]?gov(?:ernment)?\b", re.IGNORECASE), "Connected Government"),
+]
+
+# Abbreviations → what the documents write out; the abbreviation is kept as well.
+_ABBREVIATIONS = {
+    "ก.พ.": "สำนักงานคณะกรรมการข้าราชการพลเรือน",
+    "กพ": "สำนักงานคณะกรรมการข้าราชการพลเรือน",
+    "ครม.": "คณะรัฐมนตรี",
+    "ครม": "คณะรัฐมนตรี",
+    "พ.ร.บ.": "พระราชบัญญัติ",
+    "พรบ": "พระราชบัญญัติ",
+    "พ.ร.ก.": "พระราชกำหนด",
+    "พ.ร.ฎ.": "พระราชกฤษฎีกา",
+    "สพร.": "สำนักงานพัฒนารัฐบาลดิจิทัล",
+    "DGA": "สำนักงานพัฒนารัฐบาลดิจิทัล",
+    "ดีอี": "กระทรวงดิจิทัลเพื่อเศรษฐกิจและสังคม",
+    "DE": "กระทรวงดิจิทัลเพื่อเศรษฐกิจและสังคม",
+    "สขร.": "คณะกรรมการข้อมูลข่าวสารของราชการ",
+}
+_ABBREV_RE = re.compile(
+    "|".join(
+        rf"(?<![ก-๙A-Za-z]){re.escape(k)}(?![ก-๙A-Za-z])" if k[-1] != "." else re.escape(k)
+        for k in sorted(_ABBREVIATIONS, key=len, reverse=True)
+    )
+)
+
+# Particles and filler that carry no content in a question.
+_FILLER = re.compile(
+    r"(?:ครับผม|ครับ|ค่ะ|คะ|คับ|จ้ะ|จ้า|นะคะ|นะครับ|หน่อย|ด้วย(?=\s*$)|ขอถาม|อยากทราบว่า|อยากทราบ|"
+    r"อยากรู้ว่า|อยากรู้|ช่วยบอก|รบกวน|สอบถาม|ได้ไหม|ได้มั้ย|ไหม|มั้ย|เหรอ|หรอ|ล่ะ|อ่ะ|อะ(?=\s|$)|"
+    r"[?？!！]+)"
+)
+_SECTION_REF = re.compile(r"มาตรา\s*([0-9]+(?:/[0-9]+)?)")
+_LIST_INTENT = re.compile(r"อะไรบ้าง|มีอะไร|ได้แก่|กี่(?:ประการ|ข้อ|เรื่อง|ด้าน|กลุ่ม|ประเภท|ระยะ|เป้าหมาย)|"
+                          r"ประกอบด้วย|บ้าง|ใครบ้าง|มีกี่")
+_DEFINITION_INTENT = re.compile(r"คือ\s*\??\s*$|คืออะไร|หมายถึง|หมายความว่า|ความหมาย|นิยาม|แปลว่า")
+
+
+@dataclass
+class Query:
+    """A normalised question: text for the dense model, tokens for BM25, and intent."""
+
+    raw: str
+    text: str
+    tokens: list[str]
+    section: str | None  # "15" when the question names มาตรา 15 / มาตรา ๑๕
+    wants_list: bool
+    wants_definition: bool
+
+
+def parse_query(question: str) -> Query:
+    """Normalise a chat question (spelling, abbreviations, particles, digits) for search."""
+    text = collapse_spaces(question)
+    for pattern, replacement in _VARIANTS:
+        text = pattern.sub(replacement, text)
+    text = _ABBREV_RE.sub(lambda m: f"{m.group(0)} {_ABBREVIATIONS[m.group(0)]}", text)
+    text = collapse_spaces(_FILLER.sub(" ", text)) or collapse_spaces(question)
+    digits = arabic_digits(text)
+    section = _SECTION_REF.search(digits)
+    return Query(
+        raw=question,
+        text=text,
+        tokens=word_tokens(text),
+        section=section.group(1) if section else None,
+        wants_list=bool(_LIST_INTENT.search(question)),
+        wants_definition=bool(_DEFINITION_INTENT.search(question)),
+    )

@@ -1,0 +1,79 @@
+"""Shared fixtures: real Thai files, a small real index built once per session."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import index  # noqa: F401  (offline environment)
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED_EVAL = ROOT.parent / "shared" / "eval"
+GAZETTE = FIXTURES / "royal_gazette_134_24k_p13_public_procurement_act_2560.pdf"
+SMALL_CORPUS = ["ocsc_digital_skills_guideline_2560.md", "digital_government_act_2562.txt"]
+
+
+def thai_pdf(path: Path, pages: list[list[str]], title: str = "") -> Path:
+    """Write a real Thai PDF (reportlab with the bundled Laksaman font), one line list a page."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    if "Laksaman" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("Laksaman", str(FIXTURES / "fonts" / "Laksaman.ttf")))
+    c = canvas.Canvas(str(path))
+    if title:
+        c.setTitle(title)
+    for lines in pages:
+        c.setFont("Laksaman", 14)
+        y = 800
+        for line in lines:
+            c.drawString(50, y, line)
+            y -= 22
+        c.showPage()
+    c.save()
+    return path
+
+
+CIRCULAR_PAGES = [
+    ["หน้า ๑", "หนังสือเวียนสำนักงานทดสอบ ที่ ทส ๐๐๑/๒๕๖๗",
+     "เรื่อง แนวทางการใช้ระบบสารบรรณอิเล็กทรอนิกส์",
+     "ข้อ ๑ ให้ทุกหน่วยงานรับส่งหนังสือราชการผ่านระบบสารบรรณอิเล็กทรอนิกส์",
+     "ข้อ ๒ ระบบต้องมีคุณสมบัติ ดังต่อไปนี้",
+     "(๑) ลงทะเบียนรับหนังสือได้อัตโนมัติ", "(๒) ค้นหาหนังสือย้อนหลังได้"],
+    ["หน้า ๒", "หนังสือเวียนสำนักงานทดสอบ ที่ ทส ๐๐๑/๒๕๖๗",
+     "ข้อ ๓ ให้เก็บรักษาหนังสือราชการอิเล็กทรอนิกส์ไว้ไม่น้อยกว่าสิบปี",
+     "ข้อ ๔ การทำงานผ่านระบบนี้ให้ถือว่ามีผลเช่นเดียวกับหนังสือกระดาษ"],
+    ["หน้า ๓", "หนังสือเวียนสำนักงานทดสอบ ที่ ทส ๐๐๑/๒๕๖๗",
+     "ข้อ ๕ ผู้อำนวยการสำนักงานทดสอบเป็นผู้รักษาการตามหนังสือเวียนนี้"],
+]
+
+
+@pytest.fixture(scope="session")
+def small_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small corpus: two shipped documents and a generated Thai PDF circular."""
+    docs = tmp_path_factory.mktemp("docs")
+    for name in SMALL_CORPUS:
+        shutil.copy(ROOT / "docs_source" / name, docs / name)
+    thai_pdf(docs / "circular.pdf", CIRCULAR_PAGES)
+    return docs
+
+
+@pytest.fixture(scope="session")
+def small_index(small_docs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small corpus indexed with the real default embedder, once per session."""
+    from index.build import build_index
+
+    index_dir = tmp_path_factory.mktemp("index")
+    report = build_index(small_docs, index_dir, "e5-small", 10**7)
+    assert report.published and not report.skipped
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def retriever(small_index: Path):
+    from index.store import load_index
+    from retrieval.search import open_retriever
+
+    return open_retriever(load_index(small_index))
