@@ -111,6 +111,9 @@ def build_index(
         if strict and report.skipped:
             report.seconds = time.perf_counter() - started
             return report
+        if not prepared:
+            raise IndexUnavailable(f"no document in {docs_dir} could be indexed; "
+                                   "nothing published")
         if previous is not None and not report.changed_anything:
             report.version = previous.version
             report.seconds = time.perf_counter() - started

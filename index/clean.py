@@ -27,6 +27,7 @@ def clean_document(doc: LoadedDocument) -> list[Page]:
         lines = page.text.split("\n")
         printed = page.printed
         keep: list[str] = []
+        content: list[str] = []  # the page without its page label, headers kept
         for i, line in enumerate(lines):
             stripped = line.strip()
             at_edge = _is_edge(lines, i)
@@ -34,9 +35,13 @@ def clean_document(doc: LoadedDocument) -> list[Page]:
             if label:
                 printed = printed or label.group(1)
                 continue
+            content.append(line)
             if at_edge and _shape(stripped) in repeated:
                 continue
             keep.append(line)
+        # A page made only of "repeated" lines is a page of look-alike content, not headers.
+        if not any(line.strip() for line in keep):
+            keep = content
         cleaned.append(Page("\n".join(keep), page.number, printed))
     return cleaned
 

@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass, field
 
 from index.store import PublishedIndex
+from index.thai_text import arabic_digits
 from index.tokens import word_tokens
 
 from .abstain import Evidence, content_words, evidence, should_abstain
@@ -76,7 +77,11 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0) -> Answe
     best = hits[0] if hits else None
     title = retriever.index.documents[best.chunk.doc_id].title if best else ""
     ev = evidence(query, hits, title)
-    if best is None or should_abstain(ev):
+    # A question naming a มาตรา that the documents contain is answerable by definition.
+    names_found_section = bool(query.section and best and best.chunk.section and
+                               arabic_digits(best.chunk.section).split(" ")[:2] ==
+                               ["มาตรา", query.section])
+    if best is None or (should_abstain(ev) and not names_found_section):
         return Answer(question, True, "", [], suggest_topics(retriever.index), ev)
     shown = hits[skip : skip + k]
     if not shown:

@@ -1,5 +1,7 @@
 """Incremental builds, atomic publish, rollback and bad input with the real embedder and FAISS."""
 
+import os
+import select
 import shutil
 import signal
 import subprocess
@@ -85,16 +87,19 @@ def test_kill_during_build_leaves_published_index_answering(workdir: tuple[Path,
                                                             tmp_path: Path) -> None:
     docs, index_dir = workdir
     before = current_version(index_dir)
-    many = [[f"ข้อ {n} เอกสารทดสอบหน้าที่ {n} ว่าด้วยการทดลองหยุดการสร้างดัชนีกลางคัน"]
+    many = [[f"หน้า {n}", f"ข้อ {n} เอกสารทดสอบว่าด้วยการทดลองหยุดการสร้างดัชนีกลางคัน",
+             f"รายละเอียดของข้อ {n} เพื่อให้มีข้อความมากพอ", "ข้อความปิดท้ายหน้า"]
             for n in range(1, 200)]
     thai_pdf(docs / "long.pdf", many)
     proc = subprocess.Popen([sys.executable, "-m", "bot", "index", "build", "--docs", str(docs),
                              "--index", str(index_dir)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
+    seen = b""
     deadline = time.time() + 120
-    while time.time() < deadline and not list((index_dir / "versions").glob(".tmp-*")) and \
-            b"embedding" not in (proc.stderr.peek() if hasattr(proc.stderr, "peek") else b""):
-        time.sleep(0.2)
+    while b"embedding" not in seen and time.time() < deadline:  # wait until it is embedding
+        if select.select([proc.stderr], [], [], 1.0)[0]:
+            seen += os.read(proc.stderr.fileno(), 4096)
+    assert b"embedding" in seen
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert current_version(index_dir) == before

@@ -1,0 +1,106 @@
+"""Query normalisation, fusion, abstention, answers, follow-ups and the JSON contract,
+with the real model and index."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.dialogue import Dialogue
+from retrieval.answer import ask
+from retrieval.evaluate import read_jsonl, score
+from retrieval.fuse import rrf
+from retrieval.query import parse_query
+
+from .conftest import SHARED_EVAL
+
+
+def test_query_normalisation() -> None:
+    q = parse_query("รัฐบาลดิจิตอลคืออะไรครับ")
+    assert q.text == "รัฐบาลดิจิทัลคืออะไร" and q.wants_definition
+    assert "ครับ" not in q.tokens
+    assert parse_query("พ.ร.บ. ดิจิทัล มาตรา ๑๕").section == "15"
+    assert parse_query("มาตรา 15 ว่าอย่างไร").section == "15"
+    assert "คณะรัฐมนตรี" in parse_query("ครม. เห็นชอบอะไร").tokens
+    assert "e-government" in parse_query("e government คือ").tokens
+    assert parse_query("มีกี่ประการ").wants_list
+
+
+def test_rrf_rewards_agreement() -> None:
+    fused = rrf(np.array([0, 1, 2]), np.array([2, 0, 3]), size=4)
+    assert fused.argmax() == 0 and fused[3] > 0 and fused[1] < fused[2]
+
+
+def test_cited_answer_for_list_question(retriever) -> None:
+    answer = ask(retriever, "รัฐบาลดิจิทัลมีคุณลักษณะอะไรบ้างคะ")
+    assert not answer.abstained
+    top = answer.citations[0]
+    assert top.doc_id == "ocsc_digital_skills_guideline_2560" and "4 ประการ" in top.text
+    assert "1) E-government" in answer.answer  # the list itself is in the answer
+
+
+def test_section_number_in_either_digit_system(retriever) -> None:
+    for question in ("พ.ร.บ. รัฐบาลดิจิทัล มาตรา 6 ว่าอย่างไร", "มาตรา ๖ ว่าด้วยอะไร"):
+        top = ask(retriever, question).citations[0]
+        assert top.section and top.section.startswith("มาตรา ๖"), question
+
+
+def test_pdf_citation_has_page(retriever) -> None:
+    top = ask(retriever, "หนังสือราชการอิเล็กทรอนิกส์ต้องเก็บรักษาไว้กี่ปี").citations[0]
+    assert top.doc_id == "circular" and top.page == 2 and top.printed_page == "๒"
+
+
+@pytest.mark.parametrize("question", ["วิธีทำผัดกะเพราหมูสับ", "ราคาทองคำวันนี้เท่าไร",
+                                      "ทีมฟุตบอลไหนชนะเมื่อคืน"])
+def test_off_topic_is_abstained(retriever, question: str) -> None:
+    answer = ask(retriever, question)
+    assert answer.abstained and not answer.citations and answer.suggestions
+
+
+def test_follow_ups(retriever) -> None:
+    dialogue = Dialogue(retriever, k=2, max_chats=2)
+    first = dialogue.reply("chat-1", "จุดเน้นการพัฒนาภาครัฐ 4 เรื่องมีอะไรบ้าง")
+    assert not isinstance(first, str) and not first.abstained
+    item = dialogue.reply("chat-1", "แล้วข้อ 3 ล่ะ")
+    assert not isinstance(item, str) and "Driving Innovation" in item.answer
+    other = dialogue.reply("chat-1", "ขอคำตอบอื่น")
+    assert not isinstance(other, str)
+    assert {c.chunk_id for c in other.citations}.isdisjoint({c.chunk_id for c in first.citations})
+    section = dialogue.reply("chat-2", "มาตรา 6 คณะกรรมการพัฒนารัฐบาลดิจิทัลประกอบด้วยใคร")
+    assert not isinstance(section, str) and section.citations[0].section.startswith("มาตรา ๖")
+    previous = dialogue.reply("chat-2", "มาตราก่อนหน้า")
+    assert not isinstance(previous, str) and previous.citations[0].section == "มาตรา ๕"
+    dialogue.reply("chat-3", "รัฐบาลดิจิทัลคืออะไร")  # memory is bounded: chat-1 is forgotten
+    assert dialogue.reply("chat-1", "ขอคำตอบอื่น") == "ยังไม่มีคำถามก่อนหน้าในแชตนี้ค่ะ ลองพิมพ์คำถามใหม่ได้เลย"
+    assert "กรุณาพิมพ์คำถาม" in dialogue.reply("chat-3", "🙏🙏")
+
+
+def test_ask_json_contract(small_index: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--json", "-k", "2", "--index", str(small_index)],
+        input="รัฐบาลดิจิทัลหมายความว่าอะไร\nสูตรต้มยำกุ้ง\n", capture_output=True, text=True,
+        timeout=300)
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["abstained"] for r in rows] == [False, True]
+    answered = rows[0]
+    assert set(answered) == {"question", "abstained", "answer", "citations"}
+    assert len(answered["citations"]) == 2
+    c = answered["citations"][0]
+    assert set(c) == {"rank", "doc_id", "title", "source", "page", "section", "text", "score"}
+    assert c["rank"] == 1 and isinstance(c["score"], float) and c["text"]
+    assert rows[1]["citations"] == []
+
+
+@pytest.mark.skipif(not (SHARED_EVAL / "seed_dev.jsonl").exists(), reason="../shared/eval absent")
+def test_seed_questions_on_small_index(retriever) -> None:
+    questions = read_jsonl(SHARED_EVAL / "seed_dev.jsonl")
+
+    def run(q):
+        hits = retriever.search(parse_query(q.text), k=5)
+        return False, [(h.chunk.doc_id, h.chunk.text) for h in hits]
+
+    assert score(questions, run).hit5 >= 0.9
