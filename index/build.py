@@ -18,7 +18,7 @@ from .chunking import chunk_pages
 from .clean import clean_document
 from .documents import Chunk, DocumentInfo, index_text
 from .embedders import Embedder, make_embedder
-from .loaders import META_SUFFIX, SUPPORTED_SUFFIXES, SkipFile, load_document
+from .loaders import META_SUFFIX, SkipFile, load_document
 from .store import (
     IndexUnavailable,
     build_lock,

@@ -18,7 +18,7 @@ _MIN_CHARS_PER_PAGE = 20
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 
 
-class SkipFile(Exception):  # noqa: N818 - it is a verdict on a file, not a program error
+class SkipFile(Exception):
     """The file cannot be indexed; ``str(exc)`` says why in one line."""
 
 
