@@ -7,6 +7,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from index.sections import section_key
 from index.thai_text import arabic_digits
 from retrieval.answer import Answer, ask, cite
 from retrieval.search import Hit, Retriever
@@ -95,8 +96,7 @@ class Dialogue:
         step = -1 if before else 1
         i = pos + step
         while 0 <= i < len(chunks) and chunks[i].doc_id == first.doc_id:
-            if chunks[i].section and chunks[i].section.split(" ")[:2] != \
-                    (first.section or "").split(" ")[:2]:
+            if chunks[i].section and section_key(chunks[i].section) != section_key(first.section):
                 hit = Hit(i, chunks[i], 1.0, 0.0, 0.0)
                 return Answer(chunks[i].section or "", False, chunks[i].text,
                               cite(self.retriever.index, [hit]))

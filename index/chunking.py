@@ -18,7 +18,7 @@ _NUM = r"[๐-๙0-9]+"
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.+)$")
 _CHAPTER = re.compile(rf"^(?:หมวด|ส่วนที่|บทที่|ภาค)\s*{_NUM}(?:\s|$)|^(?:บทเฉพาะกาล|ภาคผนวก)\s*$")
 _SECTION = re.compile(rf"^(มาตรา|ข้อ|ยุทธศาสตร์ที่)\s*({_NUM}(?:/{_NUM})?(?:\s*(?:ทวิ|ตรี|จัตวา))?)")
-_ITEM = re.compile(rf"^(?:[-•*]\s*)?(\(\s*(?:{_NUM}|[ก-ฮ])\s*\)|{_NUM}[.)])(?=\s|$|[^\s๐-๙0-9.])")
+ITEM_LABEL = re.compile(rf"^(?:[-•*]\s*)?(\(\s*(?:{_NUM}|[ก-ฮ])\s*\)|{_NUM}[.)])(?=\s|$|[^\s๐-๙0-9.])")
 _DEFINITION = re.compile(r"^“[^”]{1,80}”\s*หมายความว่า")
 _MEANS = re.compile(r"^หมายความว่า")
 _LEAD_IN = re.compile(r"(ดังต่อไปนี้|ได้แก่|ประกอบด้วย|ดังนี้|อาทิ|คือ|[:：])\s*$")
@@ -60,7 +60,7 @@ def _kind(line: str) -> tuple[str, str | None]:
         return "heading", None
     if m := _SECTION.match(line):
         return "section", f"{m.group(1)} {collapse_spaces(m.group(2))}"
-    if m := _ITEM.match(line):
+    if m := ITEM_LABEL.match(line):
         return "item", m.group(1).replace(" ", "")
     if _DEFINITION.match(line):
         return "item", None
@@ -225,7 +225,7 @@ def _make_chunk(group: _Group, lines: list[_Line], lead_in: str) -> Chunk:
 
 def _label_with_items(section: str | None, chunk: Chunk) -> str | None:
     """For a section split over chunks, name the items a chunk holds: "มาตรา ๖ (๓)–(๕)"."""
-    labels = [m.group(1).replace(" ", "") for line in chunk.text.split("\n") if (m := _ITEM.match(line))]
+    labels = [m.group(1).replace(" ", "") for line in chunk.text.split("\n") if (m := ITEM_LABEL.match(line))]
     if not labels:
         return section
     items = labels[0] if len(labels) == 1 else f"{labels[0]}–{labels[-1]}"

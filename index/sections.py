@@ -7,6 +7,12 @@ from .thai_text import arabic_digits
 _SECTION = re.compile(r"(?:^|\n)\s*มาตรา\s*\n?\s*([0-9]+(?:/[0-9]+)?)")
 
 
+def section_key(label: str | None) -> tuple[str, str] | None:
+    """("มาตรา", "15") for a chunk label such as "มาตรา ๑๕ (๑)–(๓)"; None without a number."""
+    parts = arabic_digits(label or "").split(" ")
+    return (parts[0], parts[1]) if len(parts) >= 2 else None
+
+
 def section_numbers(text: str) -> list[str]:
     """มาตรา numbers that start a line, in order of appearance (Arabic digits)."""
     return _SECTION.findall(arabic_digits(text))

@@ -3,8 +3,9 @@
 import re
 from dataclasses import dataclass, field
 
+from index.chunking import ITEM_LABEL
+from index.sections import section_key
 from index.store import PublishedIndex
-from index.thai_text import arabic_digits
 from index.tokens import word_tokens
 
 from .abstain import Evidence, content_words, evidence, should_abstain
@@ -12,7 +13,6 @@ from .query import Query, parse_query
 from .search import Hit, Retriever
 
 MAX_ANSWER_CHARS = 600
-_ITEM_LINE = re.compile(r"^(?:[-•*]\s*)?(?:\([๐-๙0-9ก-ฮ]+\)|[๐-๙0-9]+[.)])")
 _SENTENCE_BREAK = re.compile(r"\n|(?<=[ก-๙a-z)”])\s{1,2}(?=[ก-ฮเ-ไ“(A-Z])")
 
 
@@ -78,9 +78,8 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0) -> Answe
     title = retriever.index.documents[best.chunk.doc_id].title if best else ""
     ev = evidence(query, hits, title)
     # A question naming a มาตรา that the documents contain is answerable by definition.
-    names_found_section = bool(query.section and best and best.chunk.section and
-                               arabic_digits(best.chunk.section).split(" ")[:2] ==
-                               ["มาตรา", query.section])
+    names_found_section = bool(query.section and best and
+                               section_key(best.chunk.section) == ("มาตรา", query.section))
     if best is None or (should_abstain(ev) and not names_found_section):
         return Answer(question, True, "", [], suggest_topics(retriever.index), ev)
     shown = hits[skip : skip + k]
@@ -94,7 +93,7 @@ def compose(query: Query, passage: str) -> str:
     """The part of ``passage`` that answers: the whole list for list questions, otherwise the
     sentence(s) sharing most content words with the question."""
     lines = passage.split("\n")
-    if query.wants_list and any(_ITEM_LINE.match(line) for line in lines):
+    if query.wants_list and any(ITEM_LABEL.match(line) for line in lines):
         return _clip("\n".join(lines))
     sentences = [s.strip() for s in _SENTENCE_BREAK.split(passage) if s.strip()]
     if len(sentences) <= 2:

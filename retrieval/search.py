@@ -6,8 +6,8 @@ import numpy as np
 
 from index.documents import Chunk
 from index.embedders import Embedder, make_embedder
+from index.sections import section_key
 from index.store import IndexUnavailable, PublishedIndex
-from index.thai_text import arabic_digits
 
 from .fuse import near_duplicate, normalized, rrf
 from .query import Query
@@ -35,7 +35,6 @@ class Retriever:
     index: PublishedIndex
     embedder: Embedder
     _vectors: np.ndarray = field(init=False, repr=False)
-    _tokens: list[set[str]] = field(init=False, repr=False)
     _vocab: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -98,8 +97,7 @@ class Retriever:
     def _section_match(self, section: str, candidates: np.ndarray) -> np.ndarray:
         boost = np.zeros(len(self.index.chunks), dtype=np.float64)
         for pos in candidates:
-            label = self.index.chunks[pos].section or ""
-            if arabic_digits(label).split(" ")[:2] == ["มาตรา", section]:
+            if section_key(self.index.chunks[pos].section) == ("มาตรา", section):
                 boost[pos] = 1.0
         return boost
 
