@@ -32,8 +32,7 @@ def main() -> None:
     for row in rows:
         q = parse_query(row["q"])
         hits = retriever.search(q, k=5)
-        title = retriever.index.documents[hits[0].chunk.doc_id].title if hits else ""
-        ev = evidence(q, hits, title)
+        ev = evidence(q, hits, retriever.vocabulary)
         X.append([ev.dense, ev.coverage])
         y.append(1.0 if row["in_scope"] else 0.0)
         print(f"{'in ' if row['in_scope'] else 'off'} dense={ev.dense:.3f} cov={ev.coverage:.2f} "

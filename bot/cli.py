@@ -3,6 +3,7 @@
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -32,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 def _parser(settings: IndexSettings) -> argparse.ArgumentParser:
@@ -179,7 +183,8 @@ def _cmd_chat(args: argparse.Namespace, settings: IndexSettings) -> int:
             return 0
         if line.strip() in ("/quit", "/exit"):
             return 0
-        print(render_answer(dialogue.reply("console", line)) + "\n", flush=True)
+        reply = dialogue.reply("console", line)
+        print(render_answer(reply if isinstance(reply, str) else reply.answer) + "\n", flush=True)
 
 
 def _cmd_eval(args: argparse.Namespace, settings: IndexSettings) -> int:

@@ -1,9 +1,10 @@
 """Platform-neutral dialogue core: questions and follow-ups per chat, with bounded memory.
 
-Front ends (console, Telegram, LINE) call :meth:`Dialogue.reply` and only render the Answer.
+Front ends (console, Telegram, LINE) call :meth:`Dialogue.reply` and only render the Turn's Answer.
 """
 
 import re
+import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -27,55 +28,77 @@ EMPTY = "กรุณาพิมพ์คำถามเป็นข้อค�
 
 
 @dataclass
-class _ChatState:
+class Turn:
+    """One answer given in a chat; ``ref`` names it in buttons and postbacks (state stays here)."""
+
+    ref: str
+    chat_id: str
     question: str
-    skip: int
+    skip: int  # results passed over ("another answer" pages through them)
     answer: Answer
 
 
 class Dialogue:
-    """Answers questions and resolves follow-ups against each chat's previous answer."""
+    """Answers questions and resolves follow-ups against each chat's previous answer.
+
+    Memory is bounded: the latest ``max_chats`` chats and ``4 * max_chats`` turns are kept; a
+    button on a forgotten turn finds nothing and the front end says so.
+    """
 
     def __init__(self, retriever: Retriever, k: int = 3, max_chats: int = MAX_CHATS) -> None:
         self.retriever = retriever
         self.k = k
         self.max_chats = max_chats
-        self._chats: OrderedDict[str, _ChatState] = OrderedDict()
+        self._chats: OrderedDict[str, str] = OrderedDict()  # chat id → ref of its latest turn
+        self._turns: OrderedDict[str, Turn] = OrderedDict()
 
-    def reply(self, chat_id: str, text: str) -> Answer | str:
-        """An Answer to render, or a short Thai notice (str) when there is nothing to search."""
+    def reply(self, chat_id: str, text: str) -> Turn | str:
+        """A Turn to render, or a short Thai notice (str) when there is nothing to search."""
         text = text.strip()
         if not re.search(r"[ก-๙A-Za-z0-9]", text):
             return EMPTY
         text = text[:MAX_QUESTION_CHARS]
-        state = self._chats.get(chat_id)
-        digits = arabic_digits(text)
+        last = self.last(chat_id)
         if _OTHER.search(text):
-            if state is None:
-                return NO_PREVIOUS
-            answer = ask(self.retriever, state.question, self.k, state.skip + self.k)
-            if answer.abstained or not answer.citations:
-                return NO_MORE
-            self._remember(chat_id, _ChatState(state.question, state.skip + self.k, answer))
-            return answer
-        if state and not state.answer.abstained and (m := _ITEM.match(digits)):
-            answer = self._item(state.answer, int(m.group(1)))
-            if answer:
-                return answer
-        if state and not state.answer.abstained and (m := _NEIGHBOUR.search(text)):
-            answer = self._neighbour(state.answer, m.group(1) in ("ก่อนหน้า", "ก่อน"))
-            if answer:
-                self._remember(chat_id, _ChatState(state.question, state.skip, answer))
-                return answer
-        answer = ask(self.retriever, text, self.k)
-        self._remember(chat_id, _ChatState(text, 0, answer))
-        return answer
+            return self.more(last.ref) if last else NO_PREVIOUS
+        if last and not last.answer.abstained:
+            if (m := _ITEM.match(arabic_digits(text))) and (item := self._item(last.answer, int(m.group(1)))):
+                return self._remember(chat_id, last.question, last.skip, item)
+            if (m := _NEIGHBOUR.search(text)) and (
+                    near := self._neighbour(last.answer, m.group(1) in ("ก่อนหน้า", "ก่อน"))):
+                return self._remember(chat_id, last.question, last.skip, near)
+        return self._remember(chat_id, text, 0, ask(self.retriever, text, self.k))
 
-    def _remember(self, chat_id: str, state: _ChatState) -> None:
-        self._chats[chat_id] = state
+    def more(self, ref: str) -> Turn | str:
+        """The next results for the question of turn ``ref`` ("คำตอบอื่น")."""
+        turn = self.turn(ref)
+        if turn is None:
+            return NO_PREVIOUS
+        skip = turn.skip + self.k
+        answer = ask(self.retriever, turn.question, self.k, skip)
+        if answer.abstained or not answer.citations:
+            return NO_MORE
+        return self._remember(turn.chat_id, turn.question, skip, answer)
+
+    def turn(self, ref: str) -> Turn | None:
+        """A remembered turn, or None when it was forgotten (or never existed)."""
+        return self._turns.get(ref)
+
+    def last(self, chat_id: str) -> Turn | None:
+        """The chat's latest turn."""
+        ref = self._chats.get(chat_id)
+        return self._turns.get(ref) if ref else None
+
+    def _remember(self, chat_id: str, question: str, skip: int, answer: Answer) -> Turn:
+        turn = Turn(secrets.token_urlsafe(6), chat_id, question, skip, answer)
+        self._turns[turn.ref] = turn
+        self._chats[chat_id] = turn.ref
         self._chats.move_to_end(chat_id)
         while len(self._chats) > self.max_chats:
             self._chats.popitem(last=False)
+        while len(self._turns) > 4 * self.max_chats:
+            self._turns.popitem(last=False)
+        return turn
 
     def _item(self, previous: Answer, n: int) -> Answer | None:
         """Item ``n`` of the list in the previous answer's passages ("แล้วข้อ 3 ล่ะ")."""

@@ -52,8 +52,8 @@ class Chunk:
 
 
 def index_text(chunk: Chunk, title: str) -> str:
-    """Text used for matching: the passage with its document title and place in the document,
-    so that questions naming the law, chapter or section reach it."""
+    """Text used for lexical (BM25) matching: the passage with its document title and place in
+    the document, so that questions naming the law, chapter or section reach it."""
     context = [title, *chunk.heading_path]
     if chunk.section:
         context.append(chunk.section)

@@ -16,6 +16,7 @@ A version directory is written under ``versions/.tmp-*`` and renamed into place 
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -27,6 +28,9 @@ import faiss
 import numpy as np
 
 from .documents import Chunk, DocumentInfo
+
+# bm25s sets its own logger to DEBUG, which would print every index load through the root handler.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 FORMAT = 1
 CURRENT = "current"

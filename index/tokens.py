@@ -7,10 +7,25 @@ from pythainlp.tokenize import word_tokenize
 from .thai_text import arabic_digits
 
 _WORDLIKE = re.compile(r"[\w\u0e00-\u0e7f]")
+# Latin words, including ones mixing letters and digits (G2C, 5G) or hyphenated (e-government):
+# newmm would split "g2c" into single characters that match nothing.
+_LATIN_WORD = re.compile(r"[a-z0-9]*[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 
 
 def word_tokens(text: str) -> list[str]:
-    """Lower-cased PyThaiNLP newmm words with Thai digits mapped to Arabic; punctuation and
-    whitespace dropped. "มาตรา ๑๕" and "มาตรา 15" give the same tokens."""
-    words = word_tokenize(arabic_digits(text.lower()), engine="newmm", keep_whitespace=False)
+    """Lower-cased words with Thai digits mapped to Arabic: PyThaiNLP newmm for Thai, whole Latin
+    words kept as one token; punctuation and whitespace dropped. "มาตรา ๑๕" and "มาตรา 15" give
+    the same tokens."""
+    text = arabic_digits(text.lower())
+    words: list[str] = []
+    start = 0
+    for latin in _LATIN_WORD.finditer(text):
+        words += _newmm(text[start : latin.start()])
+        words.append(latin.group())
+        start = latin.end()
+    return words + _newmm(text[start:])
+
+
+def _newmm(text: str) -> list[str]:
+    words = word_tokenize(text, engine="newmm", keep_whitespace=False) if text.strip() else []
     return [w for w in (w.strip() for w in words) if w and _WORDLIKE.search(w)]

@@ -1,23 +1,24 @@
 """Decide whether the documents answer a question at all.
 
 A dense score alone cannot separate in-scope from off-topic questions (off-topic questions reach
-cosines that in-scope ones also have), so a logistic model combines it with lexical coverage:
-the share of the question's content words found in the best passage. Weights are fitted by
+cosines that in-scope ones also have), so a logistic model combines it with vocabulary coverage:
+the share of the question's content words that occur anywhere in the documents. Unlike coverage
+of the best passage, it does not punish questions whose names the tokenizer splits differently
+from the passage (measured on XQuAD-th, see docs/benchmarks.md). Weights are fitted by
 ``python benchmarks/calibrate_abstention.py`` on ``benchmarks/calibration.jsonl``.
 """
 
 import math
+from collections.abc import Container
 from dataclasses import dataclass
 from functools import lru_cache
-
-from index.tokens import word_tokens
 
 from .query import Query
 from .search import Hit
 
 # Fitted by benchmarks/calibrate_abstention.py (see docs/benchmarks.md).
-WEIGHTS = (56.833, 2.313)
-BIAS = -49.363
+WEIGHTS = (43.064, 4.051)
+BIAS = -39.094
 THRESHOLD = 0.5
 
 
@@ -26,7 +27,7 @@ class Evidence:
     """What the abstention model looks at."""
 
     dense: float  # best cosine of any passage
-    coverage: float  # share of content words of the question found in the best passage
+    coverage: float  # share of content words of the question that occur in the documents
 
     @property
     def probability(self) -> float:
@@ -48,14 +49,12 @@ def content_words(tokens: list[str]) -> set[str]:
     return {t for t in tokens if t not in stop and len(t) > 1}
 
 
-def evidence(query: Query, hits: list[Hit], title: str = "") -> Evidence:
-    """Evidence for ``query`` from its ranked hits (the best hit's document ``title`` counts
-    as part of the passage)."""
+def evidence(query: Query, hits: list[Hit], vocabulary: Container[str]) -> Evidence:
+    """Evidence for ``query`` from its ranked hits and the index ``vocabulary`` (BM25 words)."""
     if not hits:
         return Evidence(0.0, 0.0)
     words = content_words(query.tokens)
-    passage = set(word_tokens(title + " " + hits[0].chunk.text))
-    coverage = len(words & passage) / len(words) if words else 0.0
+    coverage = sum(w in vocabulary for w in words) / len(words) if words else 0.0
     return Evidence(max(h.dense for h in hits), coverage)
 
 

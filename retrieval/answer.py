@@ -13,6 +13,7 @@ from .query import Query, parse_query
 from .search import Hit, Retriever
 
 MAX_ANSWER_CHARS = 600
+ANSWER_WINDOW = 300  # characters quoted around the best-matching phrase
 _SENTENCE_BREAK = re.compile(r"\n|(?<=[ก-๙a-z)”])\s{1,2}(?=[ก-ฮเ-ไ“(A-Z])")
 
 
@@ -75,8 +76,7 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0) -> Answe
     query = parse_query(question)
     hits = retriever.search(query, k=k + skip + 2)
     best = hits[0] if hits else None
-    title = retriever.index.documents[best.chunk.doc_id].title if best else ""
-    ev = evidence(query, hits, title)
+    ev = evidence(query, hits, retriever.vocabulary)
     # A question naming a มาตรา that the documents contain is answerable by definition.
     names_found_section = bool(query.section and best and
                                section_key(best.chunk.section) == ("มาตรา", query.section))
@@ -91,18 +91,37 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0) -> Answe
 
 def compose(query: Query, passage: str) -> str:
     """The part of ``passage`` that answers: the whole list for list questions, otherwise the
-    sentence(s) sharing most content words with the question."""
+    phrase sharing most content words with the question, with the text around it."""
     lines = passage.split("\n")
     if query.wants_list and any(ITEM_LABEL.match(line) for line in lines):
-        return _clip("\n".join(lines))
-    sentences = [s.strip() for s in _SENTENCE_BREAK.split(passage) if s.strip()]
-    if len(sentences) <= 2:
         return _clip(passage)
+    if len(passage) <= ANSWER_WINDOW:
+        return passage
+    phrases = [s.strip() for s in _SENTENCE_BREAK.split(_unwrap(lines)) if s.strip()]
     words = content_words(query.tokens)
-    scored = [(len(words & set(word_tokens(s))), i) for i, s in enumerate(sentences)]
-    best = max(scored, key=lambda t: (t[0], -t[1]))[1]
-    picked = sentences[best : best + 2] if len(sentences[best]) < 120 else [sentences[best]]
-    return _clip(" ".join(picked))
+    overlap = [len(words & set(word_tokens(p))) for p in phrases]
+    best = max(range(len(phrases)), key=lambda i: (overlap[i], -i))
+    lo, hi, size = best, best + 1, len(phrases[best])
+    grew = True
+    while grew:  # widen around the best phrase, the following text first
+        grew = False
+        if hi < len(phrases) and size + len(phrases[hi]) <= ANSWER_WINDOW:
+            size, hi, grew = size + len(phrases[hi]), hi + 1, True
+        if lo > 0 and size + len(phrases[lo - 1]) <= ANSWER_WINDOW:
+            size, lo, grew = size + len(phrases[lo - 1]), lo - 1, True
+    text = " ".join(phrases[lo:hi])
+    return _clip(("… " if lo > 0 else "") + text + (" …" if hi < len(phrases) else ""))
+
+
+def _unwrap(lines: list[str]) -> str:
+    """Join wrapped lines: a line that does not start a list item continues the previous one."""
+    out: list[str] = []
+    for line in lines:
+        if out and not ITEM_LABEL.match(line):
+            out[-1] += " " + line
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _clip(text: str) -> str:

@@ -35,7 +35,7 @@ class Retriever:
     index: PublishedIndex
     embedder: Embedder
     _vectors: np.ndarray = field(init=False, repr=False)
-    _vocab: dict[str, int] = field(init=False, repr=False)
+    vocabulary: dict[str, int] = field(init=False, repr=False)  # BM25 word → id
 
     def __post_init__(self) -> None:
         if self.embedder.spec != self.index.embedder_spec:
@@ -44,11 +44,11 @@ class Retriever:
                 f"'{self.embedder.spec}' is configured: set SARABUN_EMBEDDER to match or rebuild"
             )
         self._vectors = self.index.all_vectors()
-        self._vocab = self.index.bm25.vocab_dict
+        self.vocabulary = self.index.bm25.vocab_dict
 
     def bm25_scores(self, query: Query) -> np.ndarray:
         """BM25 score of every passage (unknown words are ignored, not errors)."""
-        known = [t for t in query.tokens if t in self._vocab]
+        known = [t for t in query.tokens if t in self.vocabulary]
         if not known:
             return np.zeros(len(self.index.chunks), dtype=np.float32)
         return np.asarray(self.index.bm25.get_scores(known), dtype=np.float32)
@@ -64,8 +64,9 @@ class Retriever:
         n = len(self.index.chunks)
         if n == 0:
             return []
-        lexical = self.bm25_scores(query)
-        dense = self.dense_scores(query)
+        zeros = np.zeros(n, dtype=np.float32)
+        lexical = self.bm25_scores(query) if method != "dense" else zeros
+        dense = self.dense_scores(query) if method != "bm25" else zeros
         if method == "bm25":
             fused = lexical.astype(np.float64)
         elif method == "dense":

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.dialogue import Dialogue
-from retrieval.answer import ask
+from bot.dialogue import Dialogue, Turn
+from retrieval.answer import Answer, ask
 from retrieval.evaluate import read_jsonl, score
 from retrieval.fuse import rrf
 from retrieval.query import parse_query
@@ -27,6 +27,14 @@ def test_query_normalisation() -> None:
     assert "คณะรัฐมนตรี" in parse_query("ครม. เห็นชอบอะไร").tokens
     assert "e-government" in parse_query("e government คือ").tokens
     assert parse_query("มีกี่ประการ").wants_list
+    assert parse_query("G2C กับ 5G ต่างกันอย่างไร").tokens[:3] == ["g2c", "กับ", "5g"]
+
+
+def test_answer_quotes_the_matching_phrase_with_context(retriever) -> None:
+    answer = ask(retriever, "G2C คือปฏิสัมพันธ์แบบไหน")
+    assert not answer.abstained and "(G2C)" in answer.citations[0].text
+    assert "ระหว่างภาครัฐกับประชาชน (G2C)" in answer.answer  # not just the bare "(G2C)"
+    assert len(answer.answer) < len(answer.citations[0].text)
 
 
 def test_rrf_rewards_agreement() -> None:
@@ -60,22 +68,37 @@ def test_off_topic_is_abstained(retriever, question: str) -> None:
     assert answer.abstained and not answer.citations and answer.suggestions
 
 
+def _answer(reply: Turn | str) -> Answer:
+    assert isinstance(reply, Turn), reply
+    return reply.answer
+
+
 def test_follow_ups(retriever) -> None:
     dialogue = Dialogue(retriever, k=2, max_chats=2)
-    first = dialogue.reply("chat-1", "จุดเน้นการพัฒนาภาครัฐ 4 เรื่องมีอะไรบ้าง")
-    assert not isinstance(first, str) and not first.abstained
-    item = dialogue.reply("chat-1", "แล้วข้อ 3 ล่ะ")
-    assert not isinstance(item, str) and "Driving Innovation" in item.answer
-    other = dialogue.reply("chat-1", "ขอคำตอบอื่น")
-    assert not isinstance(other, str)
+    first = _answer(dialogue.reply("chat-1", "จุดเน้นการพัฒนาภาครัฐ 4 เรื่องมีอะไรบ้าง"))
+    assert not first.abstained
+    item = _answer(dialogue.reply("chat-1", "แล้วข้อ 3 ล่ะ"))
+    assert "Driving Innovation" in item.answer
+    other = _answer(dialogue.reply("chat-1", "ขอคำตอบอื่น"))
     assert {c.chunk_id for c in other.citations}.isdisjoint({c.chunk_id for c in first.citations})
-    section = dialogue.reply("chat-2", "มาตรา 6 คณะกรรมการพัฒนารัฐบาลดิจิทัลประกอบด้วยใคร")
-    assert not isinstance(section, str) and section.citations[0].section.startswith("มาตรา ๖")
-    previous = dialogue.reply("chat-2", "มาตราก่อนหน้า")
-    assert not isinstance(previous, str) and previous.citations[0].section == "มาตรา ๕"
+    section = _answer(dialogue.reply("chat-2", "มาตรา 6 คณะกรรมการพัฒนารัฐบาลดิจิทัลประกอบด้วยใคร"))
+    assert section.citations[0].section.startswith("มาตรา ๖")
+    previous = _answer(dialogue.reply("chat-2", "มาตราก่อนหน้า"))
+    assert previous.citations[0].section == "มาตรา ๕"
     dialogue.reply("chat-3", "รัฐบาลดิจิทัลคืออะไร")  # memory is bounded: chat-1 is forgotten
     assert dialogue.reply("chat-1", "ขอคำตอบอื่น") == "ยังไม่มีคำถามก่อนหน้าในแชตนี้ค่ะ ลองพิมพ์คำถามใหม่ได้เลย"
     assert "กรุณาพิมพ์คำถาม" in dialogue.reply("chat-3", "🙏🙏")
+
+
+def test_more_by_reference_pages_through_results(retriever) -> None:
+    dialogue = Dialogue(retriever, k=1)
+    first = dialogue.reply("chat", "จุดเน้นการพัฒนาภาครัฐมีอะไรบ้าง")
+    assert isinstance(first, Turn)
+    dialogue.reply("chat", "มาตรา 6 ว่าอย่างไร")  # a later question does not change the button's turn
+    second = dialogue.more(first.ref)
+    assert isinstance(second, Turn) and second.question == first.question and second.skip == 1
+    assert second.answer.citations[0].chunk_id != first.answer.citations[0].chunk_id
+    assert dialogue.more("no-such-ref") == "ยังไม่มีคำถามก่อนหน้าในแชตนี้ค่ะ ลองพิมพ์คำถามใหม่ได้เลย"
 
 
 def test_ask_json_contract(small_index: Path) -> None:
