@@ -68,6 +68,18 @@ def _parser(settings: IndexSettings) -> argparse.ArgumentParser:
     c.add_argument("--docs", type=Path, default=settings.docs_dir)
     c.set_defaults(run=_cmd_chat)
 
+    t = sub.add_parser("telegram", help="run the Telegram bot with long polling")
+    t.add_argument("--index", type=Path, default=settings.index_dir)
+    t.add_argument("--docs", type=Path, default=settings.docs_dir)
+    t.set_defaults(run=_cmd_telegram)
+
+    v = sub.add_parser("serve", help="serve chat webhooks (Telegram, LINE) and /healthz")
+    v.add_argument("--host", default="127.0.0.1")
+    v.add_argument("--port", type=int, default=8080)
+    v.add_argument("--index", type=Path, default=settings.index_dir)
+    v.add_argument("--docs", type=Path, default=settings.docs_dir)
+    v.set_defaults(run=_cmd_serve)
+
     e = sub.add_parser("eval", help="retrieval quality: BM25, dense and shipped side by side")
     e.add_argument("file", type=Path)
     e.add_argument("--index", type=Path, default=settings.index_dir)
@@ -167,14 +179,51 @@ def _cmd_ask(args: argparse.Namespace, settings: IndexSettings) -> int:
     return 0
 
 
-def _cmd_chat(args: argparse.Namespace, settings: IndexSettings) -> int:
-    from .dialogue import WELCOME, Dialogue
-    from .render_text import render_answer
+def _dialogue(args: argparse.Namespace, settings: IndexSettings):  # -> Dialogue
+    """The dialogue core over the published index, built from the documents on first run."""
+    from .dialogue import Dialogue
 
     if current_version(args.index) is None:
         print(f"ยังไม่มีดัชนี กำลังสร้างจาก {args.docs} …", file=sys.stderr)
         _cmd_build(argparse.Namespace(docs=args.docs, index=args.index, strict=False), settings)
-    dialogue = Dialogue(_open(args.index))
+    return Dialogue(_open(args.index))
+
+
+def _cmd_telegram(args: argparse.Namespace, settings: IndexSettings) -> int:
+    from .settings import BotSettings
+    from .telegram import TokenError, check_token, run_polling
+
+    bot_settings = BotSettings()
+    try:
+        check_token(bot_settings.telegram_token)  # before the index loads: fail fast
+    except TokenError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    run_polling(bot_settings, _dialogue(args, settings))
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace, settings: IndexSettings) -> int:
+    import uvicorn
+
+    from .serve import ServeError, create_app
+    from .settings import BotSettings
+    from .telegram import TokenError
+
+    try:
+        app = create_app(BotSettings(), _dialogue(args, settings))
+    except (ServeError, TokenError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _cmd_chat(args: argparse.Namespace, settings: IndexSettings) -> int:
+    from .dialogue import WELCOME
+    from .render_text import render_answer
+
+    dialogue = _dialogue(args, settings)
     print(WELCOME + "\n(พิมพ์ /quit เพื่อออก)")
     while True:
         try:

@@ -1,0 +1,95 @@
+"""Render answers as Telegram HTML messages (≤ 4096 characters each) with inline buttons."""
+
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from retrieval.answer import Answer, Citation
+
+from .dialogue import Turn
+from .render_text import ABSTAIN, SUGGEST, citation_line
+
+MAX_MESSAGE = 4096  # Telegram's limit, counted in UTF-16 code units
+SOURCES = "แหล่งอ้างอิง"
+BUTTON_PASSAGE = "ข้อความต้นฉบับ"
+BUTTON_MORE = "คำตอบอื่น"
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it (emoji outside the BMP count twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def answer_messages(answer: Answer) -> list[str]:
+    """The answer, then numbered sources with each passage in an expandable block quote."""
+    if answer.abstained:
+        blocks = [escape(ABSTAIN)]
+        if answer.suggestions:
+            blocks.append(escape(SUGGEST) + "\n" + "\n".join(f"• {_heading(s)}" for s in answer.suggestions))
+        blocks.append("ลองถามใหม่ด้วยคำสำคัญจากเอกสาร หรือพิมพ์ /sources เพื่อดูรายชื่อเอกสารค่ะ")
+        return pack(blocks)
+    blocks = [escape(answer.answer), f"<b>{SOURCES}</b>"]
+    blocks += [_citation_block(c) for c in answer.citations]
+    return pack(blocks)
+
+
+def passage_messages(citation: Citation) -> list[str]:
+    """The full passage of one citation ("ข้อความต้นฉบับ")."""
+    head = f"<b>[{citation.rank}] {_heading(citation_line(citation))}</b>"
+    return pack([head, *(_quote(p) for p in citation.text.split("\n\n")), *_link(citation)])
+
+
+def answer_keyboard(turn: Turn) -> InlineKeyboardMarkup | None:
+    """Buttons under an answer; callback data names the turn (state stays server-side)."""
+    if turn.answer.abstained:
+        return None
+    passages = [InlineKeyboardButton(f"{BUTTON_PASSAGE} [{c.rank}]", callback_data=f"src|{turn.ref}|{i}")
+                for i, c in enumerate(turn.answer.citations)]
+    actions = [InlineKeyboardButton(BUTTON_MORE, callback_data=f"more|{turn.ref}"),
+               InlineKeyboardButton("👍", callback_data=f"fb|{turn.ref}|1"),
+               InlineKeyboardButton("👎", callback_data=f"fb|{turn.ref}|0")]
+    return InlineKeyboardMarkup([passages, actions] if passages else [actions])
+
+
+def pack(blocks: list[str], limit: int = MAX_MESSAGE) -> list[str]:
+    """Join HTML blocks into as few messages as fit ``limit``; a message never ends inside a
+    block, so tags stay balanced. A block longer than ``limit`` must not occur (see _quote)."""
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        joined = f"{current}\n\n{block}" if current else block
+        if utf16_len(joined) <= limit:
+            current = joined
+        else:
+            messages.append(current)
+            current = block
+    if current:
+        messages.append(current)
+    return [m for m in messages if m]
+
+
+def _citation_block(c: Citation) -> str:
+    head = f"[{c.rank}] {_heading(citation_line(c))}"
+    return "\n".join([head, *_link(c), _quote(c.text, expandable=True)])
+
+
+def _link(c: Citation) -> list[str]:
+    if c.source.startswith(("http://", "https://")):
+        return [f'<a href="{escape(c.source, quote=True)}">เปิดเอกสารต้นฉบับ</a>']
+    return []
+
+
+def _quote(text: str, expandable: bool = False, max_len: int = 3500) -> str:
+    """A block quote of ``text``, cut so that its escaped form stays within ``max_len`` and the
+    quote always fits one message with its heading."""
+    quoted = escape(text)
+    while utf16_len(quoted) > max_len:
+        text = text[: len(text) * 9 // 10]
+        quoted = escape(text) + " …"
+    tag = "blockquote expandable" if expandable else "blockquote"
+    return f"<{tag}>{quoted}</blockquote>"
+
+
+def _heading(text: str, max_chars: int = 300) -> str:
+    """Escaped one-line heading; document titles come from admins and may be long."""
+    return escape(text if len(text) <= max_chars else text[:max_chars] + "…")

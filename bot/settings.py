@@ -1,0 +1,33 @@
+"""Settings of the chat front ends (env prefix ``SARABUN_``, optional ``.env``)."""
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class BotSettings(BaseSettings):
+    """Tokens, endpoints and limits of the Telegram and LINE front ends."""
+
+    model_config = SettingsConfigDict(env_prefix="SARABUN_", env_file=".env", extra="ignore")
+
+    telegram_token: str = ""
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_file_url: str = "https://api.telegram.org/file/bot"
+    telegram_webhook_secret: str = ""
+    telegram_webhook_url: str = ""  # public URL of /telegram/webhook; set with setWebhook at start
+    admin_telegram_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    line_channel_secret: str = ""
+    line_channel_access_token: str = ""
+    line_api_url: str = "https://api.line.me"
+    data_db: Path = Path("var/sarabun.sqlite3")  # feedback (and admin audit) records
+    rate_limit_messages: int = 8  # questions per user ...
+    rate_limit_seconds: float = 60.0  # ... within this window
+
+    @field_validator("admin_telegram_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):  # "123, 456" from the environment
+            return frozenset(int(v) for v in value.replace(",", " ").split())
+        return value

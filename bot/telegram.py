@@ -1,0 +1,284 @@
+"""Telegram front end on python-telegram-bot: private and group chats over the dialogue core.
+
+Private chats: any text is a question. Groups: only commands, @mentions and replies to the bot.
+Runs with long polling (``sarabun telegram``) or behind the webhook of ``sarabun serve``.
+"""
+
+import logging
+import re
+import sqlite3
+from dataclasses import dataclass
+from html import escape
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatAction, ChatType, MessageEntityType, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from .dialogue import WELCOME, Dialogue, Turn
+from .feedback import Feedback, connect, record_feedback
+from .ratelimit import RateLimiter
+from .render_telegram import answer_keyboard, answer_messages, pack, passage_messages
+from .settings import BotSettings
+
+log = logging.getLogger(__name__)
+
+TOKEN_FORMAT = re.compile(r"^[0-9]{3,}:[A-Za-z0-9_-]{30,}$")
+COMMANDS = [
+    BotCommand("start", "เริ่มต้นใช้งานและตัวอย่างคำถาม"),
+    BotCommand("help", "วิธีใช้สารบรรณ"),
+    BotCommand("ask", "ถามคำถาม เช่น /ask รัฐบาลดิจิทัลคืออะไร"),
+    BotCommand("sources", "รายชื่อเอกสารที่ใช้ตอบ"),
+]
+EXAMPLES = [
+    "รัฐบาลดิจิทัลมีคุณลักษณะอะไรบ้าง",
+    "คณะกรรมการพัฒนารัฐบาลดิจิทัลประกอบด้วยใครบ้าง",
+    "จุดเน้นการพัฒนาภาครัฐมีอะไรบ้าง",
+]
+HELP = (
+    "พิมพ์คำถามเกี่ยวกับนโยบายและกฎหมายด้านรัฐบาลดิจิทัลได้เลยค่ะ "
+    "สารบรรณจะตอบจากเอกสารพร้อมแหล่งอ้างอิง\n\n"
+    "• ในกลุ่ม: ใช้ /ask คำถาม, แท็ก @{username} หรือตอบกลับข้อความของบอท\n"
+    "• ถามต่อได้ เช่น “แล้วข้อ 3 ล่ะ”, “ขอคำตอบอื่น”, “มาตราถัดไป”\n"
+    "• /sources ดูรายชื่อเอกสาร"
+)
+EXAMPLES_INTRO = "ตัวอย่างคำถาม (กดเพื่อถามได้เลย):"
+ASK_USAGE = "พิมพ์คำถามต่อท้ายคำสั่งค่ะ เช่น /ask รัฐบาลดิจิทัลคืออะไร"
+HINT_NON_TEXT = "สารบรรณตอบได้เฉพาะคำถามที่เป็นข้อความค่ะ กรุณาพิมพ์คำถามมาได้เลย"
+HINT_DOCUMENT = "ขออภัยค่ะ การส่งเอกสารเข้าระบบทำได้เฉพาะผู้ดูแลระบบ หากต้องการถาม กรุณาพิมพ์เป็นข้อความค่ะ"
+RATE_LIMITED = "ถามถี่เกินไปเล็กน้อยค่ะ กรุณารอสักครู่แล้วค่อยถามใหม่นะคะ"
+STALE = "ปุ่มนี้หมดอายุแล้วค่ะ กรุณาพิมพ์คำถามใหม่อีกครั้ง"
+THANKS = "ขอบคุณสำหรับความคิดเห็นค่ะ"
+FAILED = "ขออภัยค่ะ เกิดข้อผิดพลาดชั่วคราว กรุณาลองใหม่อีกครั้ง"
+SOURCES_TITLE = "<b>เอกสารที่สารบรรณใช้ตอบ</b>"
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+class TokenError(ValueError):
+    """The bot token is missing or malformed."""
+
+
+@dataclass
+class Services:
+    """What the handlers share, kept in ``application.bot_data``."""
+
+    dialogue: Dialogue
+    db: sqlite3.Connection
+    limiter: RateLimiter
+    admins: frozenset[int]
+
+
+def check_token(token: str) -> str:
+    """The token, or TokenError with a message saying what to fix."""
+    if not token:
+        raise TokenError("SARABUN_TELEGRAM_TOKEN is not set: create a bot with @BotFather and "
+                         "put its token in the environment or in .env")
+    if not TOKEN_FORMAT.match(token):
+        raise TokenError("SARABUN_TELEGRAM_TOKEN is malformed: expected '<digits>:<secret>' "
+                         "exactly as @BotFather gave it")
+    return token
+
+
+def build_application(settings: BotSettings, dialogue: Dialogue, webhook: bool = False) -> Application:
+    """The python-telegram-bot Application with Sarabun's handlers; ``webhook`` leaves out the
+    polling updater (updates then arrive through ``sarabun serve``)."""
+    builder = (
+        ApplicationBuilder()
+        .token(check_token(settings.telegram_token))
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.telegram_file_url)
+        .rate_limiter(AIORateLimiter(max_retries=3))  # honours flood-wait (RetryAfter) replies
+        .post_init(_post_init)
+    )
+    if webhook:
+        builder = builder.updater(None)
+    app = builder.build()
+    app.bot_data["sarabun"] = Services(
+        dialogue, connect(settings.data_db),
+        RateLimiter(settings.rate_limit_messages, settings.rate_limit_seconds),
+        settings.admin_telegram_ids)
+    app.add_handler(CommandHandler("start", on_start))
+    app.add_handler(CommandHandler("help", on_help))
+    app.add_handler(CommandHandler("ask", on_ask))
+    app.add_handler(CommandHandler("sources", on_sources))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+                                   on_other))
+    app.add_handler(CallbackQueryHandler(on_button))
+    app.add_error_handler(on_error)
+    return app
+
+
+def run_polling(settings: BotSettings, dialogue: Dialogue) -> None:
+    """Long polling until SIGINT/SIGTERM (python-telegram-bot stops cleanly on both)."""
+    app = build_application(settings, dialogue)
+    log.info("Telegram bot polling via %s", settings.telegram_api_url)
+    app.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+async def _post_init(app: Application) -> None:
+    try:
+        await app.bot.set_my_commands(COMMANDS)
+    except TelegramError as exc:  # the bot still answers without the command menu
+        log.warning("setMyCommands failed: %s", exc)
+
+
+def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return context.bot_data["sarabun"]
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Welcome with example questions as buttons."""
+    buttons = [[InlineKeyboardButton(q, callback_data=f"ex|{i}")] for i, q in enumerate(EXAMPLES)]
+    await update.effective_message.reply_text(
+        f"{WELCOME}\n\n{EXAMPLES_INTRO}", reply_markup=InlineKeyboardMarkup(buttons))
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_text(HELP.format(username=context.bot.username))
+
+
+async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/ask <คำถาม>``: works the same in private chats and groups."""
+    question = " ".join(context.args or [])
+    if not question.strip():
+        await update.effective_message.reply_text(ASK_USAGE)
+        return
+    await _answer(update, context, question)
+
+
+async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The documents in the index, with their dates."""
+    docs = sorted(_services(context).dialogue.retriever.index.documents.values(), key=lambda d: d.title)
+    lines = [f"• {escape(d.title)}" + (f" ({escape(d.date)})" if d.date else "") for d in docs]
+    for text in pack([SOURCES_TITLE, *lines]):
+        await update.effective_message.reply_html(text, link_preview_options=NO_PREVIEW)
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A question in a private chat, or a group message addressed to the bot."""
+    message = update.effective_message
+    if message.chat.type == ChatType.PRIVATE:
+        await _answer(update, context, message.text)
+        return
+    question = addressed_text(message, context.bot.id, context.bot.username)
+    if question is not None:
+        await _answer(update, context, question)
+
+
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice, files … in a private chat get a short hint."""
+    message = update.effective_message
+    await message.reply_text(HINT_DOCUMENT if message.document else HINT_NON_TEXT)
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Inline buttons: example questions, full passage, another answer, 👍/👎."""
+    query = update.callback_query
+    kind, _, rest = (query.data or "").partition("|")
+    services = _services(context)
+    if kind == "ex" and rest.isdigit() and int(rest) < len(EXAMPLES):
+        await query.answer()
+        await _answer(update, context, EXAMPLES[int(rest)])
+        return
+    ref, _, arg = rest.partition("|")
+    turn = services.dialogue.turn(ref)
+    if turn is None:
+        await query.answer(STALE, show_alert=True)
+        return
+    chat_id = query.message.chat.id
+    if kind == "src" and arg.isdigit() and int(arg) < len(turn.answer.citations):
+        await query.answer()
+        for text in passage_messages(turn.answer.citations[int(arg)]):
+            await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
+                                           link_preview_options=NO_PREVIEW)
+    elif kind == "more":
+        await query.answer()
+        if _allowed(update, services):
+            await _send(context, chat_id, services.dialogue.more(ref))
+    elif kind == "fb" and arg in ("0", "1"):
+        record_feedback(services.db, Feedback(
+            "telegram", str(update.effective_user.id), str(chat_id), turn.question,
+            [c.chunk_id for c in turn.answer.citations], arg == "1"))
+        await query.answer(THANKS)
+        keyboard = answer_keyboard(turn)
+        if keyboard:  # drop the vote buttons so one answer gets one vote per message
+            rows = [list(row) for row in keyboard.inline_keyboard]
+            rows[-1] = [b for b in rows[-1] if b.text not in ("👍", "👎")]
+            await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
+    else:
+        await query.answer(STALE, show_alert=True)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failing update and tell the user; the bot keeps serving other updates."""
+    log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat:
+        try:
+            await context.bot.send_message(update.effective_chat.id, FAILED)
+        except TelegramError:
+            log.warning("could not tell chat %s about the failure", update.effective_chat.id)
+
+
+def addressed_text(message: Message, bot_id: int, username: str) -> str | None:
+    """The question in a group message meant for the bot (an @mention of it or a reply to it),
+    without the mention; None when the message is not for the bot."""
+    text = message.text or ""
+    mention = f"@{username}".lower()
+    mentioned = any(
+        (e.type == MessageEntityType.MENTION and message.parse_entity(e).lower() == mention)
+        or (e.type == MessageEntityType.TEXT_MENTION and e.user and e.user.id == bot_id)
+        for e in message.entities)
+    replied = bool(message.reply_to_message and message.reply_to_message.from_user
+                   and message.reply_to_message.from_user.id == bot_id)
+    if not (mentioned or replied):
+        return None
+    return re.sub(re.escape(mention), " ", text, flags=re.IGNORECASE).strip()
+
+
+def _allowed(update: Update, services: Services) -> bool:
+    user = str(update.effective_user.id if update.effective_user else update.effective_chat.id)
+    if services.limiter.allow(user):
+        return True
+    log.info("rate limit: user %s", user)
+    return False
+
+
+async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    services = _services(context)
+    chat_id = update.effective_chat.id
+    if not _allowed(update, services):
+        if services.limiter.should_notify(str(update.effective_user.id if update.effective_user
+                                              else chat_id)):
+            await context.bot.send_message(chat_id, RATE_LIMITED)
+        return
+    await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+    await _send(context, chat_id, services.dialogue.reply(str(chat_id), question))
+
+
+async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Turn | str) -> None:
+    if isinstance(reply, str):
+        await context.bot.send_message(chat_id, reply)
+        return
+    messages = answer_messages(reply.answer)
+    keyboard = answer_keyboard(reply)
+    for i, text in enumerate(messages):
+        await context.bot.send_message(
+            chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
+            reply_markup=keyboard if i == len(messages) - 1 else None)
