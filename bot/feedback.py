@@ -5,6 +5,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .dialogue import Turn
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY,
@@ -28,6 +30,12 @@ class Feedback:
     chunk_ids: list[str]
     helpful: bool
     at: float = 0.0
+
+    @classmethod
+    def for_turn(cls, turn: Turn, platform: str, user_id: str, helpful: bool) -> "Feedback":
+        """A vote on ``turn``'s answer, with its question and cited chunk ids."""
+        return cls(platform, user_id, turn.chat_id, turn.question,
+                   [c.chunk_id for c in turn.answer.citations], helpful)
 
 
 def connect(path: Path) -> sqlite3.Connection:

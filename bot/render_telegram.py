@@ -6,13 +6,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from retrieval.answer import Answer, Citation
 
+from .actions import FEEDBACK, MORE, PASSAGE, Action
 from .dialogue import Turn
+from .messages import BUTTON_MORE, BUTTON_PASSAGE, BUTTON_SOURCE
 from .render_text import ABSTAIN, SUGGEST, citation_line
 
 MAX_MESSAGE = 4096  # Telegram's limit, counted in UTF-16 code units
 SOURCES = "แหล่งอ้างอิง"
-BUTTON_PASSAGE = "ข้อความต้นฉบับ"
-BUTTON_MORE = "คำตอบอื่น"
 
 
 def utf16_len(text: str) -> int:
@@ -43,11 +43,12 @@ def answer_keyboard(turn: Turn) -> InlineKeyboardMarkup | None:
     """Buttons under an answer; callback data names the turn (state stays server-side)."""
     if turn.answer.abstained:
         return None
-    passages = [InlineKeyboardButton(f"{BUTTON_PASSAGE} [{c.rank}]", callback_data=f"src|{turn.ref}|{i}")
+    passages = [InlineKeyboardButton(f"{BUTTON_PASSAGE} [{c.rank}]",
+                                     callback_data=Action(PASSAGE, turn.ref, str(i)).encode())
                 for i, c in enumerate(turn.answer.citations)]
-    actions = [InlineKeyboardButton(BUTTON_MORE, callback_data=f"more|{turn.ref}"),
-               InlineKeyboardButton("👍", callback_data=f"fb|{turn.ref}|1"),
-               InlineKeyboardButton("👎", callback_data=f"fb|{turn.ref}|0")]
+    actions = [InlineKeyboardButton(BUTTON_MORE, callback_data=Action(MORE, turn.ref).encode()),
+               InlineKeyboardButton("👍", callback_data=Action(FEEDBACK, turn.ref, "1").encode()),
+               InlineKeyboardButton("👎", callback_data=Action(FEEDBACK, turn.ref, "0").encode())]
     return InlineKeyboardMarkup([passages, actions] if passages else [actions])
 
 
@@ -75,7 +76,7 @@ def _citation_block(c: Citation) -> str:
 
 def _link(c: Citation) -> list[str]:
     if c.source.startswith(("http://", "https://")):
-        return [f'<a href="{escape(c.source, quote=True)}">เปิดเอกสารต้นฉบับ</a>']
+        return [f'<a href="{escape(c.source, quote=True)}">{BUTTON_SOURCE}</a>']
     return []
 
 

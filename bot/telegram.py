@@ -31,8 +31,10 @@ from telegram.ext import (
     filters,
 )
 
+from . import actions
 from .dialogue import WELCOME, Dialogue, Turn
 from .feedback import Feedback, connect, record_feedback
+from .messages import EXAMPLES, EXAMPLES_INTRO, FAILED, HINT_NON_TEXT, RATE_LIMITED, STALE, THANKS
 from .ratelimit import RateLimiter
 from .render_telegram import answer_keyboard, answer_messages, pack, passage_messages
 from .settings import BotSettings
@@ -46,11 +48,6 @@ COMMANDS = [
     BotCommand("ask", "ถามคำถาม เช่น /ask รัฐบาลดิจิทัลคืออะไร"),
     BotCommand("sources", "รายชื่อเอกสารที่ใช้ตอบ"),
 ]
-EXAMPLES = [
-    "รัฐบาลดิจิทัลมีคุณลักษณะอะไรบ้าง",
-    "คณะกรรมการพัฒนารัฐบาลดิจิทัลประกอบด้วยใครบ้าง",
-    "จุดเน้นการพัฒนาภาครัฐมีอะไรบ้าง",
-]
 HELP = (
     "พิมพ์คำถามเกี่ยวกับนโยบายและกฎหมายด้านรัฐบาลดิจิทัลได้เลยค่ะ "
     "สารบรรณจะตอบจากเอกสารพร้อมแหล่งอ้างอิง\n\n"
@@ -58,14 +55,8 @@ HELP = (
     "• ถามต่อได้ เช่น “แล้วข้อ 3 ล่ะ”, “ขอคำตอบอื่น”, “มาตราถัดไป”\n"
     "• /sources ดูรายชื่อเอกสาร"
 )
-EXAMPLES_INTRO = "ตัวอย่างคำถาม (กดเพื่อถามได้เลย):"
 ASK_USAGE = "พิมพ์คำถามต่อท้ายคำสั่งค่ะ เช่น /ask รัฐบาลดิจิทัลคืออะไร"
-HINT_NON_TEXT = "สารบรรณตอบได้เฉพาะคำถามที่เป็นข้อความค่ะ กรุณาพิมพ์คำถามมาได้เลย"
 HINT_DOCUMENT = "ขออภัยค่ะ การส่งเอกสารเข้าระบบทำได้เฉพาะผู้ดูแลระบบ หากต้องการถาม กรุณาพิมพ์เป็นข้อความค่ะ"
-RATE_LIMITED = "ถามถี่เกินไปเล็กน้อยค่ะ กรุณารอสักครู่แล้วค่อยถามใหม่นะคะ"
-STALE = "ปุ่มนี้หมดอายุแล้วค่ะ กรุณาพิมพ์คำถามใหม่อีกครั้ง"
-THANKS = "ขอบคุณสำหรับความคิดเห็นค่ะ"
-FAILED = "ขออภัยค่ะ เกิดข้อผิดพลาดชั่วคราว กรุณาลองใหม่อีกครั้ง"
 SOURCES_TITLE = "<b>เอกสารที่สารบรรณใช้ตอบ</b>"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -145,7 +136,8 @@ def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Welcome with example questions as buttons."""
-    buttons = [[InlineKeyboardButton(q, callback_data=f"ex|{i}")] for i, q in enumerate(EXAMPLES)]
+    buttons = [[InlineKeyboardButton(q, callback_data=actions.Action(actions.EXAMPLE, arg=str(i)).encode())]
+               for i, q in enumerate(EXAMPLES)]
     await update.effective_message.reply_text(
         f"{WELCOME}\n\n{EXAMPLES_INTRO}", reply_markup=InlineKeyboardMarkup(buttons))
 
@@ -191,31 +183,30 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Inline buttons: example questions, full passage, another answer, 👍/👎."""
     query = update.callback_query
-    kind, _, rest = (query.data or "").partition("|")
+    action = actions.decode(query.data or "")
     services = _services(context)
-    if kind == "ex" and rest.isdigit() and int(rest) < len(EXAMPLES):
+    if action.kind == actions.EXAMPLE and (i := actions.index_arg(action, len(EXAMPLES))) is not None:
         await query.answer()
-        await _answer(update, context, EXAMPLES[int(rest)])
+        await _answer(update, context, EXAMPLES[i])
         return
-    ref, _, arg = rest.partition("|")
-    turn = services.dialogue.turn(ref)
+    turn = services.dialogue.turn(action.ref)
     if turn is None:
         await query.answer(STALE, show_alert=True)
         return
     chat_id = query.message.chat.id
-    if kind == "src" and arg.isdigit() and int(arg) < len(turn.answer.citations):
+    if action.kind == actions.PASSAGE and (
+            i := actions.index_arg(action, len(turn.answer.citations))) is not None:
         await query.answer()
-        for text in passage_messages(turn.answer.citations[int(arg)]):
+        for text in passage_messages(turn.answer.citations[i]):
             await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
                                            link_preview_options=NO_PREVIEW)
-    elif kind == "more":
+    elif action.kind == actions.MORE:
         await query.answer()
         if _allowed(update, services):
-            await _send(context, chat_id, services.dialogue.more(ref))
-    elif kind == "fb" and arg in ("0", "1"):
-        record_feedback(services.db, Feedback(
-            "telegram", str(update.effective_user.id), str(chat_id), turn.question,
-            [c.chunk_id for c in turn.answer.citations], arg == "1"))
+            await _send(context, chat_id, services.dialogue.more(turn.ref))
+    elif action.kind == actions.FEEDBACK and action.arg in ("0", "1"):
+        record_feedback(services.db, Feedback.for_turn(
+            turn, "telegram", str(update.effective_user.id), action.arg == "1"))
         await query.answer(THANKS)
         keyboard = answer_keyboard(turn)
         if keyboard:  # drop the vote buttons so one answer gets one vote per message

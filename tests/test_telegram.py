@@ -16,17 +16,12 @@ import pytest
 from starlette.testclient import TestClient
 
 from bot.dialogue import EMPTY, Dialogue
+from bot.messages import HINT_NON_TEXT, RATE_LIMITED, STALE, THANKS
 from bot.render_telegram import MAX_MESSAGE, answer_messages, utf16_len
 from bot.render_text import ABSTAIN
 from bot.serve import create_app
 from bot.settings import BotSettings
-from bot.telegram import (
-    HINT_NON_TEXT,
-    RATE_LIMITED,
-    STALE,
-    THANKS,
-    build_application,
-)
+from bot.telegram import build_application
 from retrieval.answer import Answer, Citation
 
 from .botapi import BOT, TOKEN, FakeBotAPI
@@ -194,7 +189,7 @@ def test_buttons_passage_more_feedback_and_stale(api: FakeBotAPI, settings: BotS
             edit = (await until(api, "editMessageReplyMarkup"))[0]
             assert "👎" not in json.dumps(edit["reply_markup"], ensure_ascii=False)
 
-            api.push(press("more|no-such-turn"))
+            api.push(press("more|no-such-turn|"))
             acks = await until(api, "answerCallbackQuery", 4)
             assert acks[2]["text"] == THANKS
             assert acks[3]["text"] == STALE and acks[3]["show_alert"] is True
