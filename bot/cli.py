@@ -206,13 +206,12 @@ def _cmd_telegram(args: argparse.Namespace, settings: IndexSettings) -> int:
 def _cmd_serve(args: argparse.Namespace, settings: IndexSettings) -> int:
     import uvicorn
 
-    from .serve import ServeError, create_app
-    from .settings import BotSettings
-    from .telegram import TokenError
+    from .serve import create_app
+    from .settings import BotSettings, SettingsError
 
     try:
         app = create_app(BotSettings(), _dialogue(args, settings))
-    except (ServeError, TokenError) as exc:
+    except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")

@@ -9,15 +9,10 @@ from retrieval.answer import Answer, Citation
 from .actions import FEEDBACK, MORE, PASSAGE, Action
 from .dialogue import Turn
 from .messages import BUTTON_MORE, BUTTON_PASSAGE, BUTTON_SOURCE
-from .render_text import ABSTAIN, SUGGEST, citation_line
+from .render_text import ABSTAIN, SUGGEST, citation_line, utf16_len
 
 MAX_MESSAGE = 4096  # Telegram's limit, counted in UTF-16 code units
 SOURCES = "แหล่งอ้างอิง"
-
-
-def utf16_len(text: str) -> int:
-    """Length as Telegram counts it (emoji outside the BMP count twice)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def answer_messages(answer: Answer) -> list[str]:

@@ -6,6 +6,23 @@ ABSTAIN = "ขออภัยค่ะ ไม่พบคำตอบของ�
 SUGGEST = "เอกสารที่ตอบได้ครอบคลุมเรื่อง เช่น"
 
 
+def utf16_len(text: str) -> int:
+    """Length as chat platforms count it (characters outside the BMP, e.g. emoji, count twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-16 units, ending in " …" when cut."""
+    if utf16_len(text) <= limit:
+        return text
+    units = 0
+    for i, ch in enumerate(text):
+        units += 2 if ord(ch) > 0xFFFF else 1
+        if units > limit - 2:
+            return text[:i] + " …"
+    return text
+
+
 def citation_line(c: Citation) -> str:
     """"title · section · page" for a numbered source list."""
     parts = [c.title]

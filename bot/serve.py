@@ -1,7 +1,7 @@
 """The ASGI app of ``sarabun serve``: chat-platform webhooks and a health check.
 
-Webhooks only accept requests that prove where they come from (Telegram's secret token header);
-anything else is refused before the body is parsed.
+Webhooks only accept requests that prove where they come from (Telegram's secret token header,
+LINE's body signature); anything else is refused before the body is parsed.
 """
 
 import hmac
@@ -17,43 +17,28 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
+from .bodies import MAX_BODY, BodyTooLarge, read_body
 from .dialogue import Dialogue
-from .settings import BotSettings
+from .feedback import connect
+from .line import LineBot
+from .ratelimit import RateLimiter
+from .settings import BotSettings, SettingsError
 from .telegram import build_application
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 1_000_000  # bytes; Telegram updates are a few kB
-
-
-class ServeError(ValueError):
-    """The server cannot start with these settings."""
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
-    """The request body, or BodyTooLarge as soon as it passes ``limit`` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    body = bytearray()
-    async for part in request.stream():
-        body += part
-        if len(body) > limit:
-            raise BodyTooLarge
-    return bytes(body)
-
-
 def create_app(settings: BotSettings, dialogue: Dialogue) -> Starlette:
-    """The app with ``GET /healthz`` and, when a Telegram token is set, ``POST /telegram/webhook``."""
+    """The app with ``GET /healthz``, ``POST /telegram/webhook`` when a Telegram token is set and
+    ``POST /line/webhook`` when a LINE channel is."""
     routes = [Route("/healthz", _healthz(dialogue))]
+    if settings.line_channel_secret or settings.line_channel_access_token:
+        line = LineBot(settings, dialogue, connect(settings.data_db),
+                       RateLimiter(settings.rate_limit_messages, settings.rate_limit_seconds))
+        routes.append(Route("/line/webhook", line.webhook, methods=["POST"]))
     telegram: Application | None = None
     if settings.telegram_token:
         if not settings.telegram_webhook_secret:
-            raise ServeError("SARABUN_TELEGRAM_WEBHOOK_SECRET must be set to receive Telegram "
+            raise SettingsError("SARABUN_TELEGRAM_WEBHOOK_SECRET must be set to receive Telegram "
                              "webhooks (1-256 characters: A-Z, a-z, 0-9, _ and -)")
         telegram = build_application(settings, dialogue, webhook=True)
         routes.append(Route("/telegram/webhook", _telegram_webhook(telegram, settings),

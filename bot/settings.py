@@ -7,6 +7,10 @@ from pydantic import field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
+class SettingsError(ValueError):
+    """The settings cannot work; the message says which variable to fix."""
+
+
 class BotSettings(BaseSettings):
     """Tokens, endpoints and limits of the Telegram and LINE front ends."""
 

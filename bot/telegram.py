@@ -37,7 +37,7 @@ from .feedback import Feedback, connect, record_feedback
 from .messages import EXAMPLES, EXAMPLES_INTRO, FAILED, HINT_NON_TEXT, RATE_LIMITED, STALE, THANKS
 from .ratelimit import RateLimiter
 from .render_telegram import answer_keyboard, answer_messages, pack, passage_messages
-from .settings import BotSettings
+from .settings import BotSettings, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ SOURCES_TITLE = "<b>เอกสารที่สารบรรณใช้ต
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
-class TokenError(ValueError):
+class TokenError(SettingsError):
     """The bot token is missing or malformed."""
 
 

@@ -17,8 +17,8 @@ from starlette.testclient import TestClient
 
 from bot.dialogue import EMPTY, Dialogue
 from bot.messages import HINT_NON_TEXT, RATE_LIMITED, STALE, THANKS
-from bot.render_telegram import MAX_MESSAGE, answer_messages, utf16_len
-from bot.render_text import ABSTAIN
+from bot.render_telegram import MAX_MESSAGE, answer_messages
+from bot.render_text import ABSTAIN, utf16_len
 from bot.serve import create_app
 from bot.settings import BotSettings
 from bot.telegram import build_application

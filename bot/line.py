@@ -1,0 +1,219 @@
+"""LINE front end (line-bot-sdk v3): the signed webhook of ``sarabun serve``.
+
+The signature is checked on the raw body before anything is parsed; valid requests get 200 at once
+and their events are handled after the response (LINE retries slow webhooks). Events are
+de-duplicated by ``webhookEventId``; when a reply token has expired (slow answer, redelivery) the
+answer is pushed instead.
+"""
+
+import asyncio
+import json
+import logging
+import sqlite3
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from linebot.v3 import WebhookParser
+from linebot.v3.messaging import (
+    ApiClient,
+    ApiException,
+    Configuration,
+    Message,
+    MessagingApi,
+    PushMessageRequest,
+    ReplyMessageRequest,
+)
+from linebot.v3.webhooks import (
+    Event,
+    FollowEvent,
+    GroupSource,
+    JoinEvent,
+    MessageEvent,
+    PostbackEvent,
+    RoomSource,
+    TextMessageContent,
+)
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from . import actions
+from .bodies import BodyTooLarge, read_body
+from .dialogue import WELCOME, Dialogue, Turn
+from .feedback import Feedback, record_feedback
+from .messages import EXAMPLES, HINT_NON_TEXT, RATE_LIMITED, STALE, THANKS
+from .ratelimit import RateLimiter
+from .render_line import MAX_MESSAGES, example_replies, passage_message, reply_messages, text_message
+from .settings import BotSettings, SettingsError
+
+log = logging.getLogger(__name__)
+
+MAX_SEEN = 10_000  # webhookEventIds remembered for de-duplication
+COMMANDS = ("/ask", "/help", "/start", "/sources")
+
+
+@dataclass
+class LineBot:
+    """The LINE webhook handler with its API client and state."""
+
+    settings: BotSettings
+    dialogue: Dialogue
+    db: sqlite3.Connection
+    limiter: RateLimiter
+    api: MessagingApi = field(init=False)
+    _validator: WebhookParser = field(init=False, repr=False)
+    _seen: OrderedDict[str, None] = field(default_factory=OrderedDict, repr=False)
+
+    def __post_init__(self) -> None:
+        if not (self.settings.line_channel_secret and self.settings.line_channel_access_token):
+            raise SettingsError("LINE needs both SARABUN_LINE_CHANNEL_SECRET and "
+                                    "SARABUN_LINE_CHANNEL_ACCESS_TOKEN")
+        config = Configuration(host=self.settings.line_api_url,
+                               access_token=self.settings.line_channel_access_token)
+        self.api = MessagingApi(ApiClient(config))
+        self._validator = WebhookParser(self.settings.line_channel_secret)
+
+    async def webhook(self, request: Request) -> Response:
+        """``POST /line/webhook``."""
+        client = request.client.host if request.client else "?"
+        try:
+            body = await read_body(request)
+        except BodyTooLarge:
+            log.warning("line webhook: body too large from %s", client)
+            return PlainTextResponse("payload too large", status_code=413)
+        signature = request.headers.get("X-Line-Signature", "")
+        text = body.decode("utf-8", "replace")
+        if not signature or not self._validator.signature_validator.validate(text, signature):
+            log.warning("line webhook: missing or wrong signature from %s", client)
+            return PlainTextResponse("invalid signature", status_code=400)
+        try:
+            raw_events = json.loads(text)["events"]
+            if not isinstance(raw_events, list):
+                raise TypeError("events is not a list")
+        except (ValueError, TypeError, KeyError) as exc:
+            log.warning("line webhook: malformed body from %s: %s", client, exc)
+            return PlainTextResponse("malformed body", status_code=400)
+        events = [e for e in (self._event(raw) for raw in raw_events) if e is not None]
+        return Response(status_code=200, background=BackgroundTask(self._handle_all, events))
+
+    def _event(self, raw: object) -> Event | None:
+        """A parsed event, or None for duplicates, unknown types and malformed events."""
+        if not isinstance(raw, dict):
+            return None
+        event_id = raw.get("webhookEventId")
+        if event_id:
+            if event_id in self._seen:
+                log.info("line: duplicate event %s ignored", event_id)
+                return None
+            self._seen[event_id] = None
+            while len(self._seen) > MAX_SEEN:
+                self._seen.popitem(last=False)
+        try:
+            return Event.from_dict(raw)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            log.info("line: event of type %r ignored: %s", raw.get("type"), exc)
+            return None
+
+    async def _handle_all(self, events: list[Event]) -> None:
+        for event in events:
+            try:
+                await self._handle(event)
+            except Exception:  # one bad event must not stop the others or the server
+                log.exception("line: event %s failed", getattr(event, "webhook_event_id", "?"))
+
+    async def _handle(self, event: Event) -> None:
+        if isinstance(event, (FollowEvent, JoinEvent)):
+            await self._send(event, [text_message(WELCOME, example_replies())])
+        elif isinstance(event, MessageEvent):
+            await self._on_message(event)
+        elif isinstance(event, PostbackEvent):
+            await self._on_postback(event)
+
+    async def _on_message(self, event: MessageEvent) -> None:
+        in_group = isinstance(event.source, (GroupSource, RoomSource))
+        if not isinstance(event.message, TextMessageContent):
+            if not in_group:
+                await self._send(event, [text_message(HINT_NON_TEXT)])
+            return
+        text = addressed_text(event.message) if in_group else event.message.text
+        if text is None:
+            return
+        if text.startswith(("/help", "/start")):
+            await self._send(event, [text_message(WELCOME, example_replies())])
+            return
+        if text.startswith("/sources"):
+            docs = sorted(self.dialogue.retriever.index.documents.values(), key=lambda d: d.title)
+            lines = [f"• {d.title}" + (f" ({d.date})" if d.date else "") for d in docs]
+            await self._send(event, [text_message("เอกสารที่สารบรรณใช้ตอบ\n" + "\n".join(lines))])
+            return
+        question = text.removeprefix("/ask").strip()
+        await self._ask(event, lambda: self.dialogue.reply(_chat_key(event), question))
+
+    async def _on_postback(self, event: PostbackEvent) -> None:
+        action = actions.decode(event.postback.data or "")
+        if action.kind == actions.EXAMPLE and (i := actions.index_arg(action, len(EXAMPLES))) is not None:
+            await self._ask(event, lambda: self.dialogue.reply(_chat_key(event), EXAMPLES[i]))
+            return
+        turn = self.dialogue.turn(action.ref)
+        if turn is None:
+            await self._send(event, [text_message(STALE)])
+        elif action.kind == actions.PASSAGE and (
+                i := actions.index_arg(action, len(turn.answer.citations))) is not None:
+            await self._send(event, [passage_message(turn.answer.citations[i])])
+        elif action.kind == actions.MORE:
+            await self._ask(event, lambda: self.dialogue.more(turn.ref))
+        elif action.kind == actions.FEEDBACK and action.arg in ("0", "1"):
+            record_feedback(self.db, Feedback.for_turn(turn, "line", _user(event), action.arg == "1"))
+            await self._send(event, [text_message(THANKS)])
+        else:
+            await self._send(event, [text_message(STALE)])
+
+    async def _ask(self, event: MessageEvent | PostbackEvent, reply: Callable[[], Turn | str]) -> None:
+        user = _user(event)
+        if not self.limiter.allow(user):
+            log.info("line rate limit: user %s", user)
+            if self.limiter.should_notify(user):
+                await self._send(event, [text_message(RATE_LIMITED)])
+            return
+        await self._send(event, reply_messages(reply()))
+
+    async def _send(self, event: Event, messages: list[Message]) -> None:
+        """Reply with the event's token; push when it is unusable (expired or redelivered)."""
+        messages = messages[:MAX_MESSAGES]
+        token = getattr(event, "reply_token", None)
+        redelivered = bool(event.delivery_context and event.delivery_context.is_redelivery)
+        if token and not redelivered:
+            try:
+                await asyncio.to_thread(self.api.reply_message,
+                                        ReplyMessageRequest(reply_token=token, messages=messages))
+                return
+            except ApiException as exc:
+                if exc.status != 400:
+                    raise
+                log.info("line: reply token unusable (%s), pushing instead", exc.reason)
+        await asyncio.to_thread(self.api.push_message,
+                                PushMessageRequest(to=_chat_key(event), messages=messages))
+
+
+def addressed_text(message: TextMessageContent) -> str | None:
+    """The question in a group message meant for the bot (it is @mentioned, or the text starts
+    with a command), without the mention; None when the message is not for the bot."""
+    text = message.text
+    mentionees = message.mention.mentionees if message.mention else []
+    own = [m for m in mentionees if getattr(m, "is_self", False)]
+    if not own and not text.startswith(COMMANDS):
+        return None
+    for m in sorted(own, key=lambda m: m.index, reverse=True):
+        text = text[: m.index] + text[m.index + m.length :]
+    return text.strip()
+
+
+def _chat_key(event: Event) -> str:
+    source = event.source
+    return str(getattr(source, "group_id", None) or getattr(source, "room_id", None)
+               or getattr(source, "user_id", None) or "unknown")
+
+
+def _user(event: Event) -> str:
+    return str(getattr(event.source, "user_id", None) or _chat_key(event))

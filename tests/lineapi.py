@@ -1,0 +1,63 @@
+"""A local HTTP server standing in for the LINE Messaging API: records reply and push requests
+made by the real line-bot-sdk client and answers like LINE does."""
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ACCESS_TOKEN = "test-channel-access-token"
+
+
+class FakeLineAPI:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict]] = []  # (path, JSON body) of accepted requests
+        self.expired_reply_tokens: set[str] = set()
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def of(self, kind: str) -> list[dict]:
+        """Bodies of accepted "reply" or "push" requests."""
+        with self._lock:
+            return [body for path, body in self.calls if path == f"/v2/bot/message/{kind}"]
+
+    @contextmanager
+    def running(self) -> Iterator["FakeLineAPI"]:
+        thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
+                if self.headers.get("authorization") != f"Bearer {ACCESS_TOKEN}":
+                    status, reply = 401, {"message": "Authentication failed"}
+                elif body.get("replyToken") in api.expired_reply_tokens:
+                    status, reply = 400, {"message": "Invalid reply token"}
+                else:
+                    with api._lock:
+                        api.calls.append((self.path, body))
+                    status, reply = 200, {"sentMessages": [{"id": "1", "quoteToken": "q"}]}
+                data = json.dumps(reply).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
