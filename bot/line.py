@@ -41,9 +41,9 @@ from starlette.responses import PlainTextResponse, Response
 from . import actions
 from .bodies import BodyTooLarge, read_body
 from .dialogue import WELCOME, Dialogue, Turn
-from .feedback import Feedback, record_feedback
 from .messages import EXAMPLES, HINT_NON_TEXT, RATE_LIMITED, STALE, THANKS
 from .ratelimit import RateLimiter
+from .records import Feedback, record_feedback, record_question
 from .render_line import MAX_MESSAGES, example_replies, passage_message, reply_messages, text_message
 from .settings import BotSettings, SettingsError
 
@@ -176,7 +176,10 @@ class LineBot:
             if self.limiter.should_notify(user):
                 await self._send(event, [text_message(RATE_LIMITED)])
             return
-        await self._send(event, reply_messages(reply()))
+        answer = reply()
+        if isinstance(answer, Turn) and not answer.follow_up:
+            record_question(self.db, "line", user, answer)
+        await self._send(event, reply_messages(answer))
 
     async def _send(self, event: Event, messages: list[Message]) -> None:
         """Reply with the event's token; push when it is unusable (expired or redelivered)."""

@@ -19,9 +19,9 @@ from telegram.ext import Application
 
 from .bodies import MAX_BODY, BodyTooLarge, read_body
 from .dialogue import Dialogue
-from .feedback import connect
 from .line import LineBot
 from .ratelimit import RateLimiter
+from .records import connect
 from .settings import BotSettings, SettingsError
 from .telegram import build_application
 

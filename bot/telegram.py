@@ -33,9 +33,9 @@ from telegram.ext import (
 
 from . import actions
 from .dialogue import WELCOME, Dialogue, Turn
-from .feedback import Feedback, connect, record_feedback
 from .messages import EXAMPLES, EXAMPLES_INTRO, FAILED, HINT_NON_TEXT, RATE_LIMITED, STALE, THANKS
 from .ratelimit import RateLimiter
+from .records import Feedback, connect, record_feedback, record_question
 from .render_telegram import answer_keyboard, answer_messages, pack, passage_messages
 from .settings import BotSettings, SettingsError
 
@@ -260,7 +260,10 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
             await context.bot.send_message(chat_id, RATE_LIMITED)
         return
     await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
-    await _send(context, chat_id, services.dialogue.reply(str(chat_id), question))
+    reply = services.dialogue.reply(str(chat_id), question)
+    if isinstance(reply, Turn) and not reply.follow_up:
+        record_question(services.db, "telegram", str(update.effective_user.id), reply)
+    await _send(context, chat_id, reply)
 
 
 async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Turn | str) -> None:
