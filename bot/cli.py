@@ -80,6 +80,12 @@ def _parser(settings: IndexSettings) -> argparse.ArgumentParser:
     v.add_argument("--docs", type=Path, default=settings.docs_dir)
     v.set_defaults(run=_cmd_serve)
 
+    rp = sub.add_parser("report", help="most asked and unanswered questions, 👎 feedback")
+    rp.add_argument("--since", help="YYYY-MM-DD (default: 7 days ago)")
+    rp.add_argument("--json", action="store_true")
+    rp.add_argument("--index", type=Path, default=settings.index_dir)
+    rp.set_defaults(run=_cmd_report)
+
     e = sub.add_parser("eval", help="retrieval quality: BM25, dense and shipped side by side")
     e.add_argument("file", type=Path)
     e.add_argument("--index", type=Path, default=settings.index_dir)
@@ -180,13 +186,25 @@ def _cmd_ask(args: argparse.Namespace, settings: IndexSettings) -> int:
 
 
 def _dialogue(args: argparse.Namespace, settings: IndexSettings):  # -> Dialogue
-    """The dialogue core over the published index, built from the documents on first run."""
+    """The dialogue core over the published index (switching to newly published versions),
+    built from the documents on first run."""
+    from retrieval.live import LiveRetriever
+
     from .dialogue import Dialogue
 
     if current_version(args.index) is None:
         print(f"ยังไม่มีดัชนี กำลังสร้างจาก {args.docs} …", file=sys.stderr)
         _cmd_build(argparse.Namespace(docs=args.docs, index=args.index, strict=False), settings)
-    return Dialogue(_open(args.index))
+    return Dialogue(LiveRetriever(args.index))
+
+
+def _admin(args: argparse.Namespace, settings: IndexSettings, bot_settings, dialogue):  # -> Admin
+    """Admin operations on the same documents, index and embedder as the dialogue."""
+    from .admin import Admin
+    from .records import connect
+
+    return Admin(args.docs, args.index, dialogue.retriever.embedder, int(settings.max_file_mb * 1e6),
+                 connect(bot_settings.data_db))
 
 
 def _cmd_telegram(args: argparse.Namespace, settings: IndexSettings) -> int:
@@ -199,7 +217,8 @@ def _cmd_telegram(args: argparse.Namespace, settings: IndexSettings) -> int:
     except TokenError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    run_polling(bot_settings, _dialogue(args, settings))
+    dialogue = _dialogue(args, settings)
+    run_polling(bot_settings, dialogue, _admin(args, settings, bot_settings, dialogue))
     return 0
 
 
@@ -209,12 +228,30 @@ def _cmd_serve(args: argparse.Namespace, settings: IndexSettings) -> int:
     from .serve import create_app
     from .settings import BotSettings, SettingsError
 
+    bot_settings = BotSettings()
+    dialogue = _dialogue(args, settings)
     try:
-        app = create_app(BotSettings(), _dialogue(args, settings))
+        app = create_app(bot_settings, dialogue, _admin(args, settings, bot_settings, dialogue))
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace, settings: IndexSettings) -> int:
+    from .records import connect
+    from .report import build_report, parse_since, render_report
+    from .settings import BotSettings
+
+    try:
+        since = parse_since(args.since) if args.since else time.time() - 7 * 86400
+    except ValueError:
+        print(f"error: --since expects YYYY-MM-DD, got {args.since!r}", file=sys.stderr)
+        return 2
+    published = load_index(args.index) if current_version(args.index) else None
+    report = build_report(connect(BotSettings().data_db), since, published)
+    print(json.dumps(report.to_json(), ensure_ascii=False) if args.json else render_report(report))
     return 0
 
 

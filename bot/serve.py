@@ -17,6 +17,7 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
+from .admin import Admin
 from .bodies import MAX_BODY, BodyTooLarge, read_body
 from .dialogue import Dialogue
 from .line import LineBot
@@ -27,7 +28,7 @@ from .telegram import build_application
 
 log = logging.getLogger(__name__)
 
-def create_app(settings: BotSettings, dialogue: Dialogue) -> Starlette:
+def create_app(settings: BotSettings, dialogue: Dialogue, admin: Admin | None = None) -> Starlette:
     """The app with ``GET /healthz``, ``POST /telegram/webhook`` when a Telegram token is set and
     ``POST /line/webhook`` when a LINE channel is."""
     routes = [Route("/healthz", _healthz(dialogue))]
@@ -40,7 +41,7 @@ def create_app(settings: BotSettings, dialogue: Dialogue) -> Starlette:
         if not settings.telegram_webhook_secret:
             raise SettingsError("SARABUN_TELEGRAM_WEBHOOK_SECRET must be set to receive Telegram "
                              "webhooks (1-256 characters: A-Z, a-z, 0-9, _ and -)")
-        telegram = build_application(settings, dialogue, webhook=True)
+        telegram = build_application(settings, dialogue, admin, webhook=True)
         routes.append(Route("/telegram/webhook", _telegram_webhook(telegram, settings),
                             methods=["POST"]))
 

@@ -4,9 +4,11 @@ Private chats: any text is a question. Groups: only commands, @mentions and repl
 Runs with long polling (``sarabun telegram``) or behind the webhook of ``sarabun serve``.
 """
 
+import asyncio
 import logging
 import re
 import sqlite3
+import time
 from dataclasses import dataclass
 from html import escape
 
@@ -32,11 +34,13 @@ from telegram.ext import (
 )
 
 from . import actions
+from .admin import Admin
 from .dialogue import WELCOME, Dialogue, Turn
 from .messages import EXAMPLES, EXAMPLES_INTRO, FAILED, HINT_NON_TEXT, RATE_LIMITED, STALE, THANKS
 from .ratelimit import RateLimiter
 from .records import Feedback, connect, record_feedback, record_question
 from .render_telegram import answer_keyboard, answer_messages, pack, passage_messages
+from .report import build_report, render_report
 from .settings import BotSettings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -57,6 +61,11 @@ HELP = (
 )
 ASK_USAGE = "พิมพ์คำถามต่อท้ายคำสั่งค่ะ เช่น /ask รัฐบาลดิจิทัลคืออะไร"
 HINT_DOCUMENT = "ขออภัยค่ะ การส่งเอกสารเข้าระบบทำได้เฉพาะผู้ดูแลระบบ หากต้องการถาม กรุณาพิมพ์เป็นข้อความค่ะ"
+UPLOAD_RECEIVED = "ได้รับไฟล์แล้วค่ะ กำลังตรวจและจัดทำดัชนี ระหว่างนี้ถามคำถามได้ตามปกติ"
+REINDEX_STARTED = "กำลังจัดทำดัชนีใหม่ค่ะ ระหว่างนี้ถามคำถามได้ตามปกติ"
+ADMIN_ONLY = "คำสั่งนี้สำหรับผู้ดูแลระบบเท่านั้นค่ะ"
+REMOVE_USAGE = "พิมพ์ชื่อไฟล์หรือรหัสเอกสารต่อท้ายคำสั่งค่ะ เช่น /remove circular_2567.pdf"
+REPORT_DAYS = 7
 SOURCES_TITLE = "<b>เอกสารที่สารบรรณใช้ตอบ</b>"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -73,6 +82,10 @@ class Services:
     db: sqlite3.Connection
     limiter: RateLimiter
     admins: frozenset[int]
+    admin: Admin | None  # document and index operations; None where they are not offered
+
+    def is_admin(self, update: Update) -> bool:
+        return bool(self.admin and update.effective_user and update.effective_user.id in self.admins)
 
 
 def check_token(token: str) -> str:
@@ -86,8 +99,10 @@ def check_token(token: str) -> str:
     return token
 
 
-def build_application(settings: BotSettings, dialogue: Dialogue, webhook: bool = False) -> Application:
-    """The python-telegram-bot Application with Sarabun's handlers; ``webhook`` leaves out the
+def build_application(settings: BotSettings, dialogue: Dialogue, admin: Admin | None = None,
+                      webhook: bool = False) -> Application:
+    """The python-telegram-bot Application with Sarabun's handlers; ``admin`` enables document
+    uploads and admin commands for ``SARABUN_ADMIN_TELEGRAM_IDS``; ``webhook`` leaves out the
     polling updater (updates then arrive through ``sarabun serve``)."""
     builder = (
         ApplicationBuilder()
@@ -103,11 +118,17 @@ def build_application(settings: BotSettings, dialogue: Dialogue, webhook: bool =
     app.bot_data["sarabun"] = Services(
         dialogue, connect(settings.data_db),
         RateLimiter(settings.rate_limit_messages, settings.rate_limit_seconds),
-        settings.admin_telegram_ids)
+        settings.admin_telegram_ids, admin)
     app.add_handler(CommandHandler("start", on_start))
     app.add_handler(CommandHandler("help", on_help))
     app.add_handler(CommandHandler("ask", on_ask))
     app.add_handler(CommandHandler("sources", on_sources))
+    # Admin work that rebuilds the index runs beside the other updates (block=False), so
+    # questions keep being answered during a build.
+    app.add_handler(CommandHandler(["reindex", "rollback", "remove"], on_admin_change, block=False))
+    app.add_handler(CommandHandler(["status", "report"], on_admin_info))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.Document.ALL, on_document,
+                                   block=False))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                                    on_other))
@@ -116,9 +137,9 @@ def build_application(settings: BotSettings, dialogue: Dialogue, webhook: bool =
     return app
 
 
-def run_polling(settings: BotSettings, dialogue: Dialogue) -> None:
+def run_polling(settings: BotSettings, dialogue: Dialogue, admin: Admin | None = None) -> None:
     """Long polling until SIGINT/SIGTERM (python-telegram-bot stops cleanly on both)."""
-    app = build_application(settings, dialogue)
+    app = build_application(settings, dialogue, admin)
     log.info("Telegram bot polling via %s", settings.telegram_api_url)
     app.run_polling(allowed_updates=Update.ALL_TYPES)
 
@@ -175,9 +196,67 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stickers, photos, voice, files … in a private chat get a short hint."""
+    """Stickers, photos, voice … in a private chat get a short hint."""
+    await update.effective_message.reply_text(HINT_NON_TEXT)
+
+
+async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An admin's file is validated, stored and indexed; anyone else's is refused, not stored."""
+    services = _services(context)
     message = update.effective_message
-    await message.reply_text(HINT_DOCUMENT if message.document else HINT_NON_TEXT)
+    document = message.document
+    if not services.is_admin(update):
+        log.info("document from non-admin %s refused", update.effective_user.id)
+        await message.reply_text(HINT_DOCUMENT)
+        return
+    actor = f"telegram:{update.effective_user.id}"
+    name = document.file_name or "document"
+    if refusal := services.admin.check_upload(name, document.file_size or 0, actor):
+        await message.reply_text(refusal.message)
+        return
+    await message.reply_text(UPLOAD_RECEIVED)
+    file = await context.bot.get_file(document.file_id)
+    data = bytes(await file.download_as_bytearray())
+    result = await asyncio.to_thread(services.admin.add_document, name, data, actor)
+    await message.reply_text(result.message)
+
+
+async def on_admin_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/reindex, /rollback and /remove <document>."""
+    services = _services(context)
+    message = update.effective_message
+    if not services.is_admin(update):
+        await message.reply_text(ADMIN_ONLY)
+        return
+    actor = f"telegram:{update.effective_user.id}"
+    command = message.text.split()[0].lstrip("/").split("@")[0]
+    if command == "remove":
+        if not context.args:
+            await message.reply_text(REMOVE_USAGE)
+            return
+        result = await asyncio.to_thread(services.admin.remove, " ".join(context.args), actor)
+    elif command == "rollback":
+        result = await asyncio.to_thread(services.admin.rollback, actor)
+    else:
+        await message.reply_text(REINDEX_STARTED)
+        result = await asyncio.to_thread(services.admin.reindex, actor)
+    await message.reply_text(result.message)
+
+
+async def on_admin_info(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/status and /report."""
+    services = _services(context)
+    message = update.effective_message
+    if not services.is_admin(update):
+        await message.reply_text(ADMIN_ONLY)
+        return
+    if message.text.split()[0].lstrip("/").split("@")[0] == "status":
+        text = services.admin.status()
+    else:
+        since = time.time() - REPORT_DAYS * 86400
+        text = render_report(build_report(services.db, since, services.dialogue.retriever.index))
+    for part in pack([escape(block) for block in text.split("\n\n")]):
+        await message.reply_html(part, link_preview_options=NO_PREVIEW)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

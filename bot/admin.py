@@ -1,0 +1,169 @@
+"""Admin operations on the documents and the index — add, remove, re-index, roll back, status —
+shared by the chat front ends and written to the audit log.
+
+A new file is checked by the real loader before it is stored, and stored by rename, so a build
+never reads half a file; a file the build cannot use is taken out again and the live index is
+left as it was.
+"""
+
+import os
+import re
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.build import BuildReport, build_index
+from index.embedders import Embedder
+from index.loaders import SkipFile, load_document
+from index.store import IndexUnavailable, read_manifest, rollback
+
+from .records import AuditEntry, record_audit
+
+SUPPORTED = (".pdf", ".docx", ".txt", ".md", ".html", ".htm")
+_UNSAFE = re.compile(r"[^\w.\-]+")  # \w covers Thai letters; no path separators survive
+
+
+@dataclass
+class AdminResult:
+    """How an operation ended, with a short Thai message for the admin."""
+
+    ok: bool
+    message: str
+
+
+@dataclass
+class Admin:
+    docs_dir: Path
+    index_dir: Path
+    embedder: Embedder | str
+    max_bytes: int
+    db: sqlite3.Connection
+
+    def add_document(self, filename: str, data: bytes, actor: str) -> AdminResult:
+        """Validate, store and index an uploaded document (replacing one of the same name)."""
+        name = safe_filename(filename)
+        if refusal := self.check_upload(name, len(data), actor):
+            return refusal
+        with tempfile.TemporaryDirectory() as tmp:
+            staged = Path(tmp) / name
+            staged.write_bytes(data)
+            try:
+                load_document(staged, self.max_bytes)
+            except SkipFile as exc:
+                return self._done(actor, "upload", name, False,
+                                  f"ใช้ไฟล์ {name} ไม่ได้ จึงไม่ได้บันทึกค่ะ: {exc}")
+        target = self.docs_dir / name
+        backup = target.read_bytes() if target.exists() else None
+        _write_atomically(target, data)
+        try:
+            report = build_index(self.docs_dir, self.index_dir, self.embedder, self.max_bytes)
+        except IndexUnavailable as exc:
+            _restore(target, backup)
+            return self._done(actor, "upload", name, False, f"จัดทำดัชนีไม่สำเร็จ ดัชนีเดิมยังใช้งานได้ค่ะ: {exc}")
+        reason = next((why for rel, why in report.skipped if rel == name), None)
+        if reason:
+            _restore(target, backup)
+            return self._done(actor, "upload", name, False, f"ใช้ไฟล์ {name} ไม่ได้ค่ะ: {reason}")
+        doc = next((d for d in (read_manifest(self.index_dir) or {}).get("documents", [])
+                    if d["path"] == name), None)
+        pages = f"{doc['pages']} หน้า" if doc and doc.get("pages") else "–"
+        title = doc["title"] if doc else name
+        chunks = doc["chunks"] if doc else 0
+        return self._done(actor, "upload", name, True,
+                          f"เพิ่มเอกสารเรียบร้อยค่ะ\nชื่อเรื่อง: {title}\nจำนวนหน้า: {pages}\n"
+                          f"ส่วนที่จัดทำดัชนี: {chunks} ส่วน\nดัชนีรุ่น: {report.version}")
+
+    def check_upload(self, filename: str, size: int, actor: str) -> AdminResult | None:
+        """A refusal (audited) when a file of this name and size cannot be accepted, before
+        anything is downloaded; None when it may be."""
+        name = safe_filename(filename)
+        if not name.lower().endswith(SUPPORTED):
+            return self._done(actor, "upload", name, False,
+                              "ไฟล์ชนิดนี้ยังไม่รองรับค่ะ รองรับ PDF, DOCX, TXT, MD และ HTML")
+        if size > self.max_bytes:
+            return self._done(actor, "upload", name, False,
+                              f"ไฟล์ใหญ่เกินกำหนด ({size / 1e6:.1f} MB, สูงสุด "
+                              f"{self.max_bytes / 1e6:.0f} MB) จึงไม่ได้บันทึกค่ะ")
+        return None
+
+    def remove(self, name: str, actor: str) -> AdminResult:
+        """Delete a document (by file name or document id) and re-index without it."""
+        matches = [p for p in self.docs_dir.rglob("*") if p.is_file() and name in
+                   (p.name, p.relative_to(self.docs_dir).with_suffix("").as_posix())]
+        if len(matches) != 1:
+            return self._done(actor, "remove", name, False,
+                              f"ไม่พบเอกสาร “{name}” ค่ะ ดูชื่อได้จาก /status หรือ /sources"
+                              if not matches else f"ชื่อ “{name}” ตรงกับหลายไฟล์ กรุณาระบุนามสกุลไฟล์ค่ะ")
+        path = matches[0]
+        backup = path.read_bytes()
+        path.unlink()
+        try:
+            report = build_index(self.docs_dir, self.index_dir, self.embedder, self.max_bytes)
+        except IndexUnavailable as exc:
+            _restore(path, backup)
+            return self._done(actor, "remove", name, False, f"ลบไม่สำเร็จ ดัชนีเดิมยังใช้งานได้ค่ะ: {exc}")
+        meta = path.with_name(path.name + ".meta.json")
+        meta.unlink(missing_ok=True)
+        return self._done(actor, "remove", name, True,
+                          f"ลบ {path.name} แล้วค่ะ ดัชนีรุ่น {report.version}")
+
+    def reindex(self, actor: str) -> AdminResult:
+        """Bring the index up to date with the documents directory."""
+        try:
+            report = build_index(self.docs_dir, self.index_dir, self.embedder, self.max_bytes)
+        except IndexUnavailable as exc:
+            return self._done(actor, "reindex", "", False, f"จัดทำดัชนีไม่สำเร็จค่ะ: {exc}")
+        return self._done(actor, "reindex", "", True, _summary(report))
+
+    def rollback(self, actor: str) -> AdminResult:
+        """Publish the previous index version."""
+        try:
+            version = rollback(self.index_dir)
+        except IndexUnavailable as exc:
+            return self._done(actor, "rollback", "", False, f"ย้อนรุ่นไม่ได้ค่ะ: {exc}")
+        return self._done(actor, "rollback", version, True, f"ย้อนกลับไปใช้ดัชนีรุ่น {version} แล้วค่ะ")
+
+    def status(self) -> str:
+        """The published version, its documents, chunks, embedder and build time."""
+        manifest = read_manifest(self.index_dir)
+        if manifest is None:
+            return "ยังไม่มีดัชนีที่เผยแพร่ค่ะ"
+        docs = manifest.get("documents", [])
+        lines = [f"ดัชนีรุ่น: {manifest.get('version', '?')}",
+                 f"สร้างเมื่อ: {manifest.get('created', '?')}",
+                 f"ตัวฝังเวกเตอร์: {manifest.get('embedder', '?')}",
+                 f"เอกสาร: {len(docs)} ฉบับ, ส่วนข้อความ: {manifest.get('chunks', '?')} ส่วน"]
+        lines += [f"• {d['path']} — {d['title']}" for d in docs]
+        return "\n".join(lines)
+
+    def _done(self, actor: str, action: str, target: str, ok: bool, message: str) -> AdminResult:
+        record_audit(self.db, AuditEntry(actor, action, target, "ok" if ok else "refused", message))
+        return AdminResult(ok, message)
+
+
+def safe_filename(filename: str) -> str:
+    """A file name safe to store under the documents directory (no directories, no dot files)."""
+    name = _UNSAFE.sub("_", Path(filename.replace("\\", "/")).name).lstrip("._")
+    return name or "document"
+
+
+def _summary(report: BuildReport) -> str:
+    skipped = "".join(f"\n• ข้าม {rel}: {why}" for rel, why in report.skipped)
+    state = f"เผยแพร่ดัชนีรุ่น {report.version}" if report.published else "ไม่มีเอกสารเปลี่ยน ใช้ดัชนีเดิม"
+    return (f"{state}\nเพิ่ม {len(report.added)} เปลี่ยน {len(report.changed)} ลบ {len(report.removed)} "
+            f"ข้าม {len(report.skipped)} ฉบับ, {report.chunks} ส่วน, {report.seconds:.1f} วินาที{skipped}")
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".upload-{path.name}")  # dot files are not indexed
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _restore(path: Path, backup: bytes | None) -> None:
+    """Put back what was at ``path`` before an upload or removal."""
+    if backup is None:
+        path.unlink(missing_ok=True)
+    else:
+        _write_atomically(path, backup)
