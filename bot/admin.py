@@ -21,7 +21,7 @@ from index.store import IndexUnavailable, read_manifest, rollback
 from .records import AuditEntry, record_audit
 
 SUPPORTED = (".pdf", ".docx", ".txt", ".md", ".html", ".htm")
-_UNSAFE = re.compile(r"[^\w.\-]+")  # \w covers Thai letters; no path separators survive
+_UNSAFE = re.compile(r"[^\w.\-\u0e00-\u0e7f]+")  # Thai marks are not \w; no separators survive
 
 
 @dataclass

@@ -2,15 +2,22 @@
 python-telegram-bot Application: it hands queued update JSON out through getUpdates, records every
 other call with its decoded parameters and answers like Telegram does."""
 
+import asyncio
+import itertools
 import json
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
+
+from bot.admin import Admin
+from bot.dialogue import Dialogue
+from bot.settings import BotSettings
+from bot.telegram import build_application
 
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijkl"
 BOT = {"id": 4242, "is_bot": True, "first_name": "สารบรรณ", "username": "sarabun_test_bot",
@@ -143,7 +150,8 @@ class FakeBotAPI:
 
             def do_GET(self) -> None:  # file downloads: /file/bot<token>/<path>
                 prefix = f"/file/bot{TOKEN}/"
-                data = api.files.get(self.path[len(prefix):]) if self.path.startswith(prefix) else None
+                path = unquote(self.path)  # httpx percent-encodes the token's ":"
+                data = api.files.get(path[len(prefix):]) if path.startswith(prefix) else None
                 self.send_response(200 if data is not None else 404)
                 self.end_headers()
                 self.wfile.write(data or b"")
@@ -193,3 +201,54 @@ def _decode(content_type: str, body: bytes) -> dict:
         except ValueError:
             out[key] = value
     return out
+
+
+# -- update JSON and running the bot -------------------------------------------------------
+
+USER = {"id": 7001, "is_bot": False, "first_name": "สมหญิง"}
+OTHER_USER = {"id": 7002, "is_bot": False, "first_name": "สมชาย"}
+GROUP = {"id": -100200, "type": "supergroup", "title": "อบรมรัฐบาลดิจิทัล"}
+_message_ids = itertools.count(1)
+
+
+def message(text: str, chat: dict | None = None, user: dict = USER, **extra: object) -> dict:
+    """A message update as Telegram sends it (commands and @mentions carry their entities)."""
+    chat = chat or {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+    msg = {"message_id": next(_message_ids), "date": int(time.time()), "chat": chat, "from": user,
+           "text": text, **extra}
+    entities = []
+    if text.startswith("/"):
+        entities.append({"type": "bot_command", "offset": 0, "length": len(text.split()[0])})
+    mention = "@" + BOT["username"]
+    if mention in text:
+        entities.append({"type": "mention", "offset": text.index(mention), "length": len(mention)})
+    if entities:
+        msg["entities"] = entities
+    return {"message": msg}
+
+
+def press(data: str, chat_id: int = USER["id"], user: dict = USER) -> dict:
+    return {"callback_query": {
+        "id": str(next(_message_ids)), "from": user, "chat_instance": "ci", "data": data,
+        "message": {"message_id": 1, "date": int(time.time()), "from": BOT,
+                    "chat": {"id": chat_id, "type": "private"}, "text": "…"}}}
+
+
+@asynccontextmanager
+async def polling(settings: BotSettings, dialogue: Dialogue, admin: Admin | None = None
+                  ) -> AsyncIterator[None]:
+    """The bot as `sarabun telegram` runs it: initialise, post-init, start polling."""
+    app = build_application(settings, dialogue, admin)
+    async with app:
+        await app.post_init(app)
+        await app.start()
+        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        try:
+            yield
+        finally:
+            await app.updater.stop()
+            await app.stop()
+
+
+async def until(api: FakeBotAPI, method: str, count: int = 1) -> list[dict]:
+    return await asyncio.to_thread(api.wait_for, method, count)

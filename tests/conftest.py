@@ -1,11 +1,15 @@
 """Shared fixtures: real Thai files, a small real index built once per session."""
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-import index  # noqa: F401  (offline environment)
+import index  # noqa: F401  (offline environment, before any model library loads)
+from bot.settings import BotSettings
+
+from .botapi import TOKEN, FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -77,3 +81,17 @@ def retriever(small_index: Path):
     from retrieval.search import open_retriever
 
     return open_retriever(load_index(small_index))
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotAPI]:
+    with FakeBotAPI().running() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(api: FakeBotAPI, tmp_path: Path) -> BotSettings:
+    return BotSettings(telegram_token=TOKEN, telegram_api_url=api.base_url,
+                       telegram_file_url=api.file_url, data_db=tmp_path / "data.sqlite3",
+                       rate_limit_messages=5, rate_limit_seconds=60,
+                       telegram_webhook_secret="s3cret-token")

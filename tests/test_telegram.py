@@ -2,15 +2,10 @@
 update JSON through getUpdates, over the real dialogue core, model and index."""
 
 import asyncio
-import itertools
 import json
 import sqlite3
 import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -21,71 +16,9 @@ from bot.render_telegram import MAX_MESSAGE, answer_messages
 from bot.render_text import ABSTAIN, utf16_len
 from bot.serve import create_app
 from bot.settings import BotSettings
-from bot.telegram import build_application
 from retrieval.answer import Answer, Citation
 
-from .botapi import BOT, TOKEN, FakeBotAPI
-
-USER = {"id": 7001, "is_bot": False, "first_name": "สมหญิง"}
-OTHER_USER = {"id": 7002, "is_bot": False, "first_name": "สมชาย"}
-GROUP = {"id": -100200, "type": "supergroup", "title": "อบรมรัฐบาลดิจิทัล"}
-_message_ids = itertools.count(1)
-
-
-def message(text: str, chat: dict | None = None, user: dict = USER, **extra: object) -> dict:
-    """A message update as Telegram sends it (commands and @mentions carry their entities)."""
-    chat = chat or {"id": user["id"], "type": "private", "first_name": user["first_name"]}
-    msg = {"message_id": next(_message_ids), "date": int(time.time()), "chat": chat, "from": user,
-           "text": text, **extra}
-    entities = []
-    if text.startswith("/"):
-        entities.append({"type": "bot_command", "offset": 0, "length": len(text.split()[0])})
-    mention = "@" + BOT["username"]
-    if mention in text:
-        entities.append({"type": "mention", "offset": text.index(mention), "length": len(mention)})
-    if entities:
-        msg["entities"] = entities
-    return {"message": msg}
-
-
-def press(data: str, chat_id: int = USER["id"], user: dict = USER) -> dict:
-    return {"callback_query": {
-        "id": str(next(_message_ids)), "from": user, "chat_instance": "ci", "data": data,
-        "message": {"message_id": 1, "date": int(time.time()), "from": BOT,
-                    "chat": {"id": chat_id, "type": "private"}, "text": "…"}}}
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI().running() as server:
-        yield server
-
-
-@pytest.fixture
-def settings(api: FakeBotAPI, tmp_path: Path) -> BotSettings:
-    return BotSettings(telegram_token=TOKEN, telegram_api_url=api.base_url,
-                       telegram_file_url=api.file_url, data_db=tmp_path / "data.sqlite3",
-                       rate_limit_messages=5, rate_limit_seconds=60,
-                       telegram_webhook_secret="s3cret-token")
-
-
-@asynccontextmanager
-async def polling(settings: BotSettings, dialogue: Dialogue) -> AsyncIterator[None]:
-    """The bot as `sarabun telegram` runs it: initialise, post-init, start polling."""
-    app = build_application(settings, dialogue)
-    async with app:
-        await app.post_init(app)
-        await app.start()
-        await app.updater.start_polling(poll_interval=0.0, timeout=1)
-        try:
-            yield
-        finally:
-            await app.updater.stop()
-            await app.stop()
-
-
-async def until(api: FakeBotAPI, method: str, count: int = 1) -> list[dict]:
-    return await asyncio.to_thread(api.wait_for, method, count)
+from .botapi import BOT, GROUP, OTHER_USER, FakeBotAPI, message, polling, press, until
 
 
 def texts(api: FakeBotAPI) -> list[str]:

@@ -1,0 +1,193 @@
+"""Admin operations end to end: uploads through the real python-telegram-bot (getFile and the file
+download URL on the local Bot API server), admin commands, audit, report, and live index
+switching in separate processes."""
+
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.admin import Admin
+from bot.dialogue import Dialogue
+from bot.records import connect, read_audit
+from bot.settings import BotSettings
+from bot.telegram import ADMIN_ONLY, HINT_DOCUMENT, UPLOAD_RECEIVED
+from index.store import current_version
+from retrieval.live import LiveRetriever
+
+from .botapi import OTHER_USER, USER, FakeBotAPI, message, polling, until
+from .conftest import thai_pdf
+
+LEAVE_PAGES = [
+    ["หนังสือเวียนสำนักงานทดสอบ ที่ ทส ๐๐๒/๒๕๖๘", "เรื่อง การลาพักผ่อนผ่านระบบลาออนไลน์",
+     "ข้อ ๑ ให้ข้าราชการยื่นใบลาพักผ่อนผ่านระบบลาออนไลน์ล่วงหน้าไม่น้อยกว่าสามวันทำการ",
+     "ข้อ ๒ ผู้บังคับบัญชาต้องพิจารณาอนุญาตการลาภายในหนึ่งวันทำการ"]]
+OTHER_CHAT = {"id": OTHER_USER["id"], "type": "private"}
+
+
+@dataclass
+class Live:
+    docs: Path
+    index: Path
+    admin: Admin
+    dialogue: Dialogue
+
+
+@pytest.fixture
+def live(small_docs: Path, small_index: Path, retriever, tmp_path: Path) -> Live:
+    """A private copy of the small corpus and its index (so uploads do not touch other tests)."""
+    docs, index_dir = tmp_path / "docs", tmp_path / "index"
+    shutil.copytree(small_docs, docs)
+    shutil.copytree(small_index, index_dir, symlinks=True)
+    admin = Admin(docs, index_dir, retriever.embedder, 10**7, connect(tmp_path / "data.sqlite3"))
+    return Live(docs, index_dir, admin, Dialogue(LiveRetriever(index_dir, retriever.embedder, interval=0)))
+
+
+@pytest.fixture
+def admin_settings(settings: BotSettings, tmp_path: Path) -> BotSettings:
+    settings.admin_telegram_ids = frozenset({USER["id"]})
+    settings.data_db = tmp_path / "data.sqlite3"
+    return settings
+
+
+def document(file_id: str, name: str, size: int, user: dict = USER) -> dict:
+    update = message("", user=user)
+    del update["message"]["text"]
+    update["message"]["document"] = {"file_id": file_id, "file_unique_id": file_id, "file_name": name,
+                                     "mime_type": "application/pdf", "file_size": size}
+    return update
+
+
+def test_admin_upload_is_indexed_while_questions_are_answered(
+        api: FakeBotAPI, admin_settings: BotSettings, live: Live, tmp_path: Path) -> None:
+    api.files["leave-pdf"] = thai_pdf(tmp_path / "leave.pdf", LEAVE_PAGES).read_bytes()
+    before = current_version(live.index)
+
+    async def scenario() -> None:
+        async with polling(admin_settings, live.dialogue, live.admin):
+            api.push(document("leave-pdf", "หนังสือเวียน ลาออนไลน์.pdf", len(api.files["leave-pdf"])))
+            assert (await until(api, "sendMessage"))[0]["text"] == UPLOAD_RECEIVED
+            api.push(message("มาตรา 6 ว่าอย่างไร", user=OTHER_USER, chat=OTHER_CHAT))  # during the build
+            sent = [c["text"] for c in await until(api, "sendMessage", 3)]
+            assert "มาตรา ๖" in sent[1]  # answered from the old version while indexing
+            assert sent[2].startswith("เพิ่มเอกสารเรียบร้อยค่ะ") and "จำนวนหน้า: 1 หน้า" in sent[2]
+            assert api.of("getFile")[0]["file_id"] == "leave-pdf"
+
+            api.push(message("ยื่นใบลาพักผ่อนผ่านระบบลาออนไลน์ล่วงหน้ากี่วัน", user=OTHER_USER,
+                             chat=OTHER_CHAT))
+            answer = (await until(api, "sendMessage", 4))[3]["text"]
+            assert "ไม่น้อยกว่าสามวันทำการ" in answer
+
+    asyncio.run(scenario())
+    assert (live.docs / "หนังสือเวียน_ลาออนไลน์.pdf").exists()
+    assert current_version(live.index) != before
+    (entry,) = read_audit(live.admin.db)
+    assert (entry.actor, entry.action, entry.outcome) == (f"telegram:{USER['id']}", "upload", "ok")
+
+
+def test_refused_uploads_leave_documents_and_index_unchanged(
+        api: FakeBotAPI, admin_settings: BotSettings, live: Live) -> None:
+    api.files["broken"] = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage"
+    files_before = sorted(p.name for p in live.docs.iterdir())
+    version_before = current_version(live.index)
+
+    async def scenario() -> None:
+        async with polling(admin_settings, live.dialogue, live.admin):
+            api.push(document("broken", "circular.pdf", 40, user=OTHER_USER))  # not an admin
+            api.push(document("broken", "ประกาศ.pdf", 40))  # admin, corrupt PDF
+            api.push(document("big", "huge.pdf", 50_000_000))  # admin, over the size limit
+            api.push(document("exe", "tool.exe", 10))  # admin, wrong type
+            api.push(message("/reindex", user=OTHER_USER, chat=OTHER_CHAT))
+            sent = [c["text"] for c in await until(api, "sendMessage", 6)]
+            assert sent[0] == HINT_DOCUMENT
+            assert UPLOAD_RECEIVED in sent
+            refusals = [t for t in sent if t not in (HINT_DOCUMENT, UPLOAD_RECEIVED, ADMIN_ONLY)]
+            assert any("ประกาศ.pdf" in t and "ไม่ได้" in t for t in refusals)
+            assert any("ใหญ่เกินกำหนด" in t for t in refusals)
+            assert any("ยังไม่รองรับ" in t for t in refusals)
+            assert ADMIN_ONLY in sent
+
+    asyncio.run(scenario())
+    assert [c["file_id"] for c in api.of("getFile")] == ["broken"]  # only the admin's valid-looking file
+    assert sorted(p.name for p in live.docs.iterdir()) == files_before
+    assert current_version(live.index) == version_before
+    assert [e.outcome for e in read_audit(live.admin.db)] == ["refused"] * 3
+
+
+def test_admin_commands_status_remove_rollback_report(
+        api: FakeBotAPI, admin_settings: BotSettings, live: Live) -> None:
+    first = current_version(live.index)
+
+    async def scenario() -> None:
+        async with polling(admin_settings, live.dialogue, live.admin):
+            api.push(message("/status"))
+            assert f"ดัชนีรุ่น: {first}" in (await until(api, "sendMessage"))[0]["text"]
+            api.push(message("/remove circular"))
+            removed = (await until(api, "sendMessage", 2))[1]["text"]
+            assert removed.startswith("ลบ circular.pdf แล้วค่ะ")
+            api.push(message("/rollback"))
+            assert f"ดัชนีรุ่น {first}" in (await until(api, "sendMessage", 3))[2]["text"]
+            api.push(message("วิธีทำผัดกะเพรา"))
+            api.push(message("/report"))
+            report = (await until(api, "sendMessage", 5))[4]["text"]
+            assert "คำถามที่เอกสารไม่มีคำตอบ" in report and "วิธีทำผัดกะเพรา" in report
+
+    asyncio.run(scenario())
+    assert current_version(live.index) == first
+    assert not (live.docs / "circular.pdf").exists()
+    assert [e.action for e in read_audit(live.admin.db)] == ["remove", "rollback"]
+
+
+def test_report_command_line(tmp_path: Path, small_index: Path, retriever) -> None:
+    from bot.records import Feedback, record_feedback, record_question
+    from bot.report import build_report
+
+    db_path = tmp_path / "data.sqlite3"
+    dialogue = Dialogue(retriever)
+    db = connect(db_path)
+    for question in ("มาตรา 6 ว่าอย่างไร", "มาตรา  6 ว่าอย่างไร", "ราคาทองวันนี้"):
+        turn = dialogue.reply("c", question)
+        record_question(db, "telegram", "u1", turn)
+    turn = dialogue.reply("c", "มาตรา 5 ว่าอย่างไร")
+    record_feedback(db, Feedback.for_turn(turn, "line", "u2", False))
+    assert build_report(db, 0).questions == 3
+    out = subprocess.run([sys.executable, "-m", "bot", "report", "--json", "--since", "2020-01-01",
+                          "--index", str(small_index)], capture_output=True, text=True, timeout=120,
+                         env={"SARABUN_DATA_DB": str(db_path), "PATH": ""})
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["questions"] == 3 and report["most_asked"][0] == ["มาตรา 6 ว่าอย่างไร", 2]
+    assert report["abstained"] == [["ราคาทองวันนี้", 1]]
+    (bad,) = report["unhelpful"]
+    assert bad["question"] == turn.question and bad["passages"][0]["text"] == turn.answer.citations[0].text
+
+
+def test_two_processes_switch_to_a_new_version(live: Live, tmp_path: Path) -> None:
+    script = ("import sys\nfrom pathlib import Path\nfrom retrieval.live import LiveRetriever\n"
+              "live = LiveRetriever(Path(sys.argv[1]), interval=0)\n"
+              "for _ in sys.stdin:\n    print(live.current().index.version, flush=True)\n")
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(live.index)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True) for _ in range(2)]
+
+    def versions() -> list[str]:
+        for p in procs:
+            p.stdin.write("?\n")
+            p.stdin.flush()
+        return [p.stdout.readline().strip() for p in procs]
+
+    try:
+        old = current_version(live.index)
+        assert versions() == [old, old]
+        (live.docs / "new.txt").write_text("ประกาศทดสอบ เรื่อง การประชุมออนไลน์ทุกวันศุกร์", "utf-8")
+        assert live.admin.reindex("cli").ok
+        new = current_version(live.index)
+        assert new != old and versions() == [new, new]
+    finally:
+        for p in procs:
+            p.stdin.close()
+            p.wait(timeout=30)
