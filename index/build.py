@@ -34,7 +34,7 @@ from .tokens import word_tokens
 log = logging.getLogger(__name__)
 
 # Bump when loading, cleaning or chunking changes, so unchanged files are re-chunked once.
-PIPELINE = "2026-11-24.4"
+PIPELINE = "2026-11-24.5"
 IGNORED_NAMES = {"README.md", "LICENSE", ".gitkeep"}
 METADATA_SECTION = "ข้อมูลเอกสาร"
 

@@ -25,6 +25,11 @@ _PUA = str.maketrans(
     }
 )
 
+# C1 control characters left by decoding Windows-874 text as Latin-1: the bytes were quotes,
+# dashes and bullets (e.g. Krisdika statute texts write “ดิจิทัล” as \x93ดิจิทัล\x94).
+_C1_PUNCTUATION = str.maketrans({"\x85": "…", "\x91": "‘", "\x92": "’", "\x93": "“", "\x94": "”",
+                                 "\x95": "•", "\x96": "–", "\x97": "—"})
+
 _MARKS = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
 _SPACE_BEFORE_MARK = re.compile(rf"\s+(?=[{_MARKS}])")
 _TONE_BEFORE_VOWEL = re.compile("([\u0e48-\u0e4b])([\u0e31\u0e34-\u0e3a])")
@@ -38,10 +43,11 @@ _THAI_WORD = re.compile(rf"[ก-๛{_MARKS}]+")
 
 
 def repair_thai(text: str) -> str:
-    """Fix extraction damage in Thai text: zero-width characters, PUA glyphs, mark order,
+    """Fix extraction damage in Thai text: zero-width characters, PUA glyphs, mis-decoded
+    Windows-874 punctuation, mark order,
     decomposed sara am, letter-spacing and lost nikhahit. Clean text is returned unchanged."""
     text = _ZERO_WIDTH.sub("", text)
-    text = text.translate(_PUA)
+    text = text.translate(_PUA).translate(_C1_PUNCTUATION)
     if not text.isascii():
         # NFC only: NFKC/NFKD would split sara am into nikhahit + sara aa.
         text = unicodedata.normalize("NFC", text)

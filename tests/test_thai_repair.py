@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
     [
         ("ปรับเปลี่ยนการท างานภาครัฐ", "ปรับเปลี่ยนการทำงานภาครัฐ"),  # lost nikhahit
         ("คําแนะนํา", "คำแนะนำ"),  # decomposed sara am
+        ("\x93รัฐบาลดิจิทัล\x94 หมายความว่า", "“รัฐบาลดิจิทัล” หมายความว่า"),  # cp874 read as Latin-1
         ("น้ําท่วม", "น้ำท่วม"),  # tone mark between nikhahit parts
         ("ทำาให้", "ทำให้"),  # sara am followed by a stray sara aa
         ("ก\u200bา\u200bร", "การ"),  # zero-width spaces
