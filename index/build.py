@@ -18,6 +18,7 @@ from .chunking import chunk_pages
 from .clean import clean_document
 from .documents import Chunk, DocumentInfo, index_text
 from .embedders import Embedder, make_embedder
+from .glossary import extract_definitions
 from .loaders import META_SUFFIX, SkipFile, load_document
 from .store import (
     IndexUnavailable,
@@ -132,7 +133,8 @@ def build_index(
             "chunks": len(chunks),
         }
         tokens = [word_tokens(index_text(c, prepared[c.doc_id].info.title)) for c in chunks]
-        write_version(index_dir, version, manifest, chunks, vectors, tokens)
+        write_version(index_dir, version, manifest, chunks, vectors, tokens,
+                      extract_definitions(chunks))
         publish(index_dir, version)
         report.version, report.published = version, True
     report.seconds = time.perf_counter() - started

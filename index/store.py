@@ -28,6 +28,7 @@ import faiss
 import numpy as np
 
 from .documents import Chunk, DocumentInfo
+from .glossary import Definition, extract_definitions
 
 # bm25s sets its own logger to DEBUG, which would print every index load through the root handler.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -57,6 +58,7 @@ class PublishedIndex:
     chunks: list[Chunk]
     vectors: faiss.IndexFlatIP
     bm25: bm25s.BM25
+    glossary: list[Definition]
 
     @property
     def embedder_spec(self) -> str:
@@ -102,14 +104,17 @@ def load_index(index_dir: Path) -> PublishedIndex:
             chunks = [Chunk(**json.loads(line)) for line in fh]
         vectors = faiss.read_index(str(path / "vectors.faiss"))
         bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False)
+        glossary_file = path / "glossary.jsonl"
+        glossary = ([Definition(**json.loads(line)) for line in glossary_file.open(encoding="utf-8")]
+                    if glossary_file.exists() else extract_definitions(chunks))  # older versions
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexUnavailable(f"index {path} is unreadable ({exc}): rebuild or roll back") from exc
     documents = {d["doc_id"]: DocumentInfo(**d) for d in manifest["documents"]}
-    return PublishedIndex(version, path, manifest, documents, chunks, vectors, bm25)
+    return PublishedIndex(version, path, manifest, documents, chunks, vectors, bm25, glossary)
 
 
 def write_version(index_dir: Path, version: str, manifest: dict, chunks: list[Chunk],
-                  vectors: np.ndarray, tokens: list[list[str]]) -> Path:
+                  vectors: np.ndarray, tokens: list[list[str]], glossary: list[Definition]) -> Path:
     """Write a complete version directory (not yet published) and return its path."""
     versions = index_dir / VERSIONS
     tmp = versions / f"{TMP_PREFIX}{version}"
@@ -117,6 +122,9 @@ def write_version(index_dir: Path, version: str, manifest: dict, chunks: list[Ch
     with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
         for chunk in chunks:
             fh.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
+    with (tmp / "glossary.jsonl").open("w", encoding="utf-8") as fh:
+        for definition in glossary:
+            fh.write(json.dumps(asdict(definition), ensure_ascii=False) + "\n")
     flat = faiss.IndexFlatIP(manifest["dim"])
     if len(vectors):
         flat.add(np.ascontiguousarray(vectors, dtype=np.float32))

@@ -4,12 +4,13 @@ import re
 from dataclasses import dataclass, field
 
 from index.chunking import ITEM_LABEL
+from index.glossary import Definition, lookup
 from index.sections import section_key
 from index.store import PublishedIndex
 from index.tokens import word_tokens
 
 from .abstain import Evidence, content_words, evidence, should_abstain
-from .query import Query, parse_query
+from .query import Query, definition_subject, parse_query
 from .search import Hit, Retriever
 
 MAX_ANSWER_CHARS = 600
@@ -72,8 +73,14 @@ def cite(index: PublishedIndex, hits: list[Hit], start: int = 1) -> list[Citatio
 
 def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0) -> Answer:
     """Answer ``question`` from the index: the best passage's answering sentence(s) and up to
-    ``k`` citations (``skip`` passes over results already shown, for "another answer")."""
+    ``k`` citations (``skip`` passes over results already shown, for "another answer").
+    "X คืออะไร" questions about a term the documents define get those definitions first."""
     query = parse_query(question)
+    if query.wants_definition and not skip:
+        answer = define(retriever, definition_subject(query.text))
+        if not answer.abstained:
+            answer.question = question
+            return answer
     hits = retriever.search(query, k=k + skip + 2)
     best = hits[0] if hits else None
     ev = evidence(query, hits, retriever.vocabulary)
@@ -87,6 +94,29 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0) -> Answe
         return Answer(question, True, "", [], suggest_topics(retriever.index), ev)
     return Answer(question, False, compose(query, shown[0].chunk.text),
                   cite(retriever.index, shown, start=1), [], ev)
+
+
+def define(retriever: Retriever, term: str) -> Answer:
+    """Every document's definition of ``term``, each cited; abstains when none defines it."""
+    index = retriever.index
+    found = lookup(index.glossary, term)
+    if not found:
+        return Answer(term, True, "", [], suggest_topics(index))
+    # Each definition gets its share of the answer, so every document's meaning shows.
+    share = max(120, MAX_ANSWER_CHARS // len(found))
+    text = "\n".join(f"• “{d.term}” ({index.documents[d.doc_id].title}) หมายความว่า "
+                     f"{_clip(d.meaning, share)}" for d in found)
+    return Answer(term, False, text, cite(index, _definition_hits(index, found)))
+
+
+def _definition_hits(index: PublishedIndex, definitions: list[Definition]) -> list[Hit]:
+    position = {c.chunk_id: i for i, c in enumerate(index.chunks)}
+    hits: list[Hit] = []
+    for rank, d in enumerate(definitions):
+        if d.chunk_id in position and all(h.chunk.chunk_id != d.chunk_id for h in hits):
+            i = position[d.chunk_id]
+            hits.append(Hit(i, index.chunks[i], 1.0 - rank / 100, 0.0, 0.0))
+    return hits
 
 
 def compose(query: Query, passage: str) -> str:
@@ -124,11 +154,11 @@ def _unwrap(lines: list[str]) -> str:
     return "\n".join(out)
 
 
-def _clip(text: str) -> str:
-    if len(text) <= MAX_ANSWER_CHARS:
+def _clip(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
+    if len(text) <= limit:
         return text
-    cut = text.rfind(" ", 0, MAX_ANSWER_CHARS)
-    return text[: cut if cut > 0 else MAX_ANSWER_CHARS] + " …"
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit] + " …"
 
 
 def suggest_topics(index: PublishedIndex, n: int = 4) -> list[str]:

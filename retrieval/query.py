@@ -57,6 +57,12 @@ _LIST_INTENT = re.compile(r"อะไรบ้าง|มีอะไร|ได�
 _DEFINITION_INTENT = re.compile(r"คือ\s*\??\s*$|คืออะไร|หมายถึง|หมายความว่า|ความหมาย|นิยาม|แปลว่า")
 
 
+_DEFINITION_SUBJECT = re.compile(
+    r"^(?:ความหมายของ|นิยามของ|คำนิยามของ|คำว่า|นิยาม)?\s*(.+?)\s*"
+    r"(?:มีความหมายว่าอย่างไร|หมายความว่าอย่างไร|หมายความว่าอะไร|หมายถึงอะไร|หมายถึง|หมายความว่า|"
+    r"คืออะไร|คือ|แปลว่าอะไร|แปลว่า|ว่าอย่างไร)?\s*$")
+
+
 @dataclass
 class Query:
     """A normalised question: text for the dense model, tokens for BM25, and intent."""
@@ -86,3 +92,9 @@ def parse_query(question: str) -> Query:
         wants_list=bool(_LIST_INTENT.search(question)),
         wants_definition=bool(_DEFINITION_INTENT.search(question)),
     )
+
+
+def definition_subject(question: str) -> str:
+    """The term a definition question asks about ("Open Data คืออะไร" → "Open Data")."""
+    m = _DEFINITION_SUBJECT.match(question.strip().strip("?？ "))
+    return (m.group(1) if m else question).strip("“”\"' ")

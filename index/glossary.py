@@ -1,0 +1,85 @@
+"""Definitions found in the documents, extracted at index time for /define, /terms and quizzes.
+
+Three shapes cover Thai policy documents and Acts:
+- an Act's definition section: “รัฐบาลดิจิทัล” หมายความว่า …
+- a guideline's list of terms: 2) Connected Government หมายถึง …
+- a Thai term with its English name: รัฐบาลเปิด (Open Government) หมายถึง …
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from .documents import Chunk
+from .thai_text import compact
+
+MAX_DEFINITIONS = 6  # per lookup
+_VERB = r"(?:หมายความว่า|หมายถึง)"
+_LABEL = r"(?:[-•*]\s*)?(?:\(?[0-9๐-๙]{1,2}[.)]\s*)?"
+_EN = r"[A-Za-z][A-Za-z0-9\- ]{1,60}?"  # an English term
+# “term” (English)? [up to 150 characters of wording] หมายความว่า meaning
+_QUOTED = re.compile(
+    rf"“([^”\n]{{2,80}})”\s*(?:\(([A-Za-z][^()\n]{{1,60}})\))?[^“”\n]{{0,150}}?{_VERB}\s*(?:{_VERB}\s*)?(.+)")
+# 1) E-government หรือ Electronic Government หมายถึง meaning
+_LATIN = re.compile(
+    rf"^{_LABEL}({_EN})\s*(?:หรือ\s+({_EN})\s*)?{_VERB}\s*(.+)")
+# รัฐบาลเปิด (Open Government) หมายถึง meaning
+_THAI = re.compile(
+    rf"^{_LABEL}([ก-๙A-Za-z0-9\-]{{2,40}})\s*(?:\(([A-Za-z][^()\n]{{1,60}})\))?\s*{_VERB}\s*(.+)")
+
+
+@dataclass
+class Definition:
+    """A term and what the document says it means."""
+
+    term: str
+    meaning: str  # the text after หมายความว่า / หมายถึง, to the end of its line
+    doc_id: str
+    chunk_id: str
+    aliases: list[str] = field(default_factory=list)  # other names (English, "หรือ" forms)
+
+    @property
+    def keys(self) -> set[str]:
+        return {term_key(t) for t in (self.term, *self.aliases)}
+
+
+def term_key(term: str) -> str:
+    """Comparison form of a term: no spaces or quotes, lower case, Arabic digits."""
+    return compact(term.strip("“”\"'()")).lower()
+
+
+def lookup(glossary: list[Definition], term: str) -> list[Definition]:
+    """Definitions of ``term`` (or a name in its parentheses): exact names first, then longer
+    terms that contain it ("รัฐบาลดิจิทัล" also finds "การปรับเปลี่ยนภาครัฐเป็นรัฐบาลดิจิทัล")."""
+    names = [term, *re.findall(r"\(([^()]+)\)", term), re.sub(r"\([^()]*\)", "", term)]
+    keys = {term_key(n) for n in names if len(term_key(n)) >= 2}
+    exact = [d for d in glossary if d.keys & keys]
+    wider = sorted((d for d in glossary if d not in exact and any(
+        len(k) >= 3 and any(k in dk for dk in d.keys) for k in keys)), key=lambda d: len(d.term))
+    return (exact + wider)[:MAX_DEFINITIONS]
+
+
+def extract_definitions(chunks: list[Chunk]) -> list[Definition]:
+    """Every definition in ``chunks``, once per (document, term)."""
+    out: list[Definition] = []
+    seen: set[tuple[str, str]] = set()
+    for chunk in chunks:
+        for line in chunk.text.split("\n"):
+            found = _definition(line.strip())
+            if found is None:
+                continue
+            term, aliases, meaning = found
+            key = (chunk.doc_id, term_key(term))
+            if key in seen or len(meaning) < 10:
+                continue
+            seen.add(key)
+            out.append(Definition(term, meaning, chunk.doc_id, chunk.chunk_id, aliases))
+    return out
+
+
+def _definition(line: str) -> tuple[str, list[str], str] | None:
+    for pattern in (_LATIN, _THAI, _QUOTED):
+        m = pattern.search(line) if pattern is _QUOTED else pattern.match(line)
+        if m:
+            term, alias, meaning = (g.strip() if g else g for g in m.groups())
+            return term, [alias] if alias else [], meaning
+    return None
