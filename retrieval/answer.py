@@ -34,6 +34,12 @@ class Citation:
     printed_page: str | None = None
     date: str = ""
 
+    def to_json(self) -> dict:
+        """The citation object of ``sarabun ask --json``."""
+        return {"rank": self.rank, "doc_id": self.doc_id, "title": self.title, "source": self.source,
+                "page": self.page, "section": self.section, "text": self.text,
+                "score": round(self.score, 4)}
+
 
 @dataclass
 class Answer:
@@ -52,11 +58,7 @@ class Answer:
             "question": self.question,
             "abstained": self.abstained,
             "answer": self.answer,
-            "citations": [
-                {"rank": c.rank, "doc_id": c.doc_id, "title": c.title, "source": c.source,
-                 "page": c.page, "section": c.section, "text": c.text, "score": round(c.score, 4)}
-                for c in self.citations
-            ],
+            "citations": [c.to_json() for c in self.citations],
         }
 
 

@@ -1,0 +1,135 @@
+"""Multiple-choice questions generated from the documents, each with the passage that answers it.
+
+Two kinds, both checkable against their cited passage:
+- definition: "“X” หมายความว่าอย่างไร" — the choices are meanings; distractors are the meanings of
+  other terms (the same document's first), never a meaning any document gives X;
+- list item: "… ข้อ (3) คือข้อใด" — the choices are items of the same numbered list, so the
+  distractors are siblings that are wrong for the position asked.
+
+Generation is deterministic for a seed.
+"""
+
+import random
+import re
+from dataclasses import dataclass
+
+from index.documents import Chunk
+from index.store import PublishedIndex
+from index.thai_text import arabic_digits, compact
+
+from .answer import Citation, cite
+from .query import parse_query
+from .search import Hit, Retriever
+
+CHOICES = 4
+MAX_CHOICE_CHARS = 120
+_ITEM = re.compile(r"^(?:[-•*]\s*)?\(?\s*([0-9]{1,2})\s*[.)]\s*(.{4,})$")
+
+
+@dataclass
+class QuizQuestion:
+    question: str
+    choices: list[str]
+    answer: int  # index into choices
+    citation: Citation
+    kind: str  # "definition" or "list item"
+
+    def to_json(self) -> dict:
+        """One line of ``sarabun quiz --json``."""
+        return {"question": self.question, "choices": self.choices, "answer": self.answer,
+                "citation": self.citation.to_json()}
+
+
+def generate_quiz(retriever: Retriever, count: int, seed: int = 0, topic: str = "") -> list[QuizQuestion]:
+    """Up to ``count`` questions (fewer when the documents do not give enough); ``topic``
+    restricts them to the passages search finds for it."""
+    index = retriever.index
+    allowed: set[str] | None = None
+    if topic.strip():
+        allowed = {h.chunk.chunk_id for h in retriever.search(parse_query(topic), k=30)}
+    rng = random.Random(seed)
+    candidates = _definition_questions(index, allowed, rng) + _list_questions(index, allowed, rng)
+    rng.shuffle(candidates)
+    return candidates[:count]
+
+
+def _definition_questions(index: PublishedIndex, allowed: set[str] | None,
+                          rng: random.Random) -> list[QuizQuestion]:
+    glossary = index.glossary
+    out = []
+    for d in glossary:
+        if allowed is not None and d.chunk_id not in allowed:
+            continue
+        correct = _choice(d.meaning)
+        # Meanings any document gives this term are correct too, so they can never be distractors.
+        taken = {compact(x.meaning) for x in glossary if x.keys & d.keys} | {compact(correct)}
+        pool = [x for x in glossary if not (x.keys & d.keys) and compact(x.meaning) not in taken]
+        siblings = [x for x in pool if x.doc_id == d.doc_id]
+        others = [x for x in pool if x.doc_id != d.doc_id]
+        rng.shuffle(siblings)
+        rng.shuffle(others)
+        distractors: list[str] = []
+        for x in siblings + others:
+            text = _choice(x.meaning)
+            if compact(text) not in taken and text not in distractors:
+                distractors.append(text)
+            if len(distractors) == CHOICES - 1:
+                break
+        if len(distractors) < CHOICES - 1:
+            continue
+        title = index.documents[d.doc_id].title
+        out.append(_question(index, f"ตาม{title} “{d.term}” หมายความว่าอย่างไร", correct,
+                             distractors, d.chunk_id, "definition", rng))
+    return out
+
+
+def _list_questions(index: PublishedIndex, allowed: set[str] | None,
+                    rng: random.Random) -> list[QuizQuestion]:
+    out = []
+    for chunk in index.chunks:
+        if allowed is not None and chunk.chunk_id not in allowed:
+            continue
+        items, lead = _numbered_items(chunk)
+        if len(items) < CHOICES or not lead:
+            continue
+        number = rng.choice(sorted(items))
+        correct = items[number]
+        distractors = [items[n] for n in sorted(items) if n != number]
+        rng.shuffle(distractors)
+        out.append(_question(index, f"{_choice(lead)} — ข้อ ({number}) คือข้อใด", correct,
+                             distractors[: CHOICES - 1], chunk.chunk_id, "list item", rng))
+    return out
+
+
+def _numbered_items(chunk: Chunk) -> tuple[dict[int, str], str]:
+    """The first run of items numbered 1, 2, 3, … in ``chunk`` and the line introducing it."""
+    items: dict[int, str] = {}
+    lead = chunk.lead_in
+    for line in chunk.text.split("\n"):
+        m = _ITEM.match(arabic_digits(line.strip()))
+        if m and int(m.group(1)) == len(items) + 1:
+            items[len(items) + 1] = _choice(line.strip()[m.start(2):])
+        elif items:
+            break
+        elif line.strip():
+            lead = line.strip()
+    distinct = len({compact(t) for t in items.values()}) == len(items)
+    return (items if distinct else {}), lead
+
+
+def _question(index: PublishedIndex, text: str, correct: str, distractors: list[str], chunk_id: str,
+              kind: str, rng: random.Random) -> QuizQuestion:
+    choices = [correct, *distractors]
+    rng.shuffle(choices)
+    position = next(i for i, c in enumerate(index.chunks) if c.chunk_id == chunk_id)
+    citation = cite(index, [Hit(position, index.chunks[position], 1.0, 0.0, 0.0)])[0]
+    return QuizQuestion(text, choices, choices.index(correct), citation, kind)
+
+
+def _choice(text: str) -> str:
+    """A choice short enough for a button: cut at a space, marked with "…"."""
+    text = " ".join(text.split())
+    if len(text) <= MAX_CHOICE_CHARS:
+        return text
+    cut = text.rfind(" ", 0, MAX_CHOICE_CHARS)
+    return text[: cut if cut > 40 else MAX_CHOICE_CHARS] + " …"
