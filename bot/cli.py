@@ -80,6 +80,20 @@ def _parser(settings: IndexSettings) -> argparse.ArgumentParser:
     v.add_argument("--docs", type=Path, default=settings.docs_dir)
     v.set_defaults(run=_cmd_serve)
 
+    d = sub.add_parser("define", help="definitions of a term in every document, cited")
+    d.add_argument("--index", type=Path, default=settings.index_dir)
+    d.add_argument("--json", action="store_true", help="one JSON object, shaped like ask --json")
+    d.add_argument("term", nargs="+")
+    d.set_defaults(run=_cmd_define)
+
+    q = sub.add_parser("quiz", help="multiple-choice questions generated from the documents")
+    q.add_argument("--index", type=Path, default=settings.index_dir)
+    q.add_argument("--count", type=int, default=10)
+    q.add_argument("--seed", type=int, default=0)
+    q.add_argument("--topic", default="", help="only questions from passages about this topic")
+    q.add_argument("--json", action="store_true", help="one JSON object a line")
+    q.set_defaults(run=_cmd_quiz)
+
     rp = sub.add_parser("report", help="most asked and unanswered questions, 👎 feedback")
     rp.add_argument("--since", help="YYYY-MM-DD (default: 7 days ago)")
     rp.add_argument("--json", action="store_true")
@@ -236,6 +250,39 @@ def _cmd_serve(args: argparse.Namespace, settings: IndexSettings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _cmd_define(args: argparse.Namespace, settings: IndexSettings) -> int:
+    from retrieval.answer import define
+
+    from .render_text import render_answer
+
+    answer = define(_open(args.index), " ".join(args.term))
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        print(render_answer(answer, passages=True))
+    return 0
+
+
+def _cmd_quiz(args: argparse.Namespace, settings: IndexSettings) -> int:
+    from retrieval.quiz import generate_quiz
+
+    from .render_text import citation_line
+
+    questions = generate_quiz(_open(args.index), args.count, args.seed, args.topic)
+    if not questions:
+        print("ไม่พบเนื้อหาที่ใช้สร้างคำถามได้", file=sys.stderr)
+        return 1
+    for n, q in enumerate(questions, 1):
+        if args.json:
+            print(json.dumps(q.to_json(), ensure_ascii=False))
+            continue
+        print(f"{n}. {q.question}")
+        for i, choice in enumerate(q.choices):
+            print(f"   {'กขคง'[i]}. {choice}")
+        print(f"   เฉลย: {'กขคง'[q.answer]} — {citation_line(q.citation)}\n")
     return 0
 
 
