@@ -7,6 +7,9 @@ EXAMPLE = "ex"  # ask example question number ``arg``
 PASSAGE = "src"  # show citation ``arg`` of turn ``ref`` in full
 MORE = "more"  # next results for the question of turn ``ref``
 FEEDBACK = "fb"  # 👍 (arg "1") or 👎 (arg "0") on turn ``ref``
+QUIZ_ANSWER = "qa"  # choice ``arg`` in quiz round ``ref``
+QUIZ_REVEAL = "qr"  # reveal quiz round ``ref`` (trainers)
+TERMS = "terms"  # page ``arg`` of the glossary
 
 
 @dataclass(frozen=True)

@@ -269,6 +269,7 @@ def _cmd_define(args: argparse.Namespace, settings: IndexSettings) -> int:
 def _cmd_quiz(args: argparse.Namespace, settings: IndexSettings) -> int:
     from retrieval.quiz import generate_quiz
 
+    from .messages import CHOICE_LABELS
     from .render_text import citation_line
 
     questions = generate_quiz(_open(args.index), args.count, args.seed, args.topic)
@@ -281,8 +282,8 @@ def _cmd_quiz(args: argparse.Namespace, settings: IndexSettings) -> int:
             continue
         print(f"{n}. {q.question}")
         for i, choice in enumerate(q.choices):
-            print(f"   {'กขคง'[i]}. {choice}")
-        print(f"   เฉลย: {'กขคง'[q.answer]} — {citation_line(q.citation)}\n")
+            print(f"   {CHOICE_LABELS[i]}. {choice}")
+        print(f"   เฉลย: {CHOICE_LABELS[q.answer]} — {citation_line(q.citation)}\n")
     return 0
 
 

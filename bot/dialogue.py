@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from index.sections import section_key
 from index.thai_text import arabic_digits
-from retrieval.answer import Answer, ask, cite
+from retrieval.answer import Answer, ask, cite, define
 from retrieval.live import LiveRetriever
 from retrieval.search import Hit, Retriever
 
@@ -78,6 +78,14 @@ class Dialogue:
                     near := _neighbour(retriever, last.answer, m.group(1) in ("ก่อนหน้า", "ก่อน"))):
                 return self._remember(chat_id, last.question, last.skip, near, follow_up=True)
         return self._remember(chat_id, text, 0, ask(retriever, text, self.k))
+
+    def define(self, chat_id: str, term: str) -> Turn | str:
+        """Every document's definition of ``term`` (/define), remembered like an answer so its
+        buttons and follow-ups work."""
+        term = term.strip()[:MAX_QUESTION_CHARS]
+        if not re.search(r"[ก-๙A-Za-z0-9]", term):
+            return EMPTY
+        return self._remember(chat_id, term, 0, define(self.retriever, term))
 
     def more(self, ref: str) -> Turn | str:
         """The next results for the question of turn ``ref`` ("คำตอบอื่น")."""

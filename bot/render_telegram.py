@@ -5,11 +5,13 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from retrieval.answer import Answer, Citation
+from retrieval.quiz import QuizQuestion
 
-from .actions import FEEDBACK, MORE, PASSAGE, Action
+from .actions import FEEDBACK, MORE, PASSAGE, QUIZ_ANSWER, QUIZ_REVEAL, TERMS, Action
 from .dialogue import Turn
-from .messages import BUTTON_MORE, BUTTON_PASSAGE, BUTTON_SOURCE
+from .messages import BUTTON_MORE, BUTTON_PASSAGE, BUTTON_REVEAL, BUTTON_SOURCE, CHOICE_LABELS
 from .render_text import ABSTAIN, SUGGEST, citation_line, utf16_len
+from .training import QuizRound
 
 MAX_MESSAGE = 4096  # Telegram's limit, counted in UTF-16 code units
 SOURCES = "แหล่งอ้างอิง"
@@ -89,3 +91,48 @@ def _quote(text: str, expandable: bool = False, max_len: int = 3500) -> str:
 def _heading(text: str, max_chars: int = 300) -> str:
     """Escaped one-line heading; document titles come from admins and may be long."""
     return escape(text if len(text) <= max_chars else text[:max_chars] + "…")
+
+
+def quiz_message(q: QuizQuestion) -> str:
+    """A quiz question with its lettered choices."""
+    choices = "\n".join(f"{CHOICE_LABELS[i]}. {escape(c)}" for i, c in enumerate(q.choices))
+    return f"<b>คำถาม</b> {escape(q.question)}\n\n{choices}"
+
+
+def quiz_keyboard(quiz_round: QuizRound, group: bool) -> InlineKeyboardMarkup:
+    """One button per choice; in groups also "เฉลย" for the trainer."""
+    rows = [[InlineKeyboardButton(CHOICE_LABELS[i], callback_data=Action(QUIZ_ANSWER, quiz_round.ref,
+                                                                         str(i)).encode())
+             for i in range(len(quiz_round.question.choices))]]
+    if group:
+        rows.append([InlineKeyboardButton(BUTTON_REVEAL,
+                                          callback_data=Action(QUIZ_REVEAL, quiz_round.ref).encode())])
+    return InlineKeyboardMarkup(rows)
+
+
+def reveal_message(quiz_round: QuizRound) -> str:
+    """The answer, who got it right, and the passage it comes from."""
+    q = quiz_round.question
+    winners = quiz_round.winners()
+    lines = [f"<b>{BUTTON_REVEAL}</b> {CHOICE_LABELS[q.answer]}. {escape(q.choices[q.answer])}"]
+    if quiz_round.answers:
+        names = ", ".join(escape(n) for n in winners) or "–"
+        lines.append(f"ตอบถูก {len(winners)}/{len(quiz_round.answers)} คน: {names}")
+    return "\n".join(lines) + "\n\n" + _citation_block(q.citation)
+
+
+def leaderboard_message(board: list[tuple[str, int]], title: str) -> str:
+    rows = [f"{n}. {escape(name)} — {points} คะแนน" for n, (name, points) in enumerate(board, 1)]
+    return f"<b>{escape(title)}</b>\n" + ("\n".join(rows) if rows else "ยังไม่มีคะแนนค่ะ")
+
+
+def terms_page(terms: list[str], page: int, per_page: int = 40) -> tuple[str, InlineKeyboardMarkup | None]:
+    """One page of the glossary's terms with previous/next buttons."""
+    pages = max(1, -(-len(terms) // per_page))
+    page = min(max(page, 0), pages - 1)
+    shown = terms[page * per_page : (page + 1) * per_page]
+    text = (f"<b>คำศัพท์ที่เอกสารให้นิยามไว้</b> (หน้า {page + 1}/{pages})\n"
+            + "\n".join(f"• {escape(t)}" for t in shown) + "\n\nพิมพ์ /define คำ เพื่อดูนิยาม")
+    buttons = [InlineKeyboardButton(label, callback_data=Action(TERMS, arg=str(to)).encode())
+               for label, to in (("◀ ก่อนหน้า", page - 1), ("ถัดไป ▶", page + 1)) if 0 <= to < pages]
+    return text, InlineKeyboardMarkup([buttons]) if buttons else None

@@ -22,6 +22,8 @@ class BotSettings(BaseSettings):
     telegram_webhook_secret: str = ""
     telegram_webhook_url: str = ""  # public URL of /telegram/webhook; set with setWebhook at start
     admin_telegram_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    trainer_telegram_ids: Annotated[frozenset[int], NoDecode] = frozenset()  # besides group admins
+    quiz_seconds: float = 60.0  # a quiz round is revealed after this long
     line_channel_secret: str = ""
     line_channel_access_token: str = ""
     line_api_url: str = "https://api.line.me"
@@ -29,7 +31,7 @@ class BotSettings(BaseSettings):
     rate_limit_messages: int = 8  # questions per user ...
     rate_limit_seconds: float = 60.0  # ... within this window
 
-    @field_validator("admin_telegram_ids", mode="before")
+    @field_validator("admin_telegram_ids", "trainer_telegram_ids", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):  # "123, 456" from the environment

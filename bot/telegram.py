@@ -20,7 +20,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ChatAction, ChatType, MessageEntityType, ParseMode
+from telegram.constants import ChatAction, ChatMemberStatus, ChatType, MessageEntityType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -36,12 +36,38 @@ from telegram.ext import (
 from . import actions
 from .admin import Admin
 from .dialogue import WELCOME, Dialogue, Turn
-from .messages import EXAMPLES, EXAMPLES_INTRO, FAILED, HINT_NON_TEXT, RATE_LIMITED, STALE, THANKS
+from .messages import (
+    DEFINE_USAGE,
+    EXAMPLES,
+    EXAMPLES_INTRO,
+    FAILED,
+    HINT_NON_TEXT,
+    NO_QUIZ,
+    QUIZ_AGAIN,
+    QUIZ_CLOSED,
+    QUIZ_RECORDED,
+    RATE_LIMITED,
+    RIGHT,
+    STALE,
+    THANKS,
+    WRONG,
+)
 from .ratelimit import RateLimiter
 from .records import Feedback, connect, record_feedback, record_question
-from .render_telegram import answer_keyboard, answer_messages, pack, passage_messages
+from .render_telegram import (
+    answer_keyboard,
+    answer_messages,
+    leaderboard_message,
+    pack,
+    passage_messages,
+    quiz_keyboard,
+    quiz_message,
+    reveal_message,
+    terms_page,
+)
 from .report import build_report, render_report
 from .settings import BotSettings, SettingsError
+from .training import Training
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +77,11 @@ COMMANDS = [
     BotCommand("help", "วิธีใช้สารบรรณ"),
     BotCommand("ask", "ถามคำถาม เช่น /ask รัฐบาลดิจิทัลคืออะไร"),
     BotCommand("sources", "รายชื่อเอกสารที่ใช้ตอบ"),
+    BotCommand("define", "นิยามของคำ เช่น /define รัฐบาลดิจิทัล"),
+    BotCommand("terms", "รายการคำศัพท์ที่เอกสารให้นิยามไว้"),
+    BotCommand("quiz", "คำถามทบทวนแบบเลือกตอบ (ระบุหัวข้อได้)"),
+    BotCommand("session", "ผู้สอน: /session start หรือ /session stop เพื่อนับคะแนน"),
+    BotCommand("score", "ตารางคะแนนของรอบอบรม"),
 ]
 HELP = (
     "พิมพ์คำถามเกี่ยวกับนโยบายและกฎหมายด้านรัฐบาลดิจิทัลได้เลยค่ะ "
@@ -66,6 +97,13 @@ REINDEX_STARTED = "กำลังจัดทำดัชนีใหม่ค�
 ADMIN_ONLY = "คำสั่งนี้สำหรับผู้ดูแลระบบเท่านั้นค่ะ"
 REMOVE_USAGE = "พิมพ์ชื่อไฟล์หรือรหัสเอกสารต่อท้ายคำสั่งค่ะ เช่น /remove circular_2567.pdf"
 REPORT_DAYS = 7
+TRAINER_ONLY = "คำสั่งนี้สำหรับผู้สอน (ผู้ดูแลกลุ่ม) ค่ะ"
+SESSION_STARTED = "เริ่มรอบอบรมแล้วค่ะ ตั้งแต่นี้คะแนนจาก /quiz จะถูกนับ ดูคะแนนได้ที่ /score"
+SESSION_USAGE = "ใช้ /session start เพื่อเริ่มนับคะแนน หรือ /session stop เพื่อจบรอบค่ะ"
+NO_SESSION = "ยังไม่ได้เริ่มรอบอบรมค่ะ"
+SCORE_TITLE = "ตารางคะแนน"
+FINAL_TITLE = "จบรอบอบรม — คะแนนรวม"
+CLOSED_NOTE = "เฉลยแล้ว"
 SOURCES_TITLE = "<b>เอกสารที่สารบรรณใช้ตอบ</b>"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -83,6 +121,9 @@ class Services:
     limiter: RateLimiter
     admins: frozenset[int]
     admin: Admin | None  # document and index operations; None where they are not offered
+    training: Training
+    trainers: frozenset[int]
+    quiz_seconds: float
 
     def is_admin(self, update: Update) -> bool:
         return bool(self.admin and update.effective_user and update.effective_user.id in self.admins)
@@ -118,11 +159,16 @@ def build_application(settings: BotSettings, dialogue: Dialogue, admin: Admin | 
     app.bot_data["sarabun"] = Services(
         dialogue, connect(settings.data_db),
         RateLimiter(settings.rate_limit_messages, settings.rate_limit_seconds),
-        settings.admin_telegram_ids, admin)
+        settings.admin_telegram_ids, admin, Training(dialogue), settings.trainer_telegram_ids,
+        settings.quiz_seconds)
     app.add_handler(CommandHandler("start", on_start))
     app.add_handler(CommandHandler("help", on_help))
     app.add_handler(CommandHandler("ask", on_ask))
     app.add_handler(CommandHandler("sources", on_sources))
+    app.add_handler(CommandHandler("define", on_define))
+    app.add_handler(CommandHandler("terms", on_terms))
+    app.add_handler(CommandHandler("quiz", on_quiz))
+    app.add_handler(CommandHandler(["session", "score"], on_session))
     # Admin work that rebuilds the index runs beside the other updates (block=False), so
     # questions keep being answered during a build.
     app.add_handler(CommandHandler(["reindex", "rollback", "remove"], on_admin_change, block=False))
@@ -182,6 +228,65 @@ async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     lines = [f"• {escape(d.title)}" + (f" ({escape(d.date)})" if d.date else "") for d in docs]
     for text in pack([SOURCES_TITLE, *lines]):
         await update.effective_message.reply_html(text, link_preview_options=NO_PREVIEW)
+
+
+async def on_define(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/define <คำ>``: the definition in every document that defines the term, cited."""
+    term = " ".join(context.args or [])
+    if not term.strip():
+        await update.effective_message.reply_text(DEFINE_USAGE)
+        return
+    services = _services(context)
+    if _allowed(update, services):
+        await _send(context, update.effective_chat.id,
+                    services.dialogue.define(str(update.effective_chat.id), term))
+
+
+async def on_terms(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/terms``: the glossary, one page at a time."""
+    text, keyboard = terms_page(_terms(_services(context)), 0)
+    await update.effective_message.reply_html(text, reply_markup=keyboard)
+
+
+async def on_quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/quiz [หัวข้อ]``: a multiple-choice question from the documents, revealed after the
+    first answer (private chats) or by the trainer / after ``quiz_seconds`` (groups)."""
+    services = _services(context)
+    chat = update.effective_chat
+    quiz_round = services.training.new_round(str(chat.id), " ".join(context.args or []))
+    if quiz_round is None:
+        await update.effective_message.reply_text(NO_QUIZ)
+        return
+    group = chat.type != ChatType.PRIVATE
+    sent = await context.bot.send_message(chat.id, quiz_message(quiz_round.question),
+                                          parse_mode=ParseMode.HTML,
+                                          reply_markup=quiz_keyboard(quiz_round, group))
+    if group:
+        context.application.create_task(
+            _reveal_later(context, quiz_round.ref, sent.message_id, services.quiz_seconds))
+
+
+async def on_session(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/session start|stop`` (trainers) and ``/score`` (everyone)."""
+    services = _services(context)
+    chat_id = str(update.effective_chat.id)
+    message = update.effective_message
+    if message.text.split()[0].lstrip("/").split("@")[0] == "score":
+        await message.reply_html(leaderboard_message(services.training.leaderboard(chat_id), SCORE_TITLE))
+        return
+    if not await _is_trainer(update, context):
+        await message.reply_text(TRAINER_ONLY)
+        return
+    command = (context.args or [""])[0]
+    if command == "start":
+        services.training.start_session(chat_id)
+        await message.reply_text(SESSION_STARTED)
+    elif command == "stop":
+        board = services.training.stop_session(chat_id)
+        await message.reply_html(leaderboard_message(board, FINAL_TITLE) if board is not None
+                                 else escape(NO_SESSION))
+    else:
+        await message.reply_text(SESSION_USAGE)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -264,6 +369,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     action = actions.decode(query.data or "")
     services = _services(context)
+    if action.kind in (actions.QUIZ_ANSWER, actions.QUIZ_REVEAL, actions.TERMS):
+        await _on_training_button(update, context, action)
+        return
     if action.kind == actions.EXAMPLE and (i := actions.index_arg(action, len(EXAMPLES))) is not None:
         await query.answer()
         await _answer(update, context, EXAMPLES[i])
@@ -294,6 +402,70 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
     else:
         await query.answer(STALE, show_alert=True)
+
+
+async def _on_training_button(update: Update, context: ContextTypes.DEFAULT_TYPE,
+                              action: actions.Action) -> None:
+    query = update.callback_query
+    services = _services(context)
+    if action.kind == actions.TERMS and action.arg.isdigit():
+        text, keyboard = terms_page(_terms(services), int(action.arg))
+        await query.answer()
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+        return
+    quiz_round = services.training.round(action.ref)
+    if quiz_round is None:
+        await query.answer(STALE, show_alert=True)
+        return
+    message_id = query.message.message_id
+    if action.kind == actions.QUIZ_REVEAL:
+        if not await _is_trainer(update, context):
+            await query.answer(TRAINER_ONLY, show_alert=True)
+            return
+        await query.answer()
+        await _reveal(context, quiz_round.ref, message_id)
+        return
+    user = update.effective_user
+    outcome = services.training.answer(quiz_round.ref, str(user.id), user.full_name,
+                                       int(action.arg) if action.arg.isdigit() else -1)
+    if query.message.chat.type == ChatType.PRIVATE and outcome == "ok":
+        right = quiz_round.answers[str(user.id)][1] == quiz_round.question.answer
+        await query.answer(RIGHT if right else WRONG)
+        await _reveal(context, quiz_round.ref, message_id)
+        return
+    await query.answer({"ok": QUIZ_RECORDED, "again": QUIZ_AGAIN, "closed": QUIZ_CLOSED}.get(outcome, STALE))
+
+
+async def _reveal_later(context: ContextTypes.DEFAULT_TYPE, ref: str, message_id: int, delay: float) -> None:
+    await asyncio.sleep(delay)
+    await _reveal(context, ref, message_id)
+
+
+async def _reveal(context: ContextTypes.DEFAULT_TYPE, ref: str, message_id: int) -> None:
+    """Close the round (once), take its buttons away and post the answer with its source."""
+    quiz_round = _services(context).training.reveal(ref)
+    if quiz_round is None:
+        return
+    chat_id = int(quiz_round.chat_id)
+    await context.bot.edit_message_text(quiz_message(quiz_round.question) + f"\n\n({CLOSED_NOTE})",
+                                        chat_id=chat_id, message_id=message_id,
+                                        parse_mode=ParseMode.HTML)
+    await context.bot.send_message(chat_id, reveal_message(quiz_round), parse_mode=ParseMode.HTML,
+                                   link_preview_options=NO_PREVIEW)
+
+
+async def _is_trainer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Configured trainers and admins, group owners and administrators, anyone in a private chat."""
+    services = _services(context)
+    user, chat = update.effective_user, update.effective_chat
+    if chat.type == ChatType.PRIVATE or user.id in services.trainers or user.id in services.admins:
+        return True
+    member = await context.bot.get_chat_member(chat.id, user.id)
+    return member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
+
+
+def _terms(services: Services) -> list[str]:
+    return sorted({d.term for d in services.dialogue.retriever.index.glossary})
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

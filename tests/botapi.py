@@ -32,6 +32,7 @@ class FakeBotAPI:
         self.calls: list[tuple[str, dict]] = []
         self.failures: dict[str, list[tuple[int, dict]]] = {}  # method → queued error replies
         self.files: dict[str, bytes] = {}
+        self.chat_owners: set[int] = set()  # getChatMember says "creator" for these users
         self._updates: list[dict] = []
         self._next_update = 1
         self._next_message = 1000
@@ -135,6 +136,11 @@ class FakeBotAPI:
             return {"message_id": message_id, "date": int(time.time()), "from": BOT,
                     "chat": {"id": chat_id, "type": "private" if int(chat_id) > 0 else "group"},
                     "text": params.get("text", "")}
+        if method == "getChatMember":
+            user = {"id": int(params["user_id"]), "is_bot": False, "first_name": "ผู้ใช้"}
+            if int(params["user_id"]) in self.chat_owners:
+                return {"status": "creator", "user": user, "is_anonymous": False}
+            return {"status": "member", "user": user}
         if method == "getFile":
             return {"file_id": params["file_id"], "file_unique_id": params["file_id"],
                     "file_size": len(self.files.get(params["file_id"], b"")),

