@@ -41,16 +41,34 @@ from starlette.responses import PlainTextResponse, Response
 from . import actions
 from .bodies import BodyTooLarge, read_body
 from .dialogue import WELCOME, Dialogue, Turn
-from .messages import EXAMPLES, HINT_NON_TEXT, RATE_LIMITED, STALE, THANKS
+from .messages import (
+    DEFINE_USAGE,
+    EXAMPLES,
+    HINT_NON_TEXT,
+    NO_QUIZ,
+    QUIZ_AGAIN,
+    RATE_LIMITED,
+    STALE,
+    THANKS,
+)
 from .ratelimit import RateLimiter
 from .records import Feedback, record_feedback, record_question
-from .render_line import MAX_MESSAGES, example_replies, passage_message, reply_messages, text_message
+from .render_line import (
+    MAX_MESSAGES,
+    example_replies,
+    passage_message,
+    quiz_message,
+    reply_messages,
+    text_message,
+    verdict_message,
+)
 from .settings import BotSettings, SettingsError
+from .training import Training
 
 log = logging.getLogger(__name__)
 
 MAX_SEEN = 10_000  # webhookEventIds remembered for de-duplication
-COMMANDS = ("/ask", "/help", "/start", "/sources")
+COMMANDS = ("/ask", "/help", "/start", "/sources", "/define", "/quiz")
 
 
 @dataclass
@@ -62,6 +80,7 @@ class LineBot:
     db: sqlite3.Connection
     limiter: RateLimiter
     api: MessagingApi = field(init=False)
+    training: Training = field(init=False)
     _validator: WebhookParser = field(init=False, repr=False)
     _seen: OrderedDict[str, None] = field(default_factory=OrderedDict, repr=False)
 
@@ -73,6 +92,7 @@ class LineBot:
                                access_token=self.settings.line_channel_access_token)
         self.api = MessagingApi(ApiClient(config))
         self._validator = WebhookParser(self.settings.line_channel_secret)
+        self.training = Training(self.dialogue)
 
     async def webhook(self, request: Request) -> Response:
         """``POST /line/webhook``."""
@@ -147,6 +167,15 @@ class LineBot:
             lines = [f"• {d.title}" + (f" ({d.date})" if d.date else "") for d in docs]
             await self._send(event, [text_message("เอกสารที่สารบรรณใช้ตอบ\n" + "\n".join(lines))])
             return
+        if text.startswith("/define"):
+            term = text.removeprefix("/define").strip()
+            await self._ask(event, lambda: self.dialogue.define(_chat_key(event), term) if term
+                            else DEFINE_USAGE)
+            return
+        if text.startswith("/quiz"):
+            quiz_round = self.training.new_round(_chat_key(event), text.removeprefix("/quiz").strip())
+            await self._send(event, [quiz_message(quiz_round) if quiz_round else text_message(NO_QUIZ)])
+            return
         question = text.removeprefix("/ask").strip()
         await self._ask(event, lambda: self.dialogue.reply(_chat_key(event), question))
 
@@ -154,6 +183,9 @@ class LineBot:
         action = actions.decode(event.postback.data or "")
         if action.kind == actions.EXAMPLE and (i := actions.index_arg(action, len(EXAMPLES))) is not None:
             await self._ask(event, lambda: self.dialogue.reply(_chat_key(event), EXAMPLES[i]))
+            return
+        if action.kind == actions.QUIZ_ANSWER:
+            await self._on_quiz_answer(event, action)
             return
         turn = self.dialogue.turn(action.ref)
         if turn is None:
@@ -168,6 +200,18 @@ class LineBot:
             await self._send(event, [text_message(THANKS)])
         else:
             await self._send(event, [text_message(STALE)])
+
+    async def _on_quiz_answer(self, event: PostbackEvent, action: actions.Action) -> None:
+        """Each participant gets their own verdict with the answer and its source."""
+        quiz_round = self.training.round(action.ref)
+        choice = int(action.arg) if action.arg.isdigit() else -1
+        outcome = self.training.answer(action.ref, _user(event), _user(event), choice)
+        if quiz_round is None or outcome == "stale":
+            await self._send(event, [text_message(STALE)])
+        elif outcome == "again":
+            await self._send(event, [text_message(QUIZ_AGAIN)])
+        else:
+            await self._send(event, [verdict_message(quiz_round.question, choice)])
 
     async def _ask(self, event: MessageEvent | PostbackEvent, reply: Callable[[], Turn | str]) -> None:
         user = _user(event)

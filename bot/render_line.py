@@ -13,11 +13,13 @@ from linebot.v3.messaging import (
 )
 
 from retrieval.answer import Citation
+from retrieval.quiz import QuizQuestion
 
-from .actions import EXAMPLE, FEEDBACK, MORE, PASSAGE, Action
+from .actions import EXAMPLE, FEEDBACK, MORE, PASSAGE, QUIZ_ANSWER, Action
 from .dialogue import Turn
-from .messages import BUTTON_MORE, BUTTON_PASSAGE, BUTTON_SOURCE, EXAMPLES
+from .messages import BUTTON_MORE, BUTTON_PASSAGE, BUTTON_SOURCE, CHOICE_LABELS, EXAMPLES, RIGHT, WRONG
 from .render_text import citation_line, clip, render_answer
+from .training import QuizRound
 
 MAX_MESSAGES = 5
 MAX_TEXT = 5000  # UTF-16 code units per text message
@@ -48,6 +50,24 @@ def passage_message(citation: Citation) -> TextMessage:
     lines = [f"[{citation.rank}] {citation_line(citation)}", "", citation.text]
     if citation.source.startswith(("http://", "https://")):
         lines += ["", citation.source]
+    return text_message("\n".join(lines))
+
+
+def quiz_message(quiz_round: QuizRound) -> TextMessage:
+    """A quiz question with its choices as quick replies."""
+    q = quiz_round.question
+    lines = [f"คำถาม: {q.question}", ""] + [f"{CHOICE_LABELS[i]}. {c}" for i, c in enumerate(q.choices)]
+    items = [QuickReplyItem(action=PostbackAction(
+        label=CHOICE_LABELS[i], data=Action(QUIZ_ANSWER, quiz_round.ref, str(i)).encode(),
+        display_text=clip(f"{CHOICE_LABELS[i]}. {c}", 300))) for i, c in enumerate(q.choices)]
+    return text_message("\n".join(lines), QuickReply(items=items))
+
+
+def verdict_message(q: QuizQuestion, choice: int) -> TextMessage:
+    """Right or wrong, the answer, and the passage it comes from."""
+    verdict = RIGHT if choice == q.answer else WRONG
+    lines = [verdict, f"เฉลย {CHOICE_LABELS[q.answer]}. {q.choices[q.answer]}", "",
+             f"[1] {citation_line(q.citation)}", q.citation.text]
     return text_message("\n".join(lines))
 
 

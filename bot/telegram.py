@@ -9,7 +9,7 @@ import logging
 import re
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 
 from telegram import (
@@ -124,6 +124,7 @@ class Services:
     training: Training
     trainers: frozenset[int]
     quiz_seconds: float
+    timers: dict[str, asyncio.Task] = field(default_factory=dict)  # quiz round → its reveal timer
 
     def is_admin(self, update: Update) -> bool:
         return bool(self.admin and update.effective_user and update.effective_user.id in self.admins)
@@ -152,6 +153,7 @@ def build_application(settings: BotSettings, dialogue: Dialogue, admin: Admin | 
         .base_file_url(settings.telegram_file_url)
         .rate_limiter(AIORateLimiter(max_retries=3))  # honours flood-wait (RetryAfter) replies
         .post_init(_post_init)
+        .post_stop(_post_stop)
     )
     if webhook:
         builder = builder.updater(None)
@@ -195,6 +197,11 @@ async def _post_init(app: Application) -> None:
         await app.bot.set_my_commands(COMMANDS)
     except TelegramError as exc:  # the bot still answers without the command menu
         log.warning("setMyCommands failed: %s", exc)
+
+
+async def _post_stop(app: Application) -> None:
+    for timer in app.bot_data["sarabun"].timers.values():  # do not hold shutdown for a quiz
+        timer.cancel()
 
 
 def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -262,7 +269,7 @@ async def on_quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                           parse_mode=ParseMode.HTML,
                                           reply_markup=quiz_keyboard(quiz_round, group))
     if group:
-        context.application.create_task(
+        services.timers[quiz_round.ref] = asyncio.create_task(
             _reveal_later(context, quiz_round.ref, sent.message_id, services.quiz_seconds))
 
 
@@ -438,12 +445,19 @@ async def _on_training_button(update: Update, context: ContextTypes.DEFAULT_TYPE
 
 async def _reveal_later(context: ContextTypes.DEFAULT_TYPE, ref: str, message_id: int, delay: float) -> None:
     await asyncio.sleep(delay)
-    await _reveal(context, ref, message_id)
+    try:
+        await _reveal(context, ref, message_id)
+    except TelegramError as exc:  # not an update, so the error handler would not see it
+        log.warning("quiz %s: reveal failed: %s", ref, exc)
 
 
 async def _reveal(context: ContextTypes.DEFAULT_TYPE, ref: str, message_id: int) -> None:
     """Close the round (once), take its buttons away and post the answer with its source."""
-    quiz_round = _services(context).training.reveal(ref)
+    services = _services(context)
+    timer = services.timers.pop(ref, None)
+    if timer is not None and timer is not asyncio.current_task():
+        timer.cancel()
+    quiz_round = services.training.reveal(ref)
     if quiz_round is None:
         return
     chat_id = int(quiz_round.chat_id)

@@ -14,10 +14,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from bot.dialogue import Dialogue
-from bot.messages import HINT_NON_TEXT, STALE, THANKS
+from bot.messages import HINT_NON_TEXT, QUIZ_AGAIN, RIGHT, STALE, THANKS
 from bot.render_text import ABSTAIN
 from bot.serve import create_app
 from bot.settings import BotSettings
+from retrieval.quiz import generate_quiz
 
 from .lineapi import ACCESS_TOKEN, FakeLineAPI
 
@@ -165,3 +166,23 @@ def test_forged_and_malformed_requests_are_refused(client: TestClient, line_api:
     assert client.post("/line/webhook", content=huge, headers=signed(huge)).status_code == 413
     assert line_api.calls == []  # no API call was made for any of them
     assert client.get("/healthz").status_code == 200  # still serving
+
+
+def test_define_and_quiz_with_quick_replies(client: TestClient, line_api: FakeLineAPI, retriever) -> None:
+    assert post(client, text("/define รัฐบาลดิจิทัล"), text("/quiz")) == 200
+    defined, quiz = (r["messages"][0] for r in line_api.of("reply"))
+    cards = flex_bubbles(defined)
+    assert "“รัฐบาลดิจิทัล”" in all_text(cards[0])
+    sources = all_text(cards[1:])  # one card per defining document
+    assert "พระราชบัญญัติการบริหารงานและการให้บริการภาครัฐผ่านระบบดิจิทัล" in sources
+    assert "แนวทางการพัฒนาทักษะด้านดิจิทัล" in sources
+    items = quiz["quickReply"]["items"]
+    assert quiz["text"].startswith("คำถาม: ")
+    assert [i["action"]["label"] for i in items] == ["ก", "ข", "ค", "ง"]
+    expected = generate_quiz(retriever, 1, seed=0)[0]  # the chat's first round
+    right = items[expected.answer]["action"]["data"]
+    wrong = items[(expected.answer + 1) % 4]["action"]["data"]
+    assert post(client, postback(right), postback(wrong)) == 200
+    verdict, again = (r["messages"][0]["text"] for r in line_api.of("reply")[2:])
+    assert verdict.startswith(RIGHT) and expected.choices[expected.answer] in verdict
+    assert again == QUIZ_AGAIN  # one answer per participant

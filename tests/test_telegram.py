@@ -33,7 +33,8 @@ def test_private_question_start_and_commands(api: FakeBotAPI, settings: BotSetti
     async def scenario() -> None:
         async with polling(settings, Dialogue(retriever)):
             commands = (await until(api, "setMyCommands"))[0]["commands"]
-            assert [c["command"] for c in commands] == ["start", "help", "ask", "sources"]
+            assert [c["command"] for c in commands] == ["start", "help", "ask", "sources", "define", "terms",
+                                                        "quiz", "session", "score"]
             assert all("ก" <= c["description"][0] <= "๙" for c in commands)  # Thai descriptions
 
             api.push(message("/start"))

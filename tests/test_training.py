@@ -155,3 +155,16 @@ def test_private_quiz_reveals_on_first_answer_and_terms_page(api: FakeBotAPI, se
             assert "• รัฐบาลดิจิทัล" in terms["text"]
 
     asyncio.run(scenario())
+
+
+def test_group_quiz_is_revealed_after_the_timeout(api: FakeBotAPI, settings: BotSettings, retriever) -> None:
+    settings.quiz_seconds = 0.5
+
+    async def scenario() -> None:
+        async with polling(settings, Dialogue(retriever)):
+            api.push(message("/quiz การพัฒนาข้าราชการ", chat=GROUP))
+            await until(api, "editMessageText")
+            sent = await until(api, "sendMessage", 2)
+            assert sent[1]["text"].startswith("<b>เฉลย</b>") and "ตอบถูก" not in sent[1]["text"]
+
+    asyncio.run(scenario())
