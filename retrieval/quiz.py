@@ -86,35 +86,54 @@ def _definition_questions(index: PublishedIndex, allowed: set[str] | None,
 def _list_questions(index: PublishedIndex, allowed: set[str] | None,
                     rng: random.Random) -> list[QuizQuestion]:
     out = []
-    for chunk in index.chunks:
-        if allowed is not None and chunk.chunk_id not in allowed:
-            continue
-        items, lead = _numbered_items(chunk)
+    for group in _list_groups(index.chunks):
+        items, lead = _numbered_items(group)
         if len(items) < CHOICES or not lead:
             continue
         number = rng.choice(sorted(items))
-        correct = items[number]
-        distractors = [items[n] for n in sorted(items) if n != number]
+        correct, chunk_id = items[number]
+        if allowed is not None and chunk_id not in allowed:
+            continue
+        distractors = [text for n, (text, _) in sorted(items.items()) if n != number]
         rng.shuffle(distractors)
         out.append(_question(index, f"{_choice(lead)} — ข้อ ({number}) คือข้อใด", correct,
-                             distractors[: CHOICES - 1], chunk.chunk_id, "list item", rng))
+                             distractors[: CHOICES - 1], chunk_id, "list item", rng))
     return out
 
 
-def _numbered_items(chunk: Chunk) -> tuple[dict[int, str], str]:
-    """The first run of items numbered 1, 2, 3, … in ``chunk`` and the line introducing it."""
-    items: dict[int, str] = {}
-    lead = chunk.lead_in
-    for line in chunk.text.split("\n"):
-        m = _ITEM.match(arabic_digits(line.strip()))
-        if m and int(m.group(1)) == len(items) + 1:
-            items[len(items) + 1] = _choice(line.strip()[m.start(2):])
-        elif items:
-            break
-        elif line.strip():
-            lead = line.strip()
-    distinct = len({compact(t) for t in items.values()}) == len(items)
-    return (items if distinct else {}), lead
+def _list_groups(chunks: list[Chunk]) -> list[list[Chunk]]:
+    """Runs of chunks that continue one list (same document and lead-in): a list of long items,
+    such as the four characteristics of digital government, spans several chunks."""
+    groups: list[list[Chunk]] = []
+    for chunk in chunks:
+        last = groups[-1][-1] if groups else None
+        if last and chunk.lead_in and chunk.doc_id == last.doc_id and chunk.lead_in == last.lead_in:
+            groups[-1].append(chunk)
+        else:
+            groups.append([chunk])
+    return groups
+
+
+def _numbered_items(chunks: list[Chunk]) -> tuple[dict[int, tuple[str, str]], str]:
+    """Items numbered 1, 2, 3, … in ``chunks`` as {number: (text, chunk id)}, and the line
+    introducing them. Lines between items (wrapped text) are skipped; a number out of sequence
+    (another list) ends the run."""
+    items: dict[int, tuple[str, str]] = {}
+    lead = chunks[0].lead_in
+    for chunk in chunks:
+        for line in (raw.strip() for raw in chunk.text.split("\n")):
+            m = _ITEM.match(arabic_digits(line))
+            if m and int(m.group(1)) == len(items) + 1:
+                items[len(items) + 1] = (_choice(line[m.start(2):]), chunk.chunk_id)
+            elif m and items:
+                return _distinct(items), lead
+            elif not items and line:
+                lead = line
+    return _distinct(items), lead
+
+
+def _distinct(items: dict[int, tuple[str, str]]) -> dict[int, tuple[str, str]]:
+    return items if len({compact(t) for t, _ in items.values()}) == len(items) else {}
 
 
 def _question(index: PublishedIndex, text: str, correct: str, distractors: list[str], chunk_id: str,
