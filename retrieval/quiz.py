@@ -4,7 +4,9 @@ Two kinds, both checkable against their cited passage:
 - definition: "“X” หมายความว่าอย่างไร" — the choices are meanings; distractors are the meanings of
   other terms (the same document's first), never a meaning any document gives X;
 - list item: "… ข้อ (3) คือข้อใด" — the choices are items of the same numbered list, so the
-  distractors are siblings that are wrong for the position asked.
+  distractors are siblings that are wrong for the position asked;
+- date: a sentence with its date blanked out; distractors are other dates in the documents that
+  the cited passage does not contain.
 
 Generation is deterministic for a seed.
 """
@@ -24,6 +26,11 @@ from .search import Hit, Retriever
 CHOICES = 4
 MAX_CHOICE_CHARS = 120
 _ITEM = re.compile(r"^(?:[-•*]\s*)?\(?\s*([0-9]{1,2})\s*[.)]\s*(.{4,})$")
+_MONTHS = "มกราคม|กุมภาพันธ์|มีนาคม|เมษายน|พฤษภาคม|มิถุนายน|กรกฎาคม|สิงหาคม|กันยายน|ตุลาคม|พฤศจิกายน|ธันวาคม"
+# A date the text gives for an event ("เมื่อวันที่ 26 กันยายน 2560", "ให้ไว้ ณ วันที่ ๑๐ มิถุนายน พ.ศ. ๒๕๕๐"),
+# matched on Arabic digits; editorial stamps ("วศิน/ตรวจ 26 ตุลาคม 2553") have no "วันที่".
+_DATE = re.compile(rf"(?<=วันที่)\s*([0-9]{{1,2}})\s*({_MONTHS})\s*(พ\.ศ\.\s*)?([0-9]{{4}})")
+_THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 
 
 @dataclass
@@ -48,7 +55,8 @@ def generate_quiz(retriever: Retriever, count: int, seed: int = 0, topic: str = 
     if topic.strip():
         allowed = {h.chunk.chunk_id for h in retriever.search(parse_query(topic), k=30)}
     rng = random.Random(seed)
-    candidates = _definition_questions(index, allowed, rng) + _list_questions(index, allowed, rng)
+    candidates = (_definition_questions(index, allowed, rng) + _list_questions(index, allowed, rng)
+                  + _date_questions(index, allowed, rng))
     rng.shuffle(candidates)
     return candidates[:count]
 
@@ -99,6 +107,36 @@ def _list_questions(index: PublishedIndex, allowed: set[str] | None,
         out.append(_question(index, f"{_choice(lead)} — ข้อ ({number}) คือข้อใด", correct,
                              distractors[: CHOICES - 1], chunk_id, "list item", rng))
     return out
+
+
+def _date_questions(index: PublishedIndex, allowed: set[str] | None,
+                    rng: random.Random) -> list[QuizQuestion]:
+    found = [(chunk, text, m) for chunk in index.chunks for text in [" ".join(chunk.text.split())]
+             for m in _DATE.finditer(arabic_digits(text))]
+    every_date = sorted({(int(m.group(1)), m.group(2), m.group(4)) for _, _, m in found})
+    out = []
+    for chunk, text, m in found:
+        if allowed is not None and chunk.chunk_id not in allowed:
+            continue
+        # Every choice is written like the passage writes its date, so none stands out.
+        thai, be = text[m.start(4)] in "๐๑๒๓๔๕๖๗๘๙", bool(m.group(3))
+        passage = compact(text)
+        others = [d for d in (_date_text(x, thai, be) for x in every_date) if compact(d) not in passage]
+        if len(others) < CHOICES - 1:
+            continue
+        before = text[max(0, m.start() - 90) : m.start()].split(" ", 1)[-1].strip()
+        after = text[m.end() : m.end() + 40].rsplit(" ", 1)[0].strip()
+        title = index.documents[chunk.doc_id].title
+        correct = _date_text((int(m.group(1)), m.group(2), m.group(4)), thai, be)
+        out.append(_question(index, f"ตาม{title}: “…{before} ____ {after}…” ช่องว่างคือวันใด", correct,
+                             rng.sample(others, CHOICES - 1), chunk.chunk_id, "date", rng))
+    return out
+
+
+def _date_text(date: tuple[int, str, str], thai_digits: bool, be: bool) -> str:
+    day, month, year = date
+    text = f"{day} {month} {'พ.ศ. ' if be else ''}{year}"
+    return text.translate(_THAI_DIGITS) if thai_digits else text
 
 
 def _list_groups(chunks: list[Chunk]) -> list[list[Chunk]]:

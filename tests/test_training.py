@@ -53,7 +53,7 @@ def test_every_generated_question_is_answered_by_its_passage(shipped) -> None:
     glossary = shipped.index.glossary
     questions = generate_quiz(shipped, 500, seed=7)
     kinds = {q.kind for q in questions}
-    assert len(questions) >= 60 and kinds == {"definition", "list item"}
+    assert len(questions) >= 60 and kinds == {"definition", "list item", "date"}
     for q in questions:
         assert len(q.choices) == 4 and len(set(q.choices)) == 4, q.question
         assert _in_passage(q.choices[q.answer], q.citation.text), q.question
@@ -64,6 +64,8 @@ def test_every_generated_question_is_answered_by_its_passage(shipped) -> None:
                 if i != q.answer:  # no distractor is a meaning any document gives the term
                     assert not any(compact(m).startswith(compact(choice.removesuffix(" …")))
                                    for m in meanings), (q.question, choice)
+        elif q.kind == "date":  # the blanked date is the only choice the passage contains
+            assert [_in_passage(c, q.citation.text) for c in q.choices].count(True) == 1, q.question
         else:  # a list item: the numbered position asked is the correct choice's, no other's
             number = int(q.question.rsplit("(", 1)[1].split(")")[0])
             lines = [line for line in q.citation.text.split("\n") if _in_passage(q.choices[q.answer], line)]
