@@ -200,6 +200,13 @@ def _pack(group: _Group, max_chars: int) -> list[Chunk]:
     return chunks
 
 
+def continues_list(previous: Chunk, chunk: Chunk) -> bool:
+    """Whether ``chunk`` carries on a list from ``previous``: a long list is split over chunks
+    that each repeat its lead-in (the first holds the lead-in line itself)."""
+    return bool(chunk.lead_in) and chunk.doc_id == previous.doc_id and (
+        chunk.lead_in == previous.lead_in or chunk.lead_in in previous.text)
+
+
 def _tail(text: str, limit: int) -> str:
     """The last words of ``text`` within ``limit`` characters, cut at a space."""
     if len(text) <= limit:

@@ -3,10 +3,12 @@
 import re
 from dataclasses import dataclass, field
 
-from index.chunking import ITEM_LABEL
+from index.chunking import ITEM_LABEL, continues_list
+from index.documents import Chunk
 from index.glossary import Definition, lookup
 from index.sections import section_key
 from index.store import PublishedIndex
+from index.thai_text import arabic_digits
 from index.tokens import word_tokens
 
 from .abstain import Evidence, content_words, evidence, should_abstain
@@ -14,6 +16,7 @@ from .query import Query, definition_subject, parse_query
 from .search import Hit, Retriever
 
 MAX_ANSWER_CHARS = 600
+MAX_LIST_CHARS = 900  # a whole list may be longer than a sentence answer
 ANSWER_WINDOW = 300  # characters quoted around the best-matching phrase
 _SENTENCE_BREAK = re.compile(r"\n|(?<=[ก-๙a-z)”])\s{1,2}(?=[ก-ฮเ-ไ“(A-Z])")
 
@@ -94,8 +97,10 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0) -> Answe
     shown = hits[skip : skip + k]
     if not shown:
         return Answer(question, True, "", [], suggest_topics(retriever.index), ev)
-    return Answer(question, False, compose(query, shown[0].chunk.text),
-                  cite(retriever.index, shown, start=1), [], ev)
+    passage = shown[0].chunk.text
+    if query.wants_list and any(ITEM_LABEL.match(line) for line in passage.split("\n")):
+        passage = _whole_list(query, retriever.index.chunks, shown[0].position)
+    return Answer(question, False, compose(query, passage), cite(retriever.index, shown, start=1), [], ev)
 
 
 def define(retriever: Retriever, term: str) -> Answer:
@@ -121,12 +126,44 @@ def _definition_hits(index: PublishedIndex, definitions: list[Definition]) -> li
     return hits
 
 
+def _whole_list(query: Query, chunks: list[Chunk], position: int) -> str:
+    """The list in chunk ``position`` that the question asks for, in full: its lead-in and every
+    item, also from neighbouring chunks that continue it; long items are shortened so that all
+    of them show."""
+    first = last = position
+    while first > 0 and continues_list(chunks[first - 1], chunks[first]):
+        first -= 1
+    while last + 1 < len(chunks) and continues_list(chunks[last], chunks[last + 1]):
+        last += 1
+    runs: list[tuple[str, list[str]]] = []  # (lead-in, items); numbering that restarts starts a new list
+    lead, previous, between = chunks[first].lead_in, 0, []  # between: lines after the last item
+    for line in (line for c in chunks[first : last + 1] for line in c.text.split("\n")):
+        if not (m := ITEM_LABEL.match(line)):
+            between.append(line)
+            continue
+        number = int(digits) if (digits := re.sub(r"\D", "", arabic_digits(m.group(1)))) else None
+        if runs and (number is None or number > previous):
+            runs[-1][1][-1] = " ".join([runs[-1][1][-1], *between])  # wrapped item text
+            runs[-1][1].append(line)
+        else:
+            if runs and between[:-1]:
+                runs[-1][1][-1] = " ".join([runs[-1][1][-1], *between[:-1]])
+            runs.append((between[-1] if between else lead, [line]))
+        between, previous = [], number or previous
+    words = content_words(query.tokens)
+    # The lead-in names the list ("จุดเน้นการพัฒนาภาครัฐ … ดังนี้"), so it decides; items break ties.
+    lead, items = max(runs, key=lambda r: (len(words & set(word_tokens(r[0]))),
+                                           len(words & set(word_tokens(" ".join(r[1]))))))
+    share = max(60, (MAX_LIST_CHARS - len(lead)) // len(items))
+    return "\n".join(([lead] if lead else []) + [_clip(item, share) for item in items])
+
+
 def compose(query: Query, passage: str) -> str:
     """The part of ``passage`` that answers: the whole list for list questions, otherwise the
     phrase sharing most content words with the question, with the text around it."""
     lines = passage.split("\n")
     if query.wants_list and any(ITEM_LABEL.match(line) for line in lines):
-        return _clip(passage)
+        return _clip(passage, MAX_LIST_CHARS)
     if len(passage) <= ANSWER_WINDOW:
         return passage
     phrases = [s.strip() for s in _SENTENCE_BREAK.split(_unwrap(lines)) if s.strip()]

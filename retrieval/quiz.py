@@ -15,6 +15,7 @@ import random
 import re
 from dataclasses import dataclass
 
+from index.chunking import continues_list
 from index.documents import Chunk
 from index.store import PublishedIndex
 from index.thai_text import arabic_digits, compact
@@ -140,12 +141,11 @@ def _date_text(date: tuple[int, str, str], thai_digits: bool, be: bool) -> str:
 
 
 def _list_groups(chunks: list[Chunk]) -> list[list[Chunk]]:
-    """Runs of chunks that continue one list (same document and lead-in): a list of long items,
-    such as the four characteristics of digital government, spans several chunks."""
+    """Runs of chunks that continue one list: a list of long items, such as the four
+    characteristics of digital government, spans several chunks."""
     groups: list[list[Chunk]] = []
     for chunk in chunks:
-        last = groups[-1][-1] if groups else None
-        if last and chunk.lead_in and chunk.doc_id == last.doc_id and chunk.lead_in == last.lead_in:
+        if groups and continues_list(groups[-1][-1], chunk):
             groups[-1].append(chunk)
         else:
             groups.append([chunk])

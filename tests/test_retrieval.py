@@ -47,7 +47,9 @@ def test_cited_answer_for_list_question(retriever) -> None:
     assert not answer.abstained
     top = answer.citations[0]
     assert top.doc_id == "ocsc_digital_skills_guideline_2560" and "4 ประการ" in top.text
-    assert "1) E-government" in answer.answer  # the list itself is in the answer
+    assert "1) E-government" in answer.answer  # the list itself is in the answer,
+    assert "4) Smart Government" in answer.answer  # whole, though it spans several passages
+    assert answer.answer.startswith("จากความหมายของการปรับเปลี่ยนภาครัฐเป็นรัฐบาลดิจิทัล")  # its lead-in
 
 
 def test_section_number_in_either_digit_system(retriever) -> None:
