@@ -134,7 +134,7 @@ def _neighbour(retriever: Retriever, previous: Answer, before: bool) -> Answer |
     """The section before/after the one cited first in the previous answer."""
     chunks = retriever.index.chunks
     first = previous.citations[0]
-    pos = next((i for i, c in enumerate(chunks) if c.chunk_id == first.chunk_id), None)
+    pos = retriever.index.positions.get(first.chunk_id)
     if pos is None:
         return None
     step = -1 if before else 1

@@ -62,6 +62,7 @@ from .render_line import (
     text_message,
     verdict_message,
 )
+from .render_text import document_lines
 from .settings import BotSettings, SettingsError
 from .training import Training
 
@@ -163,8 +164,7 @@ class LineBot:
             await self._send(event, [text_message(WELCOME, example_replies())])
             return
         if text.startswith("/sources"):
-            docs = sorted(self.dialogue.retriever.index.documents.values(), key=lambda d: d.title)
-            lines = [f"• {d.title}" + (f" ({d.date})" if d.date else "") for d in docs]
+            lines = [f"• {line}" for line in document_lines(self.dialogue.retriever.index)]
             await self._send(event, [text_message("เอกสารที่สารบรรณใช้ตอบ\n" + "\n".join(lines))])
             return
         if text.startswith("/define"):

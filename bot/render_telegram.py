@@ -10,7 +10,7 @@ from retrieval.quiz import QuizQuestion
 from .actions import FEEDBACK, MORE, PASSAGE, QUIZ_ANSWER, QUIZ_REVEAL, TERMS, Action
 from .dialogue import Turn
 from .messages import BUTTON_MORE, BUTTON_PASSAGE, BUTTON_REVEAL, BUTTON_SOURCE, CHOICE_LABELS
-from .render_text import ABSTAIN, SUGGEST, citation_line, utf16_len
+from .render_text import ABSTAIN, SUGGEST, citation_line, clip, utf16_len
 from .training import QuizRound
 
 MAX_MESSAGE = 4096  # Telegram's limit, counted in UTF-16 code units
@@ -90,7 +90,7 @@ def _quote(text: str, expandable: bool = False, max_len: int = 3500) -> str:
 
 def _heading(text: str, max_chars: int = 300) -> str:
     """Escaped one-line heading; document titles come from admins and may be long."""
-    return escape(text if len(text) <= max_chars else text[:max_chars] + "…")
+    return escape(clip(text, max_chars))
 
 
 def quiz_message(q: QuizQuestion) -> str:

@@ -1,5 +1,6 @@
 """Render an Answer as plain text (console chat and `sarabun ask`)."""
 
+from index.store import PublishedIndex
 from retrieval.answer import Answer, Citation
 
 ABSTAIN = "ขออภัยค่ะ ไม่พบคำตอบของคำถามนี้ในเอกสารที่มีอยู่ จึงไม่ขอเดาคำตอบ"
@@ -34,6 +35,12 @@ def citation_line(c: Citation) -> str:
             page += f" (เลขหน้าที่พิมพ์ {c.printed_page})"
         parts.append(page)
     return " · ".join(parts)
+
+
+def document_lines(index: PublishedIndex) -> list[str]:
+    """"title (date)" for every document in the index, by title (/sources)."""
+    docs = sorted(index.documents.values(), key=lambda d: d.title)
+    return [d.title + (f" ({d.date})" if d.date else "") for d in docs]
 
 
 def render_answer(answer: Answer | str, passages: bool = False) -> str:

@@ -65,6 +65,7 @@ from .render_telegram import (
     reveal_message,
     terms_page,
 )
+from .render_text import document_lines
 from .report import build_report, render_report
 from .settings import BotSettings, SettingsError
 from .training import Training
@@ -231,8 +232,7 @@ async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The documents in the index, with their dates."""
-    docs = sorted(_services(context).dialogue.retriever.index.documents.values(), key=lambda d: d.title)
-    lines = [f"• {escape(d.title)}" + (f" ({escape(d.date)})" if d.date else "") for d in docs]
+    lines = [f"• {escape(line)}" for line in document_lines(_services(context).dialogue.retriever.index)]
     for text in pack([SOURCES_TITLE, *lines]):
         await update.effective_message.reply_html(text, link_preview_options=NO_PREVIEW)
 
@@ -278,7 +278,7 @@ async def on_session(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     services = _services(context)
     chat_id = str(update.effective_chat.id)
     message = update.effective_message
-    if message.text.split()[0].lstrip("/").split("@")[0] == "score":
+    if _command(message) == "score":
         await message.reply_html(leaderboard_message(services.training.leaderboard(chat_id), SCORE_TITLE))
         return
     if not await _is_trainer(update, context):
@@ -341,7 +341,7 @@ async def on_admin_change(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await message.reply_text(ADMIN_ONLY)
         return
     actor = f"telegram:{update.effective_user.id}"
-    command = message.text.split()[0].lstrip("/").split("@")[0]
+    command = _command(message)
     if command == "remove":
         if not context.args:
             await message.reply_text(REMOVE_USAGE)
@@ -362,7 +362,7 @@ async def on_admin_info(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not services.is_admin(update):
         await message.reply_text(ADMIN_ONLY)
         return
-    if message.text.split()[0].lstrip("/").split("@")[0] == "status":
+    if _command(message) == "status":
         text = services.admin.status()
     else:
         since = time.time() - REPORT_DAYS * 86400
@@ -508,11 +508,19 @@ def addressed_text(message: Message, bot_id: int, username: str) -> str | None:
     return re.sub(re.escape(mention), " ", text, flags=re.IGNORECASE).strip()
 
 
+def _command(message: Message) -> str:
+    """"remove" for "/remove@sarabun_bot circular.pdf"."""
+    return message.text.split()[0].lstrip("/").split("@")[0]
+
+
+def _user_key(update: Update) -> str:
+    return str(update.effective_user.id if update.effective_user else update.effective_chat.id)
+
+
 def _allowed(update: Update, services: Services) -> bool:
-    user = str(update.effective_user.id if update.effective_user else update.effective_chat.id)
-    if services.limiter.allow(user):
+    if services.limiter.allow(_user_key(update)):
         return True
-    log.info("rate limit: user %s", user)
+    log.info("rate limit: user %s", _user_key(update))
     return False
 
 
@@ -520,8 +528,7 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
     services = _services(context)
     chat_id = update.effective_chat.id
     if not _allowed(update, services):
-        if services.limiter.should_notify(str(update.effective_user.id if update.effective_user
-                                              else chat_id)):
+        if services.limiter.should_notify(_user_key(update)):
             await context.bot.send_message(chat_id, RATE_LIMITED)
         return
     await context.bot.send_chat_action(chat_id, ChatAction.TYPING)

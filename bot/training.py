@@ -94,9 +94,6 @@ class Training:
         board = self.leaderboard(chat_id)
         return board if self._sessions.pop(chat_id, None) is not None else None
 
-    def in_session(self, chat_id: str) -> bool:
-        return chat_id in self._sessions
-
     def leaderboard(self, chat_id: str) -> list[tuple[str, int]]:
         """(name, points), best first."""
         scores = self._sessions.get(chat_id, {})

@@ -21,6 +21,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 import bm25s
@@ -66,6 +67,11 @@ class PublishedIndex:
 
     def all_vectors(self) -> np.ndarray:
         return self.vectors.reconstruct_n(0, self.vectors.ntotal)
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Row of each chunk id in ``chunks`` (and in the vectors)."""
+        return {c.chunk_id: i for i, c in enumerate(self.chunks)}
 
 
 def current_version(index_dir: Path) -> str | None:

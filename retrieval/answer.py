@@ -117,11 +117,10 @@ def define(retriever: Retriever, term: str) -> Answer:
 
 
 def _definition_hits(index: PublishedIndex, definitions: list[Definition]) -> list[Hit]:
-    position = {c.chunk_id: i for i, c in enumerate(index.chunks)}
     hits: list[Hit] = []
     for rank, d in enumerate(definitions):
-        if d.chunk_id in position and all(h.chunk.chunk_id != d.chunk_id for h in hits):
-            i = position[d.chunk_id]
+        if d.chunk_id in index.positions and all(h.chunk.chunk_id != d.chunk_id for h in hits):
+            i = index.positions[d.chunk_id]
             hits.append(Hit(i, index.chunks[i], 1.0 - rank / 100, 0.0, 0.0))
     return hits
 

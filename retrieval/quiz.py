@@ -178,7 +178,7 @@ def _question(index: PublishedIndex, text: str, correct: str, distractors: list[
               kind: str, rng: random.Random) -> QuizQuestion:
     choices = [correct, *distractors]
     rng.shuffle(choices)
-    position = next(i for i, c in enumerate(index.chunks) if c.chunk_id == chunk_id)
+    position = index.positions[chunk_id]
     citation = cite(index, [Hit(position, index.chunks[position], 1.0, 0.0, 0.0)])[0]
     return QuizQuestion(text, choices, choices.index(correct), citation, kind)
 

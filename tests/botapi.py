@@ -233,11 +233,12 @@ def message(text: str, chat: dict | None = None, user: dict = USER, **extra: obj
     return {"message": msg}
 
 
-def press(data: str, chat_id: int = USER["id"], user: dict = USER) -> dict:
+def press(data: str, user: dict = USER, chat: dict | None = None) -> dict:
+    """A button press on a bot message in ``chat`` (default: the user's private chat)."""
+    chat = chat or {"id": user["id"], "type": "private"}
     return {"callback_query": {
         "id": str(next(_message_ids)), "from": user, "chat_instance": "ci", "data": data,
-        "message": {"message_id": 1, "date": int(time.time()), "from": BOT,
-                    "chat": {"id": chat_id, "type": "private"}, "text": "…"}}}
+        "message": {"message_id": 1, "date": int(time.time()), "from": BOT, "chat": chat, "text": "…"}}}
 
 
 @asynccontextmanager

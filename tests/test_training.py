@@ -21,7 +21,7 @@ from retrieval.answer import ask, define
 from retrieval.quiz import generate_quiz
 from retrieval.search import open_retriever
 
-from .botapi import GROUP, OTHER_USER, USER, FakeBotAPI, message, polling, until
+from .botapi import GROUP, OTHER_USER, USER, FakeBotAPI, message, polling, press, until
 
 THIRD_USER = {"id": 7003, "is_bot": False, "first_name": "สมศรี"}
 
@@ -98,11 +98,6 @@ def test_quiz_round_in_a_group_with_a_scored_session(api: FakeBotAPI, settings: 
     expected = generate_quiz(retriever, 1, seed=0)[0]  # a chat's first round uses seed 0
     right, wrong = expected.answer, (expected.answer + 1) % 4
 
-    def press(data: str, user: dict) -> dict:
-        return {"callback_query": {"id": str(len(api.calls)), "from": user, "chat_instance": "g",
-                                   "data": data, "message": {"message_id": 77, "date": 0, "chat": GROUP,
-                                                             "text": "…"}}}
-
     async def scenario() -> None:
         async with polling(settings, Dialogue(retriever)):
             api.push(message("/session start", chat=GROUP))
@@ -113,13 +108,13 @@ def test_quiz_round_in_a_group_with_a_scored_session(api: FakeBotAPI, settings: 
             buttons = [b for row in quiz["reply_markup"]["inline_keyboard"] for b in row]
             assert [b["text"] for b in buttons] == ["ก", "ข", "ค", "ง", "เฉลย"]
             choices, reveal = [b["callback_data"] for b in buttons[:4]], buttons[4]["callback_data"]
-            api.push(press(choices[right], OTHER_USER))
-            api.push(press(choices[wrong], THIRD_USER))
-            api.push(press(choices[wrong], OTHER_USER))  # a second answer does not count
-            api.push(press(reveal, OTHER_USER))  # not a trainer
+            api.push(press(choices[right], OTHER_USER, GROUP))
+            api.push(press(choices[wrong], THIRD_USER, GROUP))
+            api.push(press(choices[wrong], OTHER_USER, GROUP))  # a second answer does not count
+            api.push(press(reveal, OTHER_USER, GROUP))  # not a trainer
             acks = await until(api, "answerCallbackQuery", 4)
             assert [a.get("text") for a in acks] == [QUIZ_RECORDED, QUIZ_RECORDED, QUIZ_AGAIN, TRAINER_ONLY]
-            api.push(press(reveal, USER))
+            api.push(press(reveal, USER, GROUP))
             edit = (await until(api, "editMessageText"))[0]
             assert "(เฉลยแล้ว)" in edit["text"] and "reply_markup" not in edit
             revealed = (await until(api, "sendMessage", 3))[2]["text"]
@@ -145,9 +140,7 @@ def test_private_quiz_reveals_on_first_answer_and_terms_page(api: FakeBotAPI, se
             api.push(message("/quiz"))
             quiz = (await until(api, "sendMessage"))[0]
             first = quiz["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
-            api.push({"callback_query": {"id": "p1", "from": USER, "chat_instance": "p", "data": first,
-                                         "message": {"message_id": 5, "date": 0, "text": "…",
-                                                     "chat": {"id": USER["id"], "type": "private"}}}})
+            api.push(press(first))
             assert (await until(api, "answerCallbackQuery"))[0]["text"] in (RIGHT, WRONG)
             assert (await until(api, "sendMessage", 2))[1]["text"].startswith("<b>เฉลย</b>")
             api.push(message("/define รัฐบาลดิจิทัล"))
