@@ -103,6 +103,9 @@ def _parser(settings: IndexSettings) -> argparse.ArgumentParser:
     e = sub.add_parser("eval", help="retrieval quality: BM25, dense and shipped side by side")
     e.add_argument("file", type=Path)
     e.add_argument("--index", type=Path, default=settings.index_dir)
+    e.add_argument("--split", choices=("all", "tune", "heldout"), default="all",
+                   help="only the questions of this half of the set")
+    e.add_argument("--shipped-only", action="store_true", help="skip the BM25/dense/RRF baselines")
     e.set_defaults(run=_cmd_eval)
     return p
 
@@ -324,7 +327,7 @@ def _cmd_eval(args: argparse.Namespace, settings: IndexSettings) -> int:
     import tempfile
 
     from retrieval.answer import ask
-    from retrieval.evaluate import read_jsonl, read_squad, score
+    from retrieval.evaluate import HEADER, Outcome, groups, read_jsonl, read_squad, score
     from retrieval.query import parse_query
 
     if args.file.suffix == ".json":
@@ -338,23 +341,33 @@ def _cmd_eval(args: argparse.Namespace, settings: IndexSettings) -> int:
         run_build(docs, index_dir, settings)
     else:
         questions, index_dir = read_jsonl(args.file), args.index
+    if args.split != "all":
+        questions = [q for q in questions if q.split == args.split]
     retriever = _open(index_dir)
+    kinds = {d.path: d.kind for d in retriever.index.documents.values()}
 
     def method(name: str):
         def run(q):
             hits = retriever.search(parse_query(q.text), k=10, method=name)
-            return False, [(h.chunk.doc_id, h.chunk.text) for h in hits]
+            return Outcome(False, [(h.chunk.doc_id, h.chunk.text) for h in hits])
         return run
 
     def shipped(q):
         answer = ask(retriever, q.text, k=10)
-        return answer.abstained, [(c.doc_id, c.text) for c in answer.citations]
+        return Outcome(answer.abstained, [(c.doc_id, c.text) for c in answer.citations], answer.answer)
 
-    print(f"{args.file.name}: {len(questions)} questions, index {retriever.index.version}")
-    print(f"{'method':<22} hit@1  hit@3  hit@5  MRR@10 abst.in  abst.off")
+    runs = [("shipped", shipped)] + ([] if args.shipped_only else [
+        ("bm25", method("bm25")), ("dense (e5)", method("dense")), ("rrf k=60", method("rrf"))])
     started = time.perf_counter()
-    for name, run in (("bm25", method("bm25")), ("dense (e5)", method("dense")),
-                      ("rrf k=60", method("rrf")), ("shipped (hybrid+abst.)", shipped)):
-        print(f"{name:<22} {score(questions, run).row()}", flush=True)
+    outcomes = {name: {q.qid: run(q) for q in questions} for name, run in runs}
+    print(f"{args.file.name}: {len(questions)} questions, index {retriever.index.version}")
+    for split in sorted({q.split for q in questions}):
+        part = [q for q in questions if q.split == split]
+        print(f"\n== {split or 'all questions'} ({len(part)}) ==")
+        print(f"{'group':<10} {'method':<12}{HEADER}")
+        for group, members in sorted(groups(part, lambda d: kinds.get(d, "?")).items()):
+            for name, _ in runs:
+                s = score(members, lambda q, name=name: outcomes[name][q.qid])
+                print(f"{group:<10} {name:<12}{s.row()}", flush=True)
     log.info("eval took %.1f s", time.perf_counter() - started)
     return 0

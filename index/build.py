@@ -14,9 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunking import chunk_pages
 from .clean import clean_document
-from .documents import Chunk, DocumentInfo, index_text
+from .documents import Chunk, DocumentInfo, Page, index_text
 from .embedders import Embedder, make_embedder
 from .glossary import extract_definitions
 from .loaders import META_SUFFIX, SkipFile, load_document
@@ -29,13 +28,15 @@ from .store import (
     remove_stale_builds,
     write_version,
 )
+from .structure import STATUTE_PREFIX, chunk_document
 from .thai_text import collapse_spaces
-from .tokens import word_tokens
+from .tokens import toneless, word_tokens
 
 log = logging.getLogger(__name__)
 
 # Bump when loading, cleaning or chunking changes, so unchanged files are re-chunked once.
-PIPELINE = "2026-11-24.5"
+PIPELINE = "2026-11-24.6"
+DOCUMENT_KINDS = ("act", "guideline", "news")
 IGNORED_NAMES = {"README.md", "LICENSE", ".gitkeep"}
 METADATA_SECTION = "ข้อมูลเอกสาร"
 
@@ -132,9 +133,10 @@ def build_index(
             "documents": [asdict(p.info) for p in prepared.values()],
             "chunks": len(chunks),
         }
-        tokens = [word_tokens(index_text(c, prepared[c.doc_id].info.title)) for c in chunks]
-        write_version(index_dir, version, manifest, chunks, vectors, tokens,
-                      extract_definitions(chunks))
+        texts = [index_text(c, prepared[c.doc_id].info.title) for c in chunks]
+        write_version(index_dir, version, manifest, chunks, vectors,
+                      [word_tokens(t) for t in texts], extract_definitions(chunks),
+                      [word_tokens(toneless(t)) for t in texts])
         publish(index_dir, version)
         report.version, report.published = version, True
     report.seconds = time.perf_counter() - started
@@ -186,19 +188,23 @@ def _reuse(previous, info: DocumentInfo) -> _Prepared:
 def _prepare(path: Path, rel: str, doc_id: str, digest: str, max_bytes: int) -> _Prepared:
     loaded = load_document(path, max_bytes)
     pages = clean_document(loaded)
-    chunks = chunk_pages(pages, doc_id, loaded.paged)
+    meta = loaded.meta
+    title = collapse_spaces(meta.get("title", "")) or _guess_title(pages) or path.stem
+    kind = document_kind(title, meta.get("kind", ""))
+    chunks = chunk_document(pages, doc_id, loaded.paged, title, kind)
     if not chunks:
         raise SkipFile("no text left after cleaning")
-    meta = loaded.meta
     info = DocumentInfo(
         doc_id=doc_id,
-        title=collapse_spaces(meta.get("title", "")) or _guess_title(chunks) or path.stem,
+        title=title,
         path=rel,
         sha256=digest,
         agency=meta.get("agency", ""),
         date=meta.get("date", ""),
         source=meta.get("source", "") or rel,
         pages=len(pages) if loaded.paged else None,
+        kind=kind,
+        aliases=[a for a in (collapse_spaces(x) for x in meta.get("aliases", "").split(";")) if a],
     )
     card = _metadata_chunk(info, meta.get("note", ""), len(chunks))
     if card:
@@ -207,9 +213,17 @@ def _prepare(path: Path, rel: str, doc_id: str, digest: str, max_bytes: int) -> 
     return _Prepared(info, chunks)
 
 
-def _guess_title(chunks: list[Chunk]) -> str:
-    first = chunks[0].text.split("\n", 1)[0]
+def _guess_title(pages: list[Page]) -> str:
+    first = next((line for p in pages for line in (x.strip() for x in p.text.split("\n")) if line), "")
+    first = collapse_spaces(first)
     return first[:120].rsplit(" ", 1)[0] if len(first) > 120 else first
+
+
+def document_kind(title: str, declared: str = "") -> str:
+    """"act", "news" or "guideline": declared in metadata (``kind``), else a statute's title."""
+    if declared in DOCUMENT_KINDS:
+        return declared
+    return "act" if STATUTE_PREFIX.match(title) else "guideline"
 
 
 def _metadata_chunk(info: DocumentInfo, note: str, n: int) -> Chunk | None:
@@ -224,7 +238,7 @@ def _metadata_chunk(info: DocumentInfo, note: str, n: int) -> Chunk | None:
     if len(facts) == 1:
         return None
     return Chunk(chunk_id=f"{info.doc_id}#{n}", doc_id=info.doc_id, text="\n".join(facts),
-                 section=METADATA_SECTION, page=1 if info.pages else None)
+                 section=METADATA_SECTION, page=1 if info.pages else None, role="metadata")
 
 
 def _embed(prepared: dict[str, _Prepared], emb: Embedder, report: BuildReport,

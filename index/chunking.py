@@ -22,7 +22,7 @@ ITEM_LABEL = re.compile(rf"^(?:[-•*]\s*)?(\(\s*(?:{_NUM}|[ก-ฮ])\s*\)|{_NUM
 _DEFINITION = re.compile(r"^“[^”]{1,80}”\s*หมายความว่า")
 _MEANS = re.compile(r"^หมายความว่า")
 _LEAD_IN = re.compile(r"(ดังต่อไปนี้|ได้แก่|ประกอบด้วย|ดังนี้|อาทิ|คือ|[:：])\s*$")
-_FOOTNOTE_REF = re.compile(r"(?<=\S)\[[๐-๙0-9]+\]")
+_FOOTNOTE_REF = re.compile(r"(?<=\S)\[([๐-๙0-9]+)\]")
 _THAI_LETTER = re.compile(r"[ก-ฮะ-ฺเ-ๅ็-๎]")
 
 
@@ -33,6 +33,7 @@ class _Line:
     page: int | None
     printed: str | None
     label: str | None = None  # section or item label
+    refs: list[str] = field(default_factory=list)  # footnote numbers marked on the line
 
 
 @dataclass
@@ -77,8 +78,11 @@ def _joiner(left: str, right: str, paged: bool, left_raw: str) -> str:
 
 def _logical_lines(pages: list[Page], paged: bool) -> list[_Line]:
     raw: list[tuple[str, str, Page]] = []
+    refs: dict[int, list[str]] = {}  # raw line → footnote numbers marked on it
     for page in pages:
         for line in page.text.split("\n"):
+            if found := _FOOTNOTE_REF.findall(line):
+                refs[len(raw)] = found
             raw.append((line, collapse_spaces(_FOOTNOTE_REF.sub("", line)), page))
     # Paragraph-per-line texts (news items) have no blank lines; their lines never wrap.
     blank = sum(1 for r in raw if not r[1])
@@ -89,6 +93,7 @@ def _logical_lines(pages: list[Page], paged: bool) -> list[_Line]:
     i = 0
     while i < len(raw):
         line_raw, line, page = raw[i]
+        marked = refs.get(i, [])
         i += 1
         if not line:
             open_line = False
@@ -96,6 +101,7 @@ def _logical_lines(pages: list[Page], paged: bool) -> list[_Line]:
         # Krisdika texts put the section number on its own line: "มาตรา\n๑".
         if line in ("มาตรา", "ข้อ") and i < len(raw) and re.match(rf"^{_NUM}", raw[i][1]):
             line = f"{line} {raw[i][1]}"
+            marked = marked + refs.get(i, [])
             i += 1
         kind, label = _kind(line)
         next_text = raw[i][1] if i < len(raw) else ""
@@ -104,10 +110,12 @@ def _logical_lines(pages: list[Page], paged: bool) -> list[_Line]:
         if kind == "para" and open_line and wraps and out:
             last = out[-1]
             last.text += _joiner(last.text, line, paged, prev_raw) + line
+            last.refs += marked
         elif kind == "heading" and open_line and out and out[-1].kind == "heading" and not label:
             out[-1].text += " " + line
+            out[-1].refs += marked
         else:
-            out.append(_Line(line, kind, page.number, page.printed, label))
+            out.append(_Line(line, kind, page.number, page.printed, label, list(marked)))
         prev_raw = line_raw
         open_line = True
     # A chapter heading's name often sits on the next line ("หมวด ๑" / "บททั่วไป").
@@ -116,6 +124,7 @@ def _logical_lines(pages: list[Page], paged: bool) -> list[_Line]:
         if merged and merged[-1].kind == "heading" and merged[-1].label is None and \
                 line.kind == "para" and len(merged[-1].text) <= 20 and len(line.text) <= 60:
             merged[-1].text += " " + line.text
+            merged[-1].refs += line.refs
             continue
         merged.append(line)
     return merged
@@ -168,8 +177,9 @@ def _split_long(text: str, max_chars: int) -> list[str]:
 def _pack(group: _Group, max_chars: int) -> list[Chunk]:
     units: list[_Line] = []
     for line in group.lines:
-        for piece in _split_long(line.text, max_chars):
-            units.append(_Line(piece, line.kind, line.page, line.printed, line.label))
+        for n, piece in enumerate(_split_long(line.text, max_chars)):
+            units.append(_Line(piece, line.kind, line.page, line.printed, line.label,
+                               line.refs if n == 0 else []))
     chunks: list[Chunk] = []
     current: list[_Line] = []
     lead_in = ""
@@ -227,6 +237,7 @@ def _make_chunk(group: _Group, lines: list[_Line], lead_in: str) -> Chunk:
         page_end=pages[-1] if pages else None,
         printed_page=lines[0].printed,
         lead_in=lead_in,
+        refs=[r for u in lines for r in u.refs],
     )
 
 

@@ -32,6 +32,8 @@ class DocumentInfo:
     agency: str = ""
     date: str = ""
     source: str = ""  # URL when known, else the file path
+    kind: str = "guideline"  # "act", "guideline" or "news"
+    aliases: list[str] = field(default_factory=list)  # other names people use for it
     pages: int | None = None
     chunks: int = 0
 
@@ -49,14 +51,24 @@ class Chunk:
     page_end: int | None = None
     printed_page: str | None = None
     lead_in: str = ""  # the sentence introducing a list this chunk continues
+    role: str = "body"  # one of ROLES
+    unit: str = ""  # title of the Act this passage belongs to when it is not the document's own
+    cites: list[str] = field(default_factory=list)  # มาตรา numbers it refers to ("57", "33/1")
+    notes: list[str] = field(default_factory=list)  # footnotes annotating it (shown and searched)
+    refs: list[str] = field(default_factory=list)  # footnote numbers marked in its text
+
+
+# What a passage is. Only SUBSTANTIVE roles may rank above the others (see retrieval.search).
+ROLES = ("section", "definition", "list", "reasons", "body", "boilerplate", "footnote", "metadata")
+SUBSTANTIVE = frozenset({"section", "definition", "list", "reasons", "body"})
 
 
 def index_text(chunk: Chunk, title: str) -> str:
     """Text used for lexical (BM25) matching: the passage with its document title and place in
     the document, so that questions naming the law, chapter or section reach it."""
-    context = [title, *chunk.heading_path]
+    context = [chunk.unit or title, *chunk.heading_path]
     if chunk.section:
         context.append(chunk.section)
     if chunk.lead_in:
         context.append(chunk.lead_in)
-    return " | ".join(context) + "\n" + chunk.text
+    return "\n".join([" | ".join(context), chunk.text, *chunk.notes])

@@ -6,6 +6,8 @@ Layout of ``index_dir``::
     versions/<version>/chunks.jsonl    one Chunk per line, in vector order
     versions/<version>/vectors.faiss   IndexFlatIP over normalised vectors
     versions/<version>/bm25/           bm25s index over word tokens
+    versions/<version>/bm25-toneless/  the same without tone marks (questions typed without them)
+    versions/<version>/references.json the section reference graph: who cites which มาตรา
     current -> versions/<version>      symlink, swapped with an atomic rename
     .lock                              held while a build or rollback runs
 
@@ -60,6 +62,7 @@ class PublishedIndex:
     vectors: faiss.IndexFlatIP
     bm25: bm25s.BM25
     glossary: list[Definition]
+    bm25_toneless: bm25s.BM25 | None = None  # absent in versions built before it existed
 
     @property
     def embedder_spec(self) -> str:
@@ -72,6 +75,16 @@ class PublishedIndex:
     def positions(self) -> dict[str, int]:
         """Row of each chunk id in ``chunks`` (and in the vectors)."""
         return {c.chunk_id: i for i, c in enumerate(self.chunks)}
+
+    @cached_property
+    def cited_by(self) -> dict[tuple[str, str, str], list[int]]:
+        """The reference graph reversed: (doc id, Act unit, มาตรา number) → rows of the chunks
+        that cite that section ("ตามมาตรา ๕๗" in a penalty section cites "57")."""
+        graph: dict[tuple[str, str, str], list[int]] = {}
+        for i, chunk in enumerate(self.chunks):
+            for number in chunk.cites:
+                graph.setdefault((chunk.doc_id, chunk.unit, number), []).append(i)
+        return graph
 
 
 def current_version(index_dir: Path) -> str | None:
@@ -110,17 +123,20 @@ def load_index(index_dir: Path) -> PublishedIndex:
             chunks = [Chunk(**json.loads(line)) for line in fh]
         vectors = faiss.read_index(str(path / "vectors.faiss"))
         bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False)
+        toneless = (bm25s.BM25.load(str(path / "bm25-toneless"), show_progress=False)
+                    if (path / "bm25-toneless").is_dir() else None)
         glossary_file = path / "glossary.jsonl"
         glossary = ([Definition(**json.loads(line)) for line in glossary_file.open(encoding="utf-8")]
                     if glossary_file.exists() else extract_definitions(chunks))  # older versions
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexUnavailable(f"index {path} is unreadable ({exc}): rebuild or roll back") from exc
     documents = {d["doc_id"]: DocumentInfo(**d) for d in manifest["documents"]}
-    return PublishedIndex(version, path, manifest, documents, chunks, vectors, bm25, glossary)
+    return PublishedIndex(version, path, manifest, documents, chunks, vectors, bm25, glossary, toneless)
 
 
 def write_version(index_dir: Path, version: str, manifest: dict, chunks: list[Chunk],
-                  vectors: np.ndarray, tokens: list[list[str]], glossary: list[Definition]) -> Path:
+                  vectors: np.ndarray, tokens: list[list[str]], glossary: list[Definition],
+                  toneless_tokens: list[list[str]] | None = None) -> Path:
     """Write a complete version directory (not yet published) and return its path."""
     versions = index_dir / VERSIONS
     tmp = versions / f"{TMP_PREFIX}{version}"
@@ -135,9 +151,13 @@ def write_version(index_dir: Path, version: str, manifest: dict, chunks: list[Ch
     if len(vectors):
         flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
     faiss.write_index(flat, str(tmp / "vectors.faiss"))
-    bm25 = bm25s.BM25(k1=BM25_K1, b=BM25_B)
-    bm25.index(tokens or [[""]], show_progress=False)
-    bm25.save(str(tmp / "bm25"), show_progress=False)
+    for name, field_tokens in (("bm25", tokens), ("bm25-toneless", toneless_tokens)):
+        if field_tokens is not None:
+            bm25 = bm25s.BM25(k1=BM25_K1, b=BM25_B)
+            bm25.index(field_tokens or [[""]], show_progress=False)
+            bm25.save(str(tmp / name), show_progress=False)
+    graph = [{"chunk_id": c.chunk_id, "unit": c.unit, "cites": c.cites} for c in chunks if c.cites]
+    (tmp / "references.json").write_text(json.dumps(graph, ensure_ascii=False), "utf-8")
     (tmp / "manifest.json").write_text(
         json.dumps({**manifest, "format": FORMAT, "version": version}, ensure_ascii=False,
                    indent=1), "utf-8")

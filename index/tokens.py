@@ -12,6 +12,14 @@ _WORDLIKE = re.compile(r"[\w\u0e00-\u0e7f]")
 _LATIN_WORD = re.compile(r"[a-z0-9]*[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 
 
+_TONE_MARKS = re.compile("[\u0e47-\u0e4c]")  # ็ ่ ้ ๊ ๋ ์: often left out when typing in chat
+
+
+def toneless(text: str) -> str:
+    """``text`` without Thai tone marks, maitaikhu and thanthakhat ("ข้อมูล" → "ขอมูล")."""
+    return _TONE_MARKS.sub("", text)
+
+
 def word_tokens(text: str) -> list[str]:
     """Lower-cased words with Thai digits mapped to Arabic: PyThaiNLP newmm for Thai, whole Latin
     words kept as one token; punctuation and whitespace dropped. "มาตรา ๑๕" and "มาตรา 15" give

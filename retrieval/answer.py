@@ -52,8 +52,9 @@ class Answer:
     abstained: bool
     answer: str
     citations: list[Citation] = field(default_factory=list)
-    suggestions: list[str] = field(default_factory=list)  # topics the documents do cover
+    suggestions: list[str] = field(default_factory=list)  # titles of the most related documents
     evidence: Evidence | None = None
+    not_found: str = ""  # on a decline: the document or term the question names, when known
 
     def to_json(self) -> dict:
         """The ``sarabun ask --json`` object."""
@@ -69,10 +70,11 @@ def cite(index: PublishedIndex, hits: list[Hit], start: int = 1) -> list[Citatio
     """Numbered citations for ``hits``."""
     out = []
     for rank, hit in enumerate(hits, start):
-        doc = index.documents[hit.chunk.doc_id]
-        out.append(Citation(rank, doc.doc_id, doc.title, doc.source, hit.chunk.page,
-                            hit.chunk.section, hit.chunk.text, hit.score, hit.chunk.chunk_id,
-                            hit.chunk.printed_page, doc.date))
+        doc, chunk = index.documents[hit.chunk.doc_id], hit.chunk
+        # A section of an amending Act is cited as that Act's, never as the main Act's.
+        text = "\n".join([chunk.text, *(f"[เชิงอรรถ] {note}" for note in chunk.notes)])
+        out.append(Citation(rank, doc.doc_id, chunk.unit or doc.title, doc.source, chunk.page,
+                            chunk.section, text, hit.score, chunk.chunk_id, chunk.printed_page, doc.date))
     return out
 
 
@@ -81,6 +83,10 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0) -> Answe
     ``k`` citations (``skip`` passes over results already shown, for "another answer").
     "X คืออะไร" questions about a term the documents define get those definitions first."""
     query = parse_query(question)
+    missing = [n for n in retriever.resolve(query) if n.missing]
+    if missing and len(missing) == len(query.named):
+        # A law the collection lacks: never answer from another law.
+        return Answer(question, True, "", [], related_documents(retriever, query), None, missing[0].title)
     if query.wants_definition and not skip:
         answer = define(retriever, definition_subject(query.text))
         if not answer.abstained:
@@ -93,10 +99,10 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0) -> Answe
     names_found_section = bool(query.section and best and
                                section_key(best.chunk.section) == ("มาตรา", query.section))
     if best is None or (should_abstain(ev) and not names_found_section):
-        return Answer(question, True, "", [], suggest_topics(retriever.index), ev)
+        return Answer(question, True, "", [], related_documents(retriever, query, hits), ev)
     shown = hits[skip : skip + k]
     if not shown:
-        return Answer(question, True, "", [], suggest_topics(retriever.index), ev)
+        return Answer(question, True, "", [], related_documents(retriever, query, hits), ev)
     passage = shown[0].chunk.text
     if query.wants_list and any(ITEM_LABEL.match(line) for line in passage.split("\n")):
         passage = _whole_list(query, retriever.index.chunks, shown[0].position)
@@ -108,7 +114,7 @@ def define(retriever: Retriever, term: str) -> Answer:
     index = retriever.index
     found = lookup(index.glossary, term)
     if not found:
-        return Answer(term, True, "", [], suggest_topics(index))
+        return Answer(term, True, "", [], related_documents(retriever, parse_query(term)), not_found=term)
     # Each definition gets its share of the answer, so every document's meaning shows.
     share = max(120, MAX_ANSWER_CHARS // len(found))
     text = "\n".join(f"• “{d.term}” ({index.documents[d.doc_id].title}) หมายความว่า "
@@ -199,7 +205,13 @@ def _clip(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
     return text[: cut if cut > 0 else limit] + " …"
 
 
-def suggest_topics(index: PublishedIndex, n: int = 4) -> list[str]:
-    """Titles of documents the index covers, for an abstention reply."""
-    docs = sorted(index.documents.values(), key=lambda d: -d.chunks)
-    return [d.title for d in docs[:n]]
+def related_documents(retriever: Retriever, query: Query, hits: list[Hit] | None = None, n: int = 3
+                      ) -> list[str]:
+    """Titles of the documents nearest to the question, for a decline to suggest."""
+    hits = retriever.search(query, k=10) if hits is None else hits
+    titles: list[str] = []
+    for hit in hits:
+        title = retriever.index.documents[hit.chunk.doc_id].title
+        if title not in titles:
+            titles.append(title)
+    return titles[:n]

@@ -1,13 +1,15 @@
-"""Retrieval quality on question sets: hit@1/3/5, MRR@10 and abstention rate.
+"""Retrieval and answer quality on question sets.
 
-Formats: JSON lines ``{"id", "q", "gold": [..]}`` (a passage answers when it contains every gold
-string, compared with :func:`index.thai_text.compact`; no ``gold`` means the question should be
-abstained on), and SQuAD JSON (XQuAD), whose paragraphs form the pool.
+Formats: JSON lines ``{"id", "q", "gold": [..], "facts": [..], "doc", "kind", "split"}`` and SQuAD
+JSON (XQuAD), whose paragraphs form the pool. A cited passage answers when it contains every gold
+string; the answer is correct when its text contains every fact string (both compared with
+:func:`index.thai_text.compact`). A line without ``gold`` is a question the documents do not
+answer: ``kind`` "near" (near-domain) or "nonsense" (the default for older files is "near").
 """
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.thai_text import compact
@@ -17,26 +19,52 @@ from index.thai_text import compact
 class Question:
     qid: str
     text: str
-    gold: list[str]  # strings the answering passage must contain; empty → off-topic
+    gold: list[str]  # strings the answering passage must contain; empty → not answerable
     gold_doc: str | None = None  # for pool-style sets: the document that answers
+    facts: list[str] = field(default_factory=list)  # strings a correct answer text states
+    doc: str = ""  # file of the answering document, for grouping by document kind
+    kind: str = "answerable"  # "answerable", "near" or "nonsense"
+    split: str = ""  # "tune" or "heldout"
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.gold) or self.gold_doc is not None
+
+
+@dataclass
+class Outcome:
+    """What a method did with one question."""
+
+    abstained: bool
+    ranked: list[tuple[str, str]]  # (doc id, passage text), best first
+    answer: str = ""  # the answer text; empty for methods that only rank
 
 
 @dataclass
 class Scores:
-    """Aggregated figures for one method."""
+    """Aggregated figures for one method over one group of questions."""
 
     n: int = 0
     hit1: float = 0.0
     hit3: float = 0.0
     hit5: float = 0.0
     mrr10: float = 0.0
-    abstained_in_scope: int = 0
+    correct: float = 0.0  # answer-correct: every fact stated in the answer text
+    with_facts: int = 0
+    abstained_in_scope: int = 0  # false declines
     offtopic: int = 0
     abstained_offtopic: int = 0
 
     def row(self) -> str:
-        return (f"{self.hit1:.3f}  {self.hit3:.3f}  {self.hit5:.3f}  {self.mrr10:.3f}  "
-                f"{self.abstained_in_scope:>3}/{self.n:<4} {self.abstained_offtopic:>3}/{self.offtopic}")
+        if not self.n:
+            return f"{'':>37}{self.abstained_offtopic:>4}/{self.offtopic:<4}"
+        correct = f"{self.correct:.3f}" if self.with_facts else "   - "
+        return (f"{self.n:>4}  {self.hit1:.3f}  {self.hit3:.3f}  {self.hit5:.3f}  {self.mrr10:.3f}  {correct}"
+                f"  {self.abstained_in_scope:>3}/{self.n:<4}"
+                + (f" {self.abstained_offtopic:>3}/{self.offtopic}" if self.offtopic else ""))
+
+
+HEADER = "   n  hit@1  hit@3  hit@5  MRR@10 correct  false-decl  declined"
 
 
 def read_jsonl(path: Path) -> list[Question]:
@@ -45,7 +73,10 @@ def read_jsonl(path: Path) -> list[Question]:
     for line in path.read_text("utf-8").splitlines():
         if line.strip():
             obj = json.loads(line)
-            out.append(Question(obj["id"], obj["q"], list(obj.get("gold", []))))
+            gold = list(obj.get("gold", []))
+            out.append(Question(obj["id"], obj["q"], gold, facts=list(obj.get("facts", [])),
+                                doc=obj.get("doc", ""), split=obj.get("split", ""),
+                                kind="answerable" if gold else obj.get("kind", "near")))
     return out
 
 
@@ -71,24 +102,48 @@ def answers(question: Question, doc_id: str, text: str) -> bool:
     return all(compact(g) in key for g in question.gold)
 
 
-def score(questions: list[Question],
-          run: Callable[[Question], tuple[bool, list[tuple[str, str]]]]) -> Scores:
-    """Score ``run(question) -> (abstained, [(doc_id, passage text), ...])`` over a set."""
+def states_facts(question: Question, answer: str) -> bool:
+    """Whether the answer text states every fact the question asks for."""
+    key = compact(answer)
+    return all(compact(f) in key for f in question.facts)
+
+
+def score(questions: Iterable[Question], run: Callable[[Question], Outcome | tuple]) -> Scores:
+    """Score ``run(question)`` over a set (``run`` may return an Outcome or, as older callers do,
+    ``(abstained, [(doc_id, passage text), ...])``)."""
     s = Scores()
     for q in questions:
-        abstained, ranked = run(q)
-        if not q.gold and q.gold_doc is None:
+        out = run(q)
+        if isinstance(out, tuple):
+            out = Outcome(*out)
+        if not q.answerable:
             s.offtopic += 1
-            s.abstained_offtopic += abstained
+            s.abstained_offtopic += out.abstained
             continue
         s.n += 1
-        s.abstained_in_scope += abstained
-        rank = next((i for i, (d, t) in enumerate(ranked[:10], 1) if answers(q, d, t)), None)
-        if rank:
+        s.abstained_in_scope += out.abstained
+        if q.facts:
+            s.with_facts += 1
+            s.correct += not out.abstained and states_facts(q, out.answer)
+        rank = next((i for i, (d, t) in enumerate(out.ranked[:10], 1) if answers(q, d, t)), None)
+        if rank and not out.abstained:
             s.hit1 += rank == 1
             s.hit3 += rank <= 3
             s.hit5 += rank <= 5
             s.mrr10 += 1 / rank
     if s.n:
         s.hit1, s.hit3, s.hit5, s.mrr10 = (x / s.n for x in (s.hit1, s.hit3, s.hit5, s.mrr10))
+    if s.with_facts:
+        s.correct /= s.with_facts
     return s
+
+
+def groups(questions: list[Question], kind_of_doc: Callable[[str], str]) -> dict[str, list[Question]]:
+    """Questions grouped for the report: answerable ones by the kind of their document (act,
+    guideline, news), the others by their kind (near, nonsense), plus "all"."""
+    out: dict[str, list[Question]] = {}
+    for q in questions:
+        key = kind_of_doc(q.doc) if q.answerable else q.kind
+        out.setdefault(key, []).append(q)
+    out["all"] = list(questions)
+    return out

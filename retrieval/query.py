@@ -5,16 +5,19 @@ polite particles and filler (ครับ, หน่อย) and either digit sys
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from index.thai_text import arabic_digits, collapse_spaces
-from index.tokens import word_tokens
+from index.tokens import toneless, word_tokens
+
+from .intent import intents
 
 # Common misspellings/transliterations → the spelling used in official documents.
 _VARIANTS = [
     (re.compile(r"ดิจิ(?:ตอล|ตัล|ทอล|ทัล)"), "ดิจิทัล"),
     (re.compile(r"อิเล็?[คก]?ทรอนิ(?:[คก]ส์?|ค)"), "อิเล็กทรอนิกส์"),
     (re.compile(r"ไซเบอ(?!ร์)"), "ไซเบอร์"),
+    (re.compile(r"อีเมล์"), "อีเมล"),
     (re.compile(r"\be[\s-]?gov(?:ernment)?\b", re.IGNORECASE), "E-government"),
     (re.compile(r"\bopen[\s-]?data\b", re.IGNORECASE), "Open data"),
     (re.compile(r"\bopen[\s-]?gov(?:ernment)?\b", re.IGNORECASE), "Open Government"),
@@ -51,7 +54,7 @@ _FILLER = re.compile(
     r"อยากรู้ว่า|อยากรู้|ช่วยบอก|รบกวน|สอบถาม|ได้ไหม|ได้มั้ย|ไหม|มั้ย|เหรอ|หรอ|ล่ะ|อ่ะ|อะ(?=\s|$)|"
     r"[?？!！]+)"
 )
-_SECTION_REF = re.compile(r"มาตรา\s*([0-9]+(?:/[0-9]+)?)")
+_SECTION_REF = re.compile(r"(?:มาตรา|ม\.)\s*([0-9]+(?:/[0-9]+)?)")
 _LIST_INTENT = re.compile(r"อะไรบ้าง|มีอะไร|ได้แก่|กี่(?:ประการ|ข้อ|เรื่อง|ด้าน|กลุ่ม|ประเภท|ระยะ|เป้าหมาย)|"
                           r"ประกอบด้วย|บ้าง|ใครบ้าง|มีกี่")
 _DEFINITION_INTENT = re.compile(r"คือ\s*\??\s*$|คืออะไร|หมายถึง|หมายความว่า|ความหมาย|นิยาม|แปลว่า")
@@ -73,6 +76,9 @@ class Query:
     section: str | None  # "15" when the question names มาตรา 15 / มาตรา ๑๕
     wants_list: bool
     wants_definition: bool
+    intents: list[str] = field(default_factory=list)  # see retrieval.intent
+    toneless_tokens: list[str] = field(default_factory=list)  # for the tone-free BM25 field
+    named: list | None = None  # documents it names, set by Retriever.resolve
 
 
 def parse_query(question: str) -> Query:
@@ -91,6 +97,8 @@ def parse_query(question: str) -> Query:
         section=section.group(1) if section else None,
         wants_list=bool(_LIST_INTENT.search(question)),
         wants_definition=bool(_DEFINITION_INTENT.search(question)),
+        intents=intents(question),
+        toneless_tokens=word_tokens(toneless(text)),
     )
 
 

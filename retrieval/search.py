@@ -1,16 +1,20 @@
 """Hybrid search over a published index: BM25 and dense scores fused into one ranking."""
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.documents import Chunk
+from index.documents import SUBSTANTIVE, Chunk
 from index.embedders import Embedder, make_embedder
 from index.sections import section_key
 from index.store import IndexUnavailable, PublishedIndex
+from index.thai_text import arabic_digits
 
+from .documents import Catalogue, Named, catalogue, named_documents
 from .fuse import near_duplicate, normalized, rrf
-from .query import Query
+from .intent import asks_consequence
+from .query import Query, parse_query
 
 CANDIDATES = 50
 DENSE_WEIGHT = 0.5  # share of the dense score in the fused score (see docs/benchmarks.md)
@@ -36,6 +40,7 @@ class Retriever:
     embedder: Embedder
     _vectors: np.ndarray = field(init=False, repr=False)
     vocabulary: dict[str, int] = field(init=False, repr=False)  # BM25 word → id
+    names: Catalogue = field(init=False, repr=False)  # names of the documents and of other laws
 
     def __post_init__(self) -> None:
         if self.embedder.spec != self.index.embedder_spec:
@@ -45,13 +50,26 @@ class Retriever:
             )
         self._vectors = self.index.all_vectors()
         self.vocabulary = self.index.bm25.vocab_dict
+        self.names = catalogue(self.index.documents)
+        self._substantive = np.array([c.role in SUBSTANTIVE for c in self.index.chunks], dtype=bool)
+
+    def resolve(self, query: Query) -> list[Named]:
+        """The documents ``query`` names (resolved once and kept on the query)."""
+        if query.named is None:
+            query.named = named_documents(query.raw, self.names)
+        return query.named
 
     def bm25_scores(self, query: Query) -> np.ndarray:
         """BM25 score of every passage (unknown words are ignored, not errors)."""
-        known = [t for t in query.tokens if t in self.vocabulary]
-        if not known:
-            return np.zeros(len(self.index.chunks), dtype=np.float32)
-        return np.asarray(self.index.bm25.get_scores(known), dtype=np.float32)
+        return _bm25(self.index.bm25, query.tokens, len(self.index.chunks))
+
+    def lexical_scores(self, query: Query) -> np.ndarray:
+        """BM25 over the words as written plus BM25 over the text without tone marks, so that
+        "ขอมูลขาวสาร" finds "ข้อมูลข่าวสาร"."""
+        scores = self.bm25_scores(query)
+        if self.index.bm25_toneless is not None:
+            scores = scores + _bm25(self.index.bm25_toneless, query.toneless_tokens, len(scores))
+        return scores
 
     def dense_scores(self, query: Query) -> np.ndarray:
         """Cosine similarity of every passage to the question."""
@@ -60,10 +78,34 @@ class Retriever:
         return self._vectors @ self.embedder.embed_query(query.text)
 
     def search(self, query: Query, k: int = 10, method: str = "hybrid") -> list[Hit]:
-        """Rank passages for ``query``; ``method`` is "hybrid", "bm25", "dense" or "rrf"."""
+        """Rank passages for ``query``; ``method`` is "hybrid" (the shipped ranking), or one of
+        the plain baselines "bm25", "dense" and "rrf"."""
         n = len(self.index.chunks)
         if n == 0:
             return []
+        if method != "hybrid":
+            return self._baseline(query, k, method)
+        named = [d for d in self.resolve(query) if not d.missing]
+        scope = self._scope(named)
+        focused = _without_names(query, named)
+        lexical = np.where(scope, self.lexical_scores(focused), -1.0)
+        dense = np.where(scope, self.dense_scores(focused), -2.0)
+        by_lexical = np.argsort(-lexical, kind="stable")[:CANDIDATES]
+        by_dense = np.argsort(-dense, kind="stable")[:CANDIDATES]
+        boost, extra = self._section_boost(query, scope)
+        candidates = np.union1d(np.union1d(by_lexical, by_dense), extra).astype(int)
+        candidates = candidates[scope[candidates]]
+        if not len(candidates):
+            return []
+        fused = np.zeros(n, dtype=np.float64)
+        fused[candidates] = (1 - DENSE_WEIGHT) * normalized(np.maximum(lexical, 0), candidates)[candidates] \
+            + DENSE_WEIGHT * normalized(dense, candidates)[candidates] + boost[candidates] + 1e-6
+        # Boilerplate, footnotes and metadata stay citable but never rank above a substantive passage.
+        order = sorted(candidates, key=lambda i: (not self._substantive[i], -fused[i]))
+        return self._hits(order, fused, lexical, dense, k)
+
+    def _baseline(self, query: Query, k: int, method: str) -> list[Hit]:
+        n = len(self.index.chunks)
         zeros = np.zeros(n, dtype=np.float32)
         lexical = self.bm25_scores(query) if method != "dense" else zeros
         dense = self.dense_scores(query) if method != "bm25" else zeros
@@ -72,35 +114,83 @@ class Retriever:
         elif method == "dense":
             fused = dense.astype(np.float64)
         else:
-            by_lexical = np.argsort(-lexical, kind="stable")[:CANDIDATES]
-            by_dense = np.argsort(-dense, kind="stable")[:CANDIDATES]
-            if method == "rrf":
-                fused = rrf(by_lexical, by_dense, size=n)
-            else:
-                candidates = np.union1d(by_lexical, by_dense)
-                fused = (1 - DENSE_WEIGHT) * normalized(lexical, candidates) + \
-                    DENSE_WEIGHT * normalized(dense, candidates)
-                if query.section:
-                    fused += SECTION_BOOST * self._section_match(query.section, candidates)
-        order = np.argsort(-fused, kind="stable")
+            fused = rrf(np.argsort(-lexical, kind="stable")[:CANDIDATES],
+                        np.argsort(-dense, kind="stable")[:CANDIDATES], size=n)
+        order = [i for i in np.argsort(-fused, kind="stable") if fused[i] > 0]
+        return self._hits(order, fused, lexical, dense, k)
+
+    def _hits(self, order, fused: np.ndarray, lexical: np.ndarray, dense: np.ndarray, k: int) -> list[Hit]:
         hits: list[Hit] = []
         for pos in order:
-            if len(hits) == k or fused[pos] <= 0:
+            if len(hits) == k:
                 break
             chunk = self.index.chunks[pos]
             words = set(chunk.text.split())
             if any(near_duplicate(words, set(h.chunk.text.split())) for h in hits):
                 continue
-            hits.append(Hit(int(pos), chunk, float(fused[pos]), float(lexical[pos]),
+            hits.append(Hit(int(pos), chunk, float(fused[pos]), max(float(lexical[pos]), 0.0),
                             float(dense[pos])))
         return hits
 
-    def _section_match(self, section: str, candidates: np.ndarray) -> np.ndarray:
+    def _scope(self, named: list[Named]) -> np.ndarray:
+        """Passages the search may return: those of the documents the question names (and of the
+        amending Act it names by edition, "ฉบับที่ ๒"), else all."""
+        chunks = self.index.chunks
+        if not named:
+            return np.ones(len(chunks), dtype=bool)
+        docs = {d for n in named for d in n.doc_ids}
+        scope = np.array([c.doc_id in docs for c in chunks], dtype=bool)
+        editions = {n.edition for n in named if n.edition}
+        if editions:
+            unit = np.array([any(f"(ฉบับที่{e})" in arabic_digits(c.unit.replace(" ", "")) for e in editions)
+                             for c in chunks], dtype=bool)
+            if (scope & unit).any():
+                scope &= unit
+        return scope
+
+    def _section_boost(self, query: Query, scope: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Boosts for the มาตรา the question names and, when it asks what follows from that
+        section (a penalty, an appeal), for the sections that cite it; and their rows."""
         boost = np.zeros(len(self.index.chunks), dtype=np.float64)
-        for pos in candidates:
-            if section_key(self.index.chunks[pos].section) == ("มาตรา", section):
-                boost[pos] = 1.0
-        return boost
+        if not query.section:
+            return boost, np.zeros(0, dtype=int)
+        consequence = asks_consequence(query.raw, query.intents)
+        named = [i for i, c in enumerate(self.index.chunks)
+                 if scope[i] and section_key(c.section) == ("มาตรา", query.section)
+                 and (c.unit == "" or not scope.all())]
+        boost[named] = SECTION_BOOST * (0.5 if consequence else 1.0)
+        citing: list[int] = []
+        if consequence:
+            for i in {i for i in named}:
+                chunk = self.index.chunks[i]
+                citing += self.index.cited_by.get((chunk.doc_id, chunk.unit, query.section), [])
+            for i in set(citing):
+                if scope[i]:
+                    penalty = "penalty" in query.intents and "โทษ" in self.index.chunks[i].text
+                    boost[i] = SECTION_BOOST * (1.5 if penalty else 1.0)
+        return boost, np.array(sorted(set(named) | set(citing)), dtype=int)
+
+
+def _bm25(model, tokens: list[str], n: int) -> np.ndarray:
+    known = [t for t in tokens if t in model.vocab_dict]
+    if not known:
+        return np.zeros(n, dtype=np.float32)
+    return np.asarray(model.get_scores(known), dtype=np.float32)
+
+
+def _without_names(query: Query, named: list[Named]) -> Query:
+    """The query without the names of the documents it names: once the search is limited to a
+    document, its name's words would only pull its title passage up."""
+    if not named:
+        return query
+    text = query.raw
+    for n in named:
+        text = text.replace(n.mention, " ")
+    if not re.search(r"[ก-๙A-Za-z0-9]", text):
+        return query
+    focused = parse_query(text)
+    focused.section, focused.intents, focused.named = query.section, query.intents, query.named
+    return focused
 
 
 def open_retriever(index: PublishedIndex, embedder: Embedder | None = None) -> Retriever:

@@ -1,0 +1,46 @@
+"""What a question asks for: who, when, how much, a penalty, a list, yes/no, which section, …
+
+Intents decide which clause of a passage the answer quotes first (``retrieval.compose``) and
+whether a question about a section is really about the section that refers to it (a penalty, an
+appeal, an exception: ``retrieval.search``). Patterns are matched without tone marks, so
+"เท่าไหร" and "ใคร" typed without them still count.
+"""
+
+import re
+
+from index.tokens import toneless
+
+# Ordered: the first intent found is the one the answer leads with.
+_PATTERNS: list[tuple[str, str]] = [
+    ("which_section", r"มาตรา\s*(?:ไหน|ใด|อะไร|ที่เท่าไ)|อยู่(?:ใน)?มาตรา|มาตราที่เกี่ยว|ข้อกฎหมายไหน"),
+    ("penalty", r"โทษ|ปรับ(?!ปรุง|เปลี่ยน|ใช้|ตัว)|จำคุก|ติดคุก|โดนอะไร|โดนไหม|ผิดกฎหมาย|ความผิด"),
+    ("amount", r"เท่าไ|กี่บาท|จำนวนเงิน|ค่าธรรมเนียม|อัตรา|กี่เปอร์เซ็นต์|ร้อยละ"),
+    ("when", r"เมื่อไ|ภายในกี่|กี่วัน|กี่ปี|กี่เดือน|กี่ชั่วโมง|บ่อยแค่ไหน|ปีละกี่|ระยะเวลา|วันไหน|"
+             r"วันที่เท่า|ตั้งแต่เมื่อ|ใช้บังคับ|มีผล(?:บังคับ)?ตั้งแต่|ครบวาระ|วาระ|ทุกกี่|ช่วงไหน|ปีไหน|พ\.ศ\.\s*อะไร"),
+    ("who", r"ใคร|หน่วยงาน(?:ใด|ไหน|อะไร)|ผู้ใด|ผู้มีอำนาจ|ผู้รับผิดชอบ|ใครเป็น|ประธาน|รักษาการ|"
+            r"องค์กรไหน|กระทรวงไหน|ที่ไหนเป็น"),
+    ("list", r"อะไรบ้าง|มีอะไร|กี่(?:ประการ|ข้อ|เรื่อง|ด้าน|กลุ่ม|ประเภท|ระยะ|เป้าหมาย|ยุทธศาสตร์|"
+             r"ลักษณะ|คน|ชนิด|แบบ|อย่าง|หมวด|ระดับ|ขั้น)|ประกอบด้วย|ได้แก่|บ้าง|ขอรายละเอียด|รายการ|"
+             r"ทั้งหมด|ครบ|แต่ละ"),
+    ("yesno", r"ได้ไหม|ได้มั้ย|ได้หรือไม่|ได้ป่าว|ได้เปล่า|หรือไม่|หรือเปล่า|หรือป่าว|ใช่ไหม|ใช่มั้ย|"
+              r"ใช่หรือไม่|ผิดไหม|ผิดมั้ย|ต้อง.{0,40}(?:ไหม|มั้ย|ป่าว|เปล่า)|มีไหม|มีมั้ย|(?:ไหม|มั้ย|ป่าว)\s*\S{0,6}$"),
+    ("definition", r"คือ\s*(?:อะไร)?\s*\S{0,6}$|คืออะไร|หมายถึง|หมายความว่า|ความหมาย|นิยาม|แปลว่า"),
+    ("purpose", r"เพื่ออะไร|วัตถุประสงค์|ทำไม|เหตุผล|จุดประสงค์|เป้าหมาย"),
+    ("how", r"อย่างไร|ยังไง|วิธี|ขั้นตอน|ทำไง|แบบไหน|ต้องทำอะไร"),
+]
+_COMPILED = [(name, re.compile(toneless(pattern))) for name, pattern in _PATTERNS]
+# A question naming a section and asking for one of these is answered by the section that refers
+# to it ("ไม่ปฏิบัติตามมาตรา 57 โดนปรับเท่าไหร่" → the penalty section citing มาตรา ๕๗).
+CONSEQUENCES = frozenset({"penalty"})
+_CONSEQUENCE_WORDS = re.compile(toneless(r"อุทธรณ์|ฝ่าฝืน|ไม่ปฏิบัติตาม|ไม่ทำตาม|ไม่ทำ|ละเว้น|โดน"))
+
+
+def intents(question: str) -> list[str]:
+    """The intents of ``question``, most specific first (may be empty)."""
+    text = toneless(question)
+    return [name for name, pattern in _COMPILED if pattern.search(text)]
+
+
+def asks_consequence(question: str, found: list[str]) -> bool:
+    """Whether the question asks what follows from a section (penalty, appeal, breach)."""
+    return bool(CONSEQUENCES & set(found)) or bool(_CONSEQUENCE_WORDS.search(toneless(question)))
