@@ -35,7 +35,7 @@ from .tokens import toneless, word_tokens
 log = logging.getLogger(__name__)
 
 # Bump when loading, cleaning or chunking changes, so unchanged files are re-chunked once.
-PIPELINE = "2026-11-24.6"
+PIPELINE = "2026-11-24.7"
 DOCUMENT_KINDS = ("act", "guideline", "news")
 IGNORED_NAMES = {"README.md", "LICENSE", ".gitkeep"}
 METADATA_SECTION = "ข้อมูลเอกสาร"

@@ -12,7 +12,7 @@ search never ranks it above a substantive section.
 import re
 from dataclasses import dataclass
 
-from .chunking import ITEM_LABEL, chunk_pages
+from .chunking import ITEM_LABEL, MAX_CHARS, chunk_pages
 from .documents import Chunk, Page
 from .thai_text import arabic_digits, collapse_spaces
 
@@ -64,7 +64,9 @@ def chunk_document(pages: list[Page], doc_id: str, paged: bool, title: str, kind
     body, footnotes = _split_footnotes(text)
     chunks = []
     for segment in split_statute(body):
-        for chunk in chunk_pages([Page(segment.text)], doc_id, paged=False):
+        # Reasons are one argument: kept whole up to twice the usual size, so they answer at once.
+        limit = 2 * MAX_CHARS if segment.role == "reasons" else MAX_CHARS
+        for chunk in chunk_pages([Page(segment.text)], doc_id, paged=False, max_chars=limit):
             chunk.unit = segment.unit
             chunk.role = segment.role if segment.role != "section" else _role(chunk, kind)
             if segment.role == "reasons":

@@ -1,52 +1,79 @@
 """Decide whether the documents answer a question at all.
 
-A dense score alone cannot separate in-scope from off-topic questions (off-topic questions reach
-cosines that in-scope ones also have), so a logistic model combines it with vocabulary coverage
-(the share of the question's content words that occur anywhere in the documents; unlike coverage
-of the best passage, it does not punish questions whose names the tokenizer splits differently
-from the passage) and agreement (BM25 and the dense model prefer the same passage, which two
-unrelated scorers rarely do by chance). Measured on XQuAD-th, see docs/benchmarks.md. Weights are fitted by
-``python benchmarks/calibrate_abstention.py`` on ``benchmarks/calibration.jsonl``.
+Near-domain questions ("PDPA ปรับเท่าไหร่", "ข้าราชการลาพักร้อนได้กี่วัน", "งบประมาณปี 2570")
+share most of their vocabulary with the documents, so coverage of the whole index's vocabulary
+cannot tell them apart. The evidence is measured on the passages the search returns instead:
+
+- ``dense``: the best cosine of a returned passage;
+- ``agreement``: BM25 and the dense model prefer the same passage (unrelated scorers rarely do);
+- ``support``: the share of the question's content words, weighted by rarity (IDF), that the
+  top passages contain (compared without spaces and tone marks, so tokenisation and missing tone
+  marks do not count against a question);
+- ``gap``: the rarity of the rarest content word that the index knows but the top passages lack
+  (0 when none is missing), scaled to [0, 1]: the specific thing asked about is elsewhere;
+- ``unknown``: the rarity-weighted share of content words the index has never seen (a passport,
+  a pension: topics the collection does not cover);
+- ``numbers``: 1 when a number or year the question states (other than a section number) is
+  missing from the top passages.
+
+A logistic model combines them; weights and threshold are fitted by
+``python benchmarks/calibrate_abstention.py`` on ``benchmarks/evalsets/calibration.jsonl``
+(written for calibration, disjoint from the evaluation set).
 """
 
 import math
-from collections.abc import Container
+import re
 from dataclasses import dataclass
 from functools import lru_cache
+
+from index.thai_text import arabic_digits, compact
+from index.tokens import toneless
 
 from .query import Query
 from .search import Hit
 
 # Fitted by benchmarks/calibrate_abstention.py (see docs/benchmarks.md).
-WEIGHTS = (39.716, 4.283, 1.136)  # dense, coverage, agreement
-BIAS = -36.650
-THRESHOLD = 0.257
+WEIGHTS = (38.802, 0.514, 2.595, 0.899, 0.730, -1.633, 9.445)  # see Evidence.features
+BIAS = -35.919
+THRESHOLD = 0.207
+TOP = 3  # passages the evidence is measured on
+EVIDENCE_HITS = 10  # passages to search for: the top ones and the ones they must stand out from
+MAX_FALSE_DECLINES = 0.025  # share of answerable calibration questions the threshold may decline
+_NUMBER = re.compile(r"(?<![0-9/])[0-9]{2,}(?![0-9/])")
+_SECTION_NUMBER = re.compile(r"(?:มาตรา|ม\.|ข้อ|ฉบับที่)\s*[0-9]+(?:/[0-9]+)?")
 
 
 @dataclass
 class Evidence:
     """What the abstention model looks at."""
 
-    dense: float  # best cosine of any passage
-    coverage: float  # share of content words of the question that occur in the documents
-    agreement: float  # 1.0 when BM25 and the dense model prefer the same retrieved passage
+    dense: float
+    agreement: float
+    support: float
+    gap: float
+    unknown: float
+    numbers: float
+    margin: float  # how far the best returned passage stands out from the next ones (cosine)
 
     @property
-    def features(self) -> tuple[float, float, float]:
-        return self.dense, self.coverage, self.agreement
+    def features(self) -> tuple[float, ...]:
+        return self.dense, self.agreement, self.support, self.gap, self.unknown, self.numbers, self.margin
 
     @property
     def probability(self) -> float:
         """Estimated probability that the documents answer the question."""
         z = BIAS + sum(w * x for w, x in zip(WEIGHTS, self.features, strict=True))
-        return 1 / (1 + math.exp(-z))
+        return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
     from pythainlp.corpus import thai_stopwords
 
-    return frozenset(thai_stopwords()) | {"อะไร", "อย่างไร", "ยังไง", "ไหน", "เท่าไร", "กี่", "ใคร"}
+    chat = ("อะไร อย่างไร ยังไง ไง ไหน เท่าไร เท่าไหร่ ไหร่ กี่ ใคร บ้าง ไหม มั้ย มั๊ย ครับ ค่ะ คะ นะ นะคะ "
+            "นะครับ คับ จ้า จ้ะ หน่อย เปล่า ป่าว เหรอ หรอ อ่ะ อะ แค่ไหน ตอนนี้ แล้ว ล่ะ ด้วย รึ รึเปล่า "
+            "ได้ ต้อง ทำ คือ ว่า ยัง มี เป็น ให้ ไป มา อยาก รู้ ทราบ ถาม ขอ ช่วย บอก หรือ กัน")
+    return frozenset(thai_stopwords()) | frozenset(chat.split()) | {toneless(w) for w in chat.split()}
 
 
 def content_words(tokens: list[str]) -> set[str]:
@@ -55,16 +82,39 @@ def content_words(tokens: list[str]) -> set[str]:
     return {t for t in tokens if t not in stop and len(t) > 1}
 
 
-def evidence(query: Query, hits: list[Hit], vocabulary: Container[str]) -> Evidence:
-    """Evidence for ``query`` from its ranked hits and the index ``vocabulary`` (BM25 words)."""
+def idf(word: str, document_frequency: dict[str, int], n: int) -> float:
+    """Inverse document frequency; a word the index has never seen is as rare as can be."""
+    df = document_frequency.get(word, 0)
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def evidence(query: Query, hits: list[Hit], document_frequency: dict[str, int], n: int) -> Evidence:
+    """Evidence for ``query`` from its ranked hits; ``document_frequency`` maps BM25 words to the
+    number of passages holding them, over ``n`` passages."""
     if not hits:
-        return Evidence(0.0, 0.0, 0.0)
+        return Evidence(0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0)
+    top = hits[:TOP]
+    text = toneless(compact(" ".join(h.chunk.text + " " + h.chunk.unit + " " + " ".join(h.chunk.heading_path)
+                                     for h in top))).lower()
     words = content_words(query.tokens)
-    coverage = sum(w in vocabulary for w in words) / len(words) if words else 0.0
-    lexical_best = max(hits, key=lambda h: h.bm25)
-    dense_best = max(hits, key=lambda h: h.dense)
+    ceiling = idf("", {}, n)
+    weights = {w: idf(w, document_frequency, n) for w in words}
+    missing = [w for w in words if toneless(compact(w)).lower() not in text]
+    total = sum(weights.values())
+    support = 1 - sum(weights[w] for w in missing) / total if total else 0.0
+    gap = max((weights[w] for w in missing if w in document_frequency), default=0.0) / ceiling
+    unknown = sum(weights[w] for w in missing if w not in document_frequency) / total if total else 1.0
+    rest = [h.dense for h in hits[TOP:]]
+    margin = max(h.dense for h in top) - (sum(rest) / len(rest) if rest else 0.0)
+    raw = query.raw
+    for named in query.named or []:  # a law's year is part of its name, not a fact asked about
+        raw = raw.replace(named.mention, " ")
+    stated = _NUMBER.findall(_SECTION_NUMBER.sub(" ", arabic_digits(raw)))
+    numbers = float(any(number not in arabic_digits(text) for number in stated))
+    lexical_best = max(top, key=lambda h: h.bm25)
+    dense_best = max(top, key=lambda h: h.dense)
     agreement = float(lexical_best is dense_best and lexical_best.bm25 > 0)
-    return Evidence(dense_best.dense, coverage, agreement)
+    return Evidence(dense_best.dense, agreement, support, gap, unknown, numbers, margin)
 
 
 def should_abstain(ev: Evidence) -> bool:

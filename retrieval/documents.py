@@ -26,7 +26,8 @@ _STATUTE = (r"พระราชบัญญัติ|พ\.\s?ร\.\s?บ\.?|พ
             r"ระเบียบ(?=สำนักนายก|กระทรวง|กรม|คณะกรรมการ|ก\.\s?พ|งาน|การลา|ว่าด้วย|ข้าราชการ)|"
             r"กฎ\s?ก\.\s?พ\.?")
 _MENTION = re.compile(rf"(?:{_STATUTE})[\s.]*([^\s?？!]*)")
-_YEAR = re.compile(r"(?:พ\.?\s?ศ\.?|ปี)?\s*[0-9๐-๙]{2,4}$")
+_YEAR_AFTER = re.compile(r"^\s*(?:\(?ฉบับที่\s*[0-9๐-๙]+\)?\s*)?(?:พ\.\s?ศ\.\s*|พศ\.?\s*|ปี\s*)?"
+                         r"[0-9๐-๙]{2,4}(?![0-9๐-๙])")
 _EDITION = re.compile(r"\(?ฉบับที่\s*([0-9๐-๙]+)\)?")
 _LATIN = re.compile(r"[A-Za-z]")
 # Mentions that point back at "this Act" rather than naming one.
@@ -108,6 +109,9 @@ def named_documents(question: str, names: Catalogue) -> list[Named]:
         if _GENERIC.match(compact(words)):
             continue
         named = _resolve(m.group(0), words, names)
+        year = _YEAR_AFTER.match(question[m.end():])
+        if named and year and named.mention == m.group(0).strip():
+            named.mention += year.group(0)  # the year belongs to the name, not to the question
         if named:
             named.edition = compact(edition) if edition else None
             found.append(named)

@@ -19,6 +19,9 @@ from .query import Query, parse_query
 CANDIDATES = 50
 DENSE_WEIGHT = 0.5  # share of the dense score in the fused score (see docs/benchmarks.md)
 SECTION_BOOST = 0.5  # a passage of the มาตรา the question names
+REASONS_BOOST = 0.3  # an Act's reasons, when the question asks why it was enacted
+_ASKS_REASONS = re.compile(r"เหตุผล(?:ใน)?(?:การ)?(?:ประกาศ|ออก|ตรา)|ทำไม(?:ถึง|จึง)?(?:ต้อง)?(?:ออก|ตรา|มี)|"
+                           r"ตราขึ้น(?:ด้วย|เพราะ|เพื่อ)|ออกมาเพราะ|เหตุผล")
 
 
 @dataclass
@@ -41,6 +44,7 @@ class Retriever:
     _vectors: np.ndarray = field(init=False, repr=False)
     vocabulary: dict[str, int] = field(init=False, repr=False)  # BM25 word → id
     names: Catalogue = field(init=False, repr=False)  # names of the documents and of other laws
+    document_frequency: dict[str, int] = field(init=False, repr=False)  # BM25 word → passages
 
     def __post_init__(self) -> None:
         if self.embedder.spec != self.index.embedder_spec:
@@ -51,7 +55,9 @@ class Retriever:
         self._vectors = self.index.all_vectors()
         self.vocabulary = self.index.bm25.vocab_dict
         self.names = catalogue(self.index.documents)
+        self.document_frequency = _document_frequencies(self.index.bm25)
         self._substantive = np.array([c.role in SUBSTANTIVE for c in self.index.chunks], dtype=bool)
+        self._reasons = np.array([c.role == "reasons" for c in self.index.chunks], dtype=bool)
 
     def resolve(self, query: Query) -> list[Named]:
         """The documents ``query`` names (resolved once and kept on the query)."""
@@ -93,6 +99,8 @@ class Retriever:
         by_lexical = np.argsort(-lexical, kind="stable")[:CANDIDATES]
         by_dense = np.argsort(-dense, kind="stable")[:CANDIDATES]
         boost, extra = self._section_boost(query, scope)
+        if _ASKS_REASONS.search(query.raw):  # "why was this Act enacted": its reasons passage
+            boost[self._reasons & scope] += REASONS_BOOST
         candidates = np.union1d(np.union1d(by_lexical, by_dense), extra).astype(int)
         candidates = candidates[scope[candidates]]
         if not len(candidates):
@@ -169,6 +177,13 @@ class Retriever:
                     penalty = "penalty" in query.intents and "โทษ" in self.index.chunks[i].text
                     boost[i] = SECTION_BOOST * (1.5 if penalty else 1.0)
         return boost, np.array(sorted(set(named) | set(citing)), dtype=int)
+
+
+def _document_frequencies(bm25) -> dict[str, int]:
+    """Passages per BM25 word, read from the bm25s index's sparse score matrix (one column of
+    non-zero scores per word)."""
+    counts = np.diff(np.asarray(bm25.scores["indptr"]))
+    return {word: int(counts[i]) for word, i in bm25.vocab_dict.items() if i < len(counts)}
 
 
 def _bm25(model, tokens: list[str], n: int) -> np.ndarray:

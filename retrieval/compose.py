@@ -1,0 +1,129 @@
+"""Answer text composed from what the question asks and the passage that answers it.
+
+A chat user reads the answer text, not the cited passage, so the text must state the asked fact:
+a short section is shown whole; a long one as its lead plus the clauses that answer — the ones
+sharing the question's words and holding what its intent asks for (a penalty, a deadline, an
+amount, an actor, the deciding clause with its exceptions). List questions get the whole list
+with its lead-in. The text is never cut mid-word and never starts on a dangling quote.
+"""
+
+import re
+
+from index.chunking import ITEM_LABEL, continues_list
+from index.documents import Chunk
+from index.thai_text import arabic_digits, compact
+from index.tokens import toneless, word_tokens
+
+from .abstain import content_words
+from .query import Query
+
+MAX_ANSWER_CHARS = 700  # a section this short is shown whole
+MAX_LIST_CHARS = 900  # a whole list may be longer than a sentence answer
+_SENTENCE_BREAK = re.compile(r"\n|(?<=[ก-๙a-z)”])\s{1,2}(?=[ก-ฮเ-ไ“(A-Z])")
+# Clauses that hold what an intent asks for.
+_CUES = {
+    "penalty": r"ระวางโทษ|จำคุก|ปรับไม่เกิน|ปรับตั้งแต่|โทษ",
+    "amount": r"บาท|ร้อยละ|จำนวน|ไม่เกิน|ไม่น้อยกว่า|[0-9๐-๙]",
+    "when": r"ภายใน|วัน|เดือน|ปี|ตั้งแต่|นับแต่|ก่อน|ครั้ง|วาระ|ใช้บังคับ|[0-9๐-๙]",
+    "who": r"เป็นประธาน|ประธาน|รัฐมนตรี|เลขาธิการ|สำนักงาน|คณะกรรมการ|ผู้|นาย|นาง|ดร\.|หน่วยงาน|รักษาการ",
+    "yesno": r"เว้นแต่|ไม่ใช้บังคับ|ห้าม|มิให้|ต้อง|ให้ถือว่า|ไม่ได้|ได้|มิได้|ทั้งนี้",
+    "list": r"ดังต่อไปนี้|ได้แก่|ประกอบด้วย|[0-9๐-๙]",
+    "definition": r"หมายความว่า|หมายถึง",
+    "purpose": r"เพื่อ|โดยที่|สมควร|จำเป็น",
+    "how": r"โดย|ให้|ต้อง|วิธี",
+}
+_CUE_RES = {name: re.compile(pattern) for name, pattern in _CUES.items()}
+
+
+def _key(text: str) -> str:
+    return toneless(compact(text)).lower()
+
+
+def whole_list(query: Query, chunks: list[Chunk], position: int) -> str:
+    """The list in chunk ``position`` that the question asks for, in full: its lead-in and every
+    item, also from neighbouring chunks that continue it; long items are shortened so that all
+    of them show."""
+    first = last = position
+    while first > 0 and continues_list(chunks[first - 1], chunks[first]):
+        first -= 1
+    while last + 1 < len(chunks) and continues_list(chunks[last], chunks[last + 1]):
+        last += 1
+    runs: list[tuple[str, list[str]]] = []  # (lead-in, items); numbering that restarts starts a new list
+    lead, previous, between = chunks[first].lead_in, 0, []  # between: lines after the last item
+    for line in (line for c in chunks[first : last + 1] for line in c.text.split("\n")):
+        if not (m := ITEM_LABEL.match(line)):
+            between.append(line)
+            continue
+        number = int(digits) if (digits := re.sub(r"\D", "", arabic_digits(m.group(1)))) else None
+        if runs and (number is None or number > previous):
+            runs[-1][1][-1] = " ".join([runs[-1][1][-1], *between])  # wrapped item text
+            runs[-1][1].append(line)
+        else:
+            if runs and between[:-1]:
+                runs[-1][1][-1] = " ".join([runs[-1][1][-1], *between[:-1]])
+            runs.append((between[-1] if between else lead, [line]))
+        between, previous = [], number or previous
+    words = content_words(query.tokens)
+    # The lead-in names the list ("จุดเน้นการพัฒนาภาครัฐ … ดังนี้"), so it decides; items break ties.
+    lead, items = max(runs, key=lambda r: (len(words & set(word_tokens(r[0]))),
+                                           len(words & set(word_tokens(" ".join(r[1]))))))
+    share = max(60, (MAX_LIST_CHARS - len(lead)) // len(items))
+    return "\n".join(([lead] if lead else []) + [clip(item, share) for item in items])
+
+
+def compose(query: Query, passage: str) -> str:
+    """The part of ``passage`` that answers: the whole list for list questions, the whole passage
+    when it is short, otherwise its lead plus the clauses that answer, in the passage's order."""
+    lines = passage.split("\n")
+    if query.wants_list and any(ITEM_LABEL.match(line) for line in lines):
+        return clip(passage, MAX_LIST_CHARS)
+    text = _unwrap(lines)
+    if len(text) <= MAX_ANSWER_CHARS:
+        return text.replace("\n", " ")
+    phrases = [s.strip() for s in _SENTENCE_BREAK.split(text) if s.strip()]
+    words = {_key(w) for w in content_words(query.tokens)}
+    cues = [_CUE_RES[i] for i in query.intents if i in _CUE_RES]
+
+    def score(phrase: str) -> float:
+        key = _key(phrase)
+        overlap = sum(1 for w in words if w and w in key)
+        return overlap + sum(1.5 for cue in cues if cue.search(phrase))
+
+    scores = [score(p) for p in phrases]
+    chosen = {0}  # the lead says who or what the section is about
+    size = len(phrases[0])
+    for i in sorted(range(1, len(phrases)), key=lambda i: (-scores[i], i)):
+        if scores[i] <= 0 or size + len(phrases[i]) > MAX_ANSWER_CHARS:
+            continue
+        chosen.add(i)
+        size += len(phrases[i]) + 1
+    parts: list[str] = []
+    for i in sorted(chosen):
+        if parts and i - 1 not in chosen:
+            parts.append("…")
+        parts.append(clip(phrases[i], MAX_ANSWER_CHARS))
+    if max(chosen) < len(phrases) - 1:
+        parts.append("…")
+    return " ".join(parts)
+
+
+def _unwrap(lines: list[str]) -> str:
+    """Join wrapped lines: a line that does not start a list item continues the previous one."""
+    out: list[str] = []
+    for line in lines:
+        if out and not ITEM_LABEL.match(line):
+            out[-1] += " " + line
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def clip(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
+    """``text`` cut at a space to at most ``limit`` characters, ending in " …" when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit] + " …"
+
+
+
