@@ -8,23 +8,34 @@ import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from index.documents import SUBSTANTIVE
 from index.sections import section_key
 from index.thai_text import arabic_digits
 from retrieval.answer import Answer, ask, cite, define
+from retrieval.compose import list_item
+from retrieval.intent import asks_consequence, intents
 from retrieval.live import LiveRetriever
 from retrieval.search import Hit, Retriever
 
 MAX_CHATS = 10_000
 MAX_QUESTION_CHARS = 500
 
-_OTHER = re.compile(r"(?:ขอ)?คำตอบอื่น|ผลอื่น|อันอื่น|มีอีกไหม|ถัดไป$")
-_ITEM = re.compile(r"^(?:แล้ว)?\s*ข้อ(?:ที่)?\s*([0-9]+)")
-_NEIGHBOUR = re.compile(r"มาตรา(ก่อนหน้า|ก่อน|ถัดไป|ต่อไป)")
+_OTHER = re.compile(r"(?:ขอ)?คำตอบอื่น|ผลอื่น|อันอื่น|มีอีกไหม|มีอีกมั้ย|ผลลัพธ์ถัดไป")
+_ITEM = re.compile(r"^(?:แล้ว|ขอ|ขยายความ|อธิบาย|รายละเอียด)?\s*ข้อ(?:ที่)?\s*([0-9]+)")
+_NEIGHBOUR = re.compile(r"มาตรา\s*(ก่อนหน้า|ก่อนหนา|ก่อน|ถัดไป|ถัดมา|ต่อไป|หน้า)")
+# A follow-up that carries the last question's topic: short, opening with "แล้ว"/"ถ้า"/"ต้อง…".
+_CARRY = re.compile(r"^(?:แล้ว|แล้วถ้า|ถ้า|งั้น|ส่วน|และ|ต้อง)|นี้|นั้น|ดังกล่าว|ครั้งนั้น|เขา|มัน")
+MAX_CARRY_CHARS = 60
+SHORT_QUESTION = 25  # a question this short leans on the conversation ("โทษเท่าไร", "จัดที่ไหน")
+NOTHING_TO_FOLLOW = ("ยังไม่มีคำตอบก่อนหน้าให้อ้างถึงค่ะ ลองพิมพ์คำถามแบบเต็ม เช่น "
+                     "“พ.ร.บ.คอมพิวเตอร์ มาตรา 14 ว่าอย่างไร”")
 
 WELCOME = ("สวัสดีค่ะ สารบรรณช่วยตอบคำถามจากเอกสารนโยบายรัฐบาลดิจิทัล พร้อมแหล่งอ้างอิง "
            "พิมพ์คำถามได้เลยค่ะ")
 NO_PREVIOUS = "ยังไม่มีคำถามก่อนหน้าในแชตนี้ค่ะ ลองพิมพ์คำถามใหม่ได้เลย"
 NO_MORE = "ไม่มีคำตอบอื่นจากเอกสารแล้วค่ะ"
+NO_NEIGHBOUR = "ไม่มีมาตราถัดไปหรือก่อนหน้าในเอกสารนี้แล้วค่ะ"
+NO_ITEM = "คำตอบก่อนหน้าไม่มีข้อ {n} ค่ะ ลองระบุเลขข้อที่มีในรายการ"
 EMPTY = "กรุณาพิมพ์คำถามเป็นข้อความค่ะ เช่น “รัฐบาลดิจิทัลคืออะไร”"
 
 
@@ -68,15 +79,35 @@ class Dialogue:
             return EMPTY
         text = text[:MAX_QUESTION_CHARS]
         last = self.last(chat_id)
+        if last and last.answer.abstained:
+            last = None  # nothing to refer to after a decline
         retriever = self.retriever  # one index version for the whole reply
+        item = _ITEM.match(arabic_digits(text))
+        neighbour = _NEIGHBOUR.search(text)
+        if neighbour:
+            if last is None:
+                return NOTHING_TO_FOLLOW
+            near = _neighbour(retriever, last.answer, neighbour.group(1).startswith("ก่อน"))
+            if near is None:
+                return NO_NEIGHBOUR
+            return self._remember(chat_id, last.question, last.skip, near, follow_up=True)
         if _OTHER.search(text):
-            return self.more(last.ref) if last else NO_PREVIOUS
-        if last and not last.answer.abstained:
-            if (m := _ITEM.match(arabic_digits(text))) and (item := _item(last.answer, int(m.group(1)))):
-                return self._remember(chat_id, last.question, last.skip, item, follow_up=True)
-            if (m := _NEIGHBOUR.search(text)) and (
-                    near := _neighbour(retriever, last.answer, m.group(1) in ("ก่อนหน้า", "ก่อน"))):
-                return self._remember(chat_id, last.question, last.skip, near, follow_up=True)
+            return self.more(last.ref) if last else NOTHING_TO_FOLLOW
+        if item:
+            if last is None:
+                return NOTHING_TO_FOLLOW
+            found = _item(last.answer, int(item.group(1)))
+            if found is None:
+                return NO_ITEM.format(n=item.group(1))
+            return self._remember(chat_id, last.question, last.skip, found, follow_up=True)
+        carries = _CARRY.search(text) or len(text) <= SHORT_QUESTION
+        if last and last.answer.citations and carries and len(text) <= MAX_CARRY_CHARS:
+            first = last.answer.citations[0]
+            consequence = asks_consequence(text, intents(text))  # "แล้วถ้าไม่ทำ โทษเท่าไร"
+            answer = ask(retriever, text, self.k, within=first.doc_id,
+                         section=_section_number(first.section) if consequence else None)
+            if not answer.abstained:
+                return self._remember(chat_id, text, 0, answer, follow_up=True)
         return self._remember(chat_id, text, 0, ask(retriever, text, self.k))
 
     def define(self, chat_id: str, term: str) -> Turn | str:
@@ -121,28 +152,39 @@ class Dialogue:
 
 
 def _item(previous: Answer, n: int) -> Answer | None:
-    """Item ``n`` of the list in the previous answer's passages ("แล้วข้อ 3 ล่ะ")."""
-    pattern = re.compile(rf"^(?:[-•*]\s*)?(?:\(\s*{n}\s*\)|{n}[.)])\s*")
-    for citation in previous.citations:
-        for line in citation.text.split("\n"):
-            if pattern.match(arabic_digits(line)):
-                return Answer(f"ข้อ {n}", False, line, [citation])
+    """Item ``n`` of the list in the previous answer ("แล้วข้อ 3 ล่ะ"): in its text first, then in
+    its passages; lists written line by line and lists written inline ("(1) … (2) …")."""
+    texts = [(previous.answer, previous.citations[:1])] + [(c.text, [c]) for c in previous.citations]
+    for text, citations in texts:
+        if found := list_item(text, n):
+            return Answer(f"ข้อ {n}", False, found, citations)
     return None
 
 
+def _section_number(label: str | None) -> str | None:
+    key = section_key(label)
+    return key[1] if key and key[0] == "มาตรา" else None
+
+
 def _neighbour(retriever: Retriever, previous: Answer, before: bool) -> Answer | None:
-    """The section before/after the one cited first in the previous answer."""
+    """The section before/after the one cited first in the previous answer, from its start, within
+    the same Act of the same document."""
     chunks = retriever.index.chunks
     first = previous.citations[0]
     pos = retriever.index.positions.get(first.chunk_id)
     if pos is None:
         return None
+    here = chunks[pos]
     step = -1 if before else 1
     i = pos + step
-    while 0 <= i < len(chunks) and chunks[i].doc_id == first.doc_id:
-        if chunks[i].section and section_key(chunks[i].section) != section_key(first.section):
+    while 0 <= i < len(chunks) and chunks[i].doc_id == here.doc_id:
+        chunk = chunks[i]
+        if chunk.unit == here.unit and chunk.section and chunk.role in SUBSTANTIVE and \
+                section_key(chunk.section) != section_key(here.section):
+            while i > 0 and chunks[i - 1].doc_id == here.doc_id and \
+                    section_key(chunks[i - 1].section) == section_key(chunk.section):
+                i -= 1  # a long section: start at its beginning
             hit = Hit(i, chunks[i], 1.0, 0.0, 0.0)
-            return Answer(chunks[i].section or "", False, chunks[i].text,
-                          cite(retriever.index, [hit]))
+            return Answer(chunks[i].section or "", False, chunks[i].text, cite(retriever.index, [hit]))
         i += step
     return None

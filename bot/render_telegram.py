@@ -10,7 +10,7 @@ from retrieval.quiz import QuizQuestion
 from .actions import FEEDBACK, MORE, PASSAGE, QUIZ_ANSWER, QUIZ_REVEAL, TERMS, Action
 from .dialogue import Turn
 from .messages import BUTTON_MORE, BUTTON_PASSAGE, BUTTON_REVEAL, BUTTON_SOURCE, CHOICE_LABELS
-from .render_text import ABSTAIN, SUGGEST, citation_line, clip, utf16_len
+from .render_text import citation_line, clip, decline_lines, utf16_len
 from .training import QuizRound
 
 MAX_MESSAGE = 4096  # Telegram's limit, counted in UTF-16 code units
@@ -20,11 +20,7 @@ SOURCES = "แหล่งอ้างอิง"
 def answer_messages(answer: Answer) -> list[str]:
     """The answer, then numbered sources with each passage in an expandable block quote."""
     if answer.abstained:
-        blocks = [escape(ABSTAIN)]
-        if answer.suggestions:
-            blocks.append(escape(SUGGEST) + "\n" + "\n".join(f"• {_heading(s)}" for s in answer.suggestions))
-        blocks.append("ลองถามใหม่ด้วยคำสำคัญจากเอกสาร หรือพิมพ์ /sources เพื่อดูรายชื่อเอกสารค่ะ")
-        return pack(blocks)
+        return pack([escape("\n".join(decline_lines(answer)))])
     blocks = [escape(answer.answer), f"<b>{SOURCES}</b>"]
     blocks += [_citation_block(c) for c in answer.citations]
     return pack(blocks)

@@ -4,7 +4,22 @@ from index.store import PublishedIndex
 from retrieval.answer import Answer, Citation
 
 ABSTAIN = "ขออภัยค่ะ ไม่พบคำตอบของคำถามนี้ในเอกสารที่มีอยู่ จึงไม่ขอเดาคำตอบ"
-SUGGEST = "เอกสารที่ตอบได้ครอบคลุมเรื่อง เช่น"
+SUGGEST = "เอกสารที่ใกล้เคียงกับคำถามนี้:"
+NOT_IN_COLLECTION = "“{name}” ไม่อยู่ในคลังเอกสารของสารบรรณค่ะ"
+REPHRASE = "ลองพิมพ์ใหม่ให้มีวรรณยุกต์ครบ ระบุชื่อเต็มของ พ.ร.บ. หรือเลขมาตรา หรือพิมพ์ /sources เพื่อดูรายชื่อเอกสารค่ะ"
+
+
+def decline_lines(answer: Answer) -> list[str]:
+    """A decline: that nothing was found (and what, when the question names it), the documents
+    nearest to the question, and how to rephrase. Shared by every front end."""
+    lines = [ABSTAIN]
+    if answer.not_found:
+        lines.append(NOT_IN_COLLECTION.format(name=answer.not_found))
+    if answer.suggestions:
+        lines.append(SUGGEST)
+        lines += [f"  • {s}" for s in answer.suggestions]
+    lines.append(REPHRASE)
+    return lines
 
 
 def utf16_len(text: str) -> int:
@@ -48,11 +63,7 @@ def render_answer(answer: Answer | str, passages: bool = False) -> str:
     if isinstance(answer, str):
         return answer
     if answer.abstained:
-        lines = [ABSTAIN]
-        if answer.suggestions:
-            lines.append(SUGGEST)
-            lines += [f"  • {s}" for s in answer.suggestions]
-        return "\n".join(lines)
+        return "\n".join(decline_lines(answer))
     lines = [answer.answer, "", "แหล่งอ้างอิง:"]
     for c in answer.citations:
         lines.append(f"[{c.rank}] {citation_line(c)}")

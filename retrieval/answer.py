@@ -11,6 +11,7 @@ from index.thai_text import compact
 
 from .abstain import EVIDENCE_HITS, Evidence, evidence, should_abstain
 from .compose import MAX_ANSWER_CHARS, clip, compose, whole_list
+from .documents import Named
 from .query import Query, definition_subject, parse_query
 from .search import Hit, Retriever
 
@@ -72,12 +73,19 @@ def cite(index: PublishedIndex, hits: list[Hit], start: int = 1) -> list[Citatio
     return out
 
 
-def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0) -> Answer:
+def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: str | None = None,
+        section: str | None = None) -> Answer:
     """Answer ``question`` from the index: the best passage's answering sentence(s) and up to
     ``k`` citations (``skip`` passes over results already shown, for "another answer").
+    A follow-up that carries the topic passes the document (``within``) and the มาตรา
+    (``section``) of the previous answer, unless the question names its own.
     "X คืออะไร" questions about a term the documents define get those definitions first."""
     query = parse_query(question)
-    missing = [n for n in retriever.resolve(query) if n.missing]
+    named = retriever.resolve(query)
+    if within and not named:
+        query.named = [Named("", [within])]
+        query.section = query.section or section
+    missing = [n for n in named if n.missing]
     if missing and len(missing) == len(query.named):
         # A law the collection lacks: never answer from another law.
         return Answer(question, True, "", [], related_documents(retriever, query), None, missing[0].title)

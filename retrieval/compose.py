@@ -127,3 +127,26 @@ def clip(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
 
 
 
+
+
+def list_item(text: str, n: int) -> str | None:
+    """Item ``n`` of a numbered list in ``text``, written line by line ("(๓) …", "3. …") or inline
+    in a paragraph ("… (1) … (2) …", "1) … 2) …"); None when the text has no such item."""
+    digits = arabic_digits(text)  # same length as ``text``, so positions carry over
+
+    def label(k: int) -> str:
+        return rf"(?:\(\s*{k}\s*\)|(?<![0-9./]){k}[.)](?![0-9]))"
+
+    for m in re.finditer(label(n), digits):
+        own_line = not digits[: m.start()].rstrip(" -•*\t").split("\n")[-1]
+        after = re.search(label(n + 1), digits[m.end():])
+        # An inline item is one of a run: its neighbours' labels are there too.
+        in_run = bool(after) if n == 1 else bool(re.search(label(n - 1), digits[: m.start()]))
+        if own_line:
+            end = digits.find("\n", m.end())
+        elif in_run:
+            end = m.end() + after.start() if after else digits.find("\n", m.end())
+        else:
+            continue
+        return clip(text[m.start(): end if end >= 0 else len(text)].strip(), MAX_ANSWER_CHARS)
+    return None
