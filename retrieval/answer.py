@@ -12,7 +12,7 @@ from index.thai_text import compact
 from .abstain import EVIDENCE_HITS, Evidence, evidence, should_abstain
 from .compose import MAX_ANSWER_CHARS, clip, compose, whole_list
 from .documents import Named
-from .query import Query, definition_subject, parse_query
+from .query import Query, definition_subject, normalise_spelling, parse_query
 from .search import Hit, Retriever
 
 
@@ -127,7 +127,7 @@ def _labelled(chunk: Chunk, text: str) -> str:
 def define(retriever: Retriever, term: str) -> Answer:
     """Every document's definition of ``term``, each cited; abstains when none defines it."""
     index = retriever.index
-    found = lookup(index.glossary, term)
+    found = lookup(index.glossary, term) or lookup(index.glossary, normalise_spelling(term))
     if not found:
         return Answer(term, True, "", [], related_documents(retriever, parse_query(term)), not_found=term)
     # Each definition gets its share of the answer, so every document's meaning shows.

@@ -90,13 +90,22 @@ def compose(query: Query, passage: str) -> str:
         return overlap + sum(1.5 for cue in cues if cue.search(phrase))
 
     scores = [score(p) for p in phrases]
-    chosen = {0}  # the lead says who or what the section is about
-    size = len(phrases[0])
-    for i in sorted(range(1, len(phrases)), key=lambda i: (-scores[i], i)):
-        if scores[i] <= 0 or size + len(phrases[i]) > MAX_ANSWER_CHARS:
-            continue
-        chosen.add(i)
-        size += len(phrases[i]) + 1
+    chosen: set[int] = set()
+    budget = MAX_ANSWER_CHARS
+    # The best clause with the text around it, then (for questions with several parts) the best
+    # clause outside that window with its own context, in the passage's order.
+    for _ in range(2):
+        rest = [i for i in range(len(phrases)) if i not in chosen and scores[i] > 0]
+        if not rest or budget < 120:
+            break
+        best = max(rest, key=lambda i: (scores[i], -i))
+        window = _window(phrases, best, budget if not chosen else budget // 2, chosen)
+        chosen |= window
+        budget = MAX_ANSWER_CHARS - sum(len(phrases[i]) + 1 for i in chosen)
+    if not chosen:
+        chosen = _window(phrases, 0, MAX_ANSWER_CHARS, set())
+    if 0 not in chosen and len(phrases[0]) <= min(150, budget):
+        chosen.add(0)  # the lead says who or what the section is about
     parts: list[str] = []
     for i in sorted(chosen):
         if parts and i - 1 not in chosen:
@@ -105,6 +114,19 @@ def compose(query: Query, passage: str) -> str:
     if max(chosen) < len(phrases) - 1:
         parts.append("…")
     return " ".join(parts)
+
+
+def _window(phrases: list[str], best: int, budget: int, taken: set[int]) -> set[int]:
+    """``best`` and its neighbours, the following text first, within ``budget`` characters."""
+    lo, hi, size = best, best + 1, len(phrases[best])
+    grew = True
+    while grew:
+        grew = False
+        if hi < len(phrases) and hi not in taken and size + len(phrases[hi]) <= budget:
+            size, hi, grew = size + len(phrases[hi]) + 1, hi + 1, True
+        if lo > 0 and lo - 1 not in taken and size + len(phrases[lo - 1]) <= budget:
+            size, lo, grew = size + len(phrases[lo - 1]) + 1, lo - 1, True
+    return set(range(lo, hi))
 
 
 def _unwrap(lines: list[str]) -> str:

@@ -81,11 +81,16 @@ class Query:
     named: list | None = None  # documents it names, set by Retriever.resolve
 
 
-def parse_query(question: str) -> Query:
-    """Normalise a chat question (spelling, abbreviations, particles, digits) for search."""
-    text = collapse_spaces(question)
+def normalise_spelling(text: str) -> str:
+    """Common misspellings and transliterations in their official spelling ("ดิจิตอล" → "ดิจิทัล")."""
     for pattern, replacement in _VARIANTS:
         text = pattern.sub(replacement, text)
+    return text
+
+
+def parse_query(question: str) -> Query:
+    """Normalise a chat question (spelling, abbreviations, particles, digits) for search."""
+    text = normalise_spelling(collapse_spaces(question))
     text = _ABBREV_RE.sub(lambda m: f"{m.group(0)} {_ABBREVIATIONS[m.group(0)]}", text)
     text = collapse_spaces(_FILLER.sub(" ", text)) or collapse_spaces(question)
     digits = arabic_digits(text)

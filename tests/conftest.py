@@ -96,6 +96,18 @@ def shipped_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def shipped_e5_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole shipped corpus indexed with the default embedder (e5), for checks whose outcome
+    depends on the shipped ranking and abstention model (they are calibrated for e5)."""
+    from index.build import build_index
+
+    index_dir = tmp_path_factory.mktemp("shipped-e5")
+    report = build_index(ROOT / "docs_source", index_dir, "e5-small", 10**8)
+    assert report.published and not report.skipped
+    return index_dir
+
+
+@pytest.fixture(scope="session")
 def retriever(small_index: Path):
     from index.store import load_index
     from retrieval.search import open_retriever

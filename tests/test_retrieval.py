@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.dialogue import Dialogue, Turn
+from bot.dialogue import NOTHING_TO_FOLLOW, Dialogue, Turn
 from retrieval.answer import Answer, ask
 from retrieval.compose import MAX_ANSWER_CHARS
 from retrieval.evaluate import read_jsonl, score
@@ -89,7 +89,7 @@ def test_follow_ups(retriever) -> None:
     previous = _answer(dialogue.reply("chat-2", "มาตราก่อนหน้า"))
     assert previous.citations[0].section == "มาตรา ๕"
     dialogue.reply("chat-3", "รัฐบาลดิจิทัลคืออะไร")  # memory is bounded: chat-1 is forgotten
-    assert dialogue.reply("chat-1", "ขอคำตอบอื่น") == "ยังไม่มีคำถามก่อนหน้าในแชตนี้ค่ะ ลองพิมพ์คำถามใหม่ได้เลย"
+    assert dialogue.reply("chat-1", "ขอคำตอบอื่น") == NOTHING_TO_FOLLOW
     assert "กรุณาพิมพ์คำถาม" in dialogue.reply("chat-3", "🙏🙏")
 
 

@@ -1,0 +1,99 @@
+"""Named documents, cross-references, declines and follow-ups on the whole shipped corpus (real
+index with the default e5 embedder; see conftest.shipped_e5_index)."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.dialogue import NOTHING_TO_FOLLOW, Dialogue
+from bot.render_text import render_answer
+from index.store import load_index
+from retrieval.answer import ask
+from retrieval.compose import list_item
+from retrieval.documents import named_documents
+from retrieval.intent import intents
+from retrieval.search import open_retriever
+
+
+@pytest.fixture(scope="module")
+def shipped(shipped_e5_index: Path):
+    return open_retriever(load_index(shipped_e5_index))
+
+
+@pytest.mark.parametrize(("question", "doc_id"), [
+    ("พรบ คอม มาตรา 14 ว่าไง", "computer_crime_act_2550"),
+    ("พ.ร.บ.ข้อมูลข่าวสารกำหนดว่าอะไร", "official_information_act_2540"),
+    ("พ.ร.ก.ประชุมออนไลน์ ต้องมีองค์ประชุมไหม", "emergency_decree_electronic_meetings_2563"),
+    ("พระราชบัญญัติการรักษาความมั่นคงปลอดภัยไซเบอร์ พ.ศ. 2562 ใครรักษาการ", "cybersecurity_act_2562"),
+    ("ETA section 7 says what", "electronic_transactions_act_2544"),
+])
+def test_documents_named_in_questions(shipped, question: str, doc_id: str) -> None:
+    named = named_documents(question, shipped.names)
+    assert [n.doc_ids for n in named] == [[doc_id]]
+    answer = ask(shipped, question)
+    assert all(c.doc_id == doc_id for c in answer.citations)
+
+
+def test_long_name_does_not_pull_the_title_section(shipped) -> None:
+    answer = ask(shipped, "ตาม พ.ร.บ.การบริหารงานและการให้บริการภาครัฐผ่านระบบดิจิทัล ใครรักษาการ")
+    assert not answer.abstained and "รักษาการ" in answer.answer
+    assert answer.citations[0].section != "มาตรา ๑"
+
+
+@pytest.mark.parametrize("question", ["PDPA ปรับเท่าไหร่", "พ.ร.บ.คุ้มครองข้อมูลส่วนบุคคล โทษสูงสุดเท่าไร",
+                                      "ระเบียบงานสารบรรณ หนังสือราชการมีกี่ชนิด"])
+def test_a_law_the_collection_lacks_is_declined_by_name(shipped, question: str) -> None:
+    answer = ask(shipped, question)
+    assert answer.abstained and not answer.citations and answer.not_found
+    text = render_answer(answer)
+    assert answer.not_found in text and "ไม่อยู่ในคลังเอกสาร" in text
+
+
+def test_penalty_of_a_named_section_is_found_through_the_reference_graph(shipped) -> None:
+    answer = ask(shipped, "ถ้าทำธุรกิจที่ต้องแจ้งตามมาตรา 33 พรบ ธุรกรรมฯ แต่ไม่แจ้ง โดนโทษอะไร")
+    assert answer.citations[0].section == "มาตรา ๔๔"
+    assert "จำคุกไม่เกินหนึ่งปี" in answer.answer
+
+
+def test_amending_act_sections_are_cited_as_that_act(shipped) -> None:
+    answer = ask(shipped, "พรบ ธุรกรรมฯ ฉบับที่ 4 ผู้ให้บริการยืนยันตัวตนที่มีอยู่เดิมต้องยื่นขอใบอนุญาตภายในกี่วัน")
+    top = answer.citations[0]
+    assert "(ฉบับที่ ๔)" in top.title and top.section == "มาตรา ๗"
+    assert "เก้าสิบวัน" in answer.answer
+
+
+def test_questions_without_tone_marks_find_their_section(shipped) -> None:
+    answer = ask(shipped, "พรบ ขอมูลขาวสาร หนวยงานตองเปิดเผยขอมูลอะไรบาง")
+    assert not answer.abstained and answer.citations[0].doc_id == "official_information_act_2540"
+
+
+def test_intents_and_inline_list_items() -> None:
+    assert intents("โทษเทาไหร")[:1] == ["penalty"]
+    assert "yesno" in intents("ต้องขออนุญาตศาลก่อนไหมคะ")
+    assert intents("อยู่มาตราไหน")[0] == "which_section"
+    text = "เป้าหมาย 4 ด้าน ได้แก่ (1) ลดความเหลื่อมล้ำ (2) เปิดเผยข้อมูล (3) อำนวยความสะดวก และ (4) ภาครัฐปรับตัว"
+    assert list_item(text, 2) == "(2) เปิดเผยข้อมูล"
+    assert list_item(text, 4).startswith("(4) ภาครัฐปรับตัว") and list_item(text, 5) is None
+
+
+def test_follow_ups(shipped) -> None:
+    dialogue = Dialogue(shipped)
+    assert dialogue.reply("c", "มาตราถัดไป") == NOTHING_TO_FOLLOW  # nothing to refer to yet
+    first = dialogue.reply("c", "พรบ คอม มาตรา 5 ว่าอย่างไร")
+    assert first.answer.citations[0].section == "มาตรา ๕"
+    nxt = dialogue.reply("c", "มาตราถัดไป")
+    assert nxt.answer.citations[0].section == "มาตรา ๖"
+    nxt = dialogue.reply("c", "มาตราต่อไปครับ")
+    assert nxt.answer.citations[0].section == "มาตรา ๗"
+    back = dialogue.reply("c", "มาตราก่อนหน้า")
+    assert back.answer.citations[0].section == "มาตรา ๖"
+    dialogue.reply("c", "PDPA ปรับเท่าไหร่")  # declined: a law the collection lacks
+    assert dialogue.reply("c", "แล้วข้อ 2 ล่ะ") == NOTHING_TO_FOLLOW
+
+
+def test_list_items_repeatedly(shipped) -> None:
+    dialogue = Dialogue(shipped)
+    dialogue.reply("l", "พรบ ข้อมูลข่าวสาร มาตรา 9 ข้อมูลที่ต้องเปิดให้ประชาชนตรวจดูมีอะไรบ้าง")
+    second = dialogue.reply("l", "ข้อ 2")
+    fourth = dialogue.reply("l", "แล้วข้อ 4 ล่ะ")
+    assert second.answer.answer.startswith("(๒)") and fourth.answer.answer.startswith("(๔)")
