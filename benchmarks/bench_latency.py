@@ -3,7 +3,7 @@ first answer after process start, and resident memory.
 
     python benchmarks/bench_latency.py [--index DIR] [--rounds N]
 
-Questions: ``benchmarks/calibration.jsonl`` (in- and off-scope chat questions). Warm latency is
+Questions: ``benchmarks/evalsets/calibration.jsonl`` (in- and off-scope chat questions). Warm latency is
 measured in this process after one warm-up pass; "first answer" runs ``sarabun ask`` in a fresh
 process against the built index and times it from launch to exit.
 """
@@ -26,7 +26,7 @@ from retrieval.answer import ask
 from retrieval.query import parse_query
 from retrieval.search import open_retriever
 
-QUESTIONS = Path(__file__).with_name("calibration.jsonl")
+QUESTIONS = Path(__file__).parent / "evalsets" / "calibration.jsonl"
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
