@@ -32,6 +32,7 @@ import numpy as np
 
 from .documents import Chunk, DocumentInfo
 from .glossary import Definition, extract_definitions
+from .sections import section_key
 
 # bm25s sets its own logger to DEBUG, which would print every index load through the root handler.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -75,6 +76,15 @@ class PublishedIndex:
     def positions(self) -> dict[str, int]:
         """Row of each chunk id in ``chunks`` (and in the vectors)."""
         return {c.chunk_id: i for i, c in enumerate(self.chunks)}
+
+    @cached_property
+    def section_rows(self) -> dict[str, list[int]]:
+        """มาตรา number ("57") → rows of the chunks of that section, in any document or Act."""
+        rows: dict[str, list[int]] = {}
+        for i, chunk in enumerate(self.chunks):
+            if (key := section_key(chunk.section)) and key[0] == "มาตรา":
+                rows.setdefault(key[1], []).append(i)
+        return rows
 
     @cached_property
     def cited_by(self) -> dict[tuple[str, str, str], list[int]]:

@@ -4,7 +4,7 @@ import re
 
 from pythainlp.tokenize import word_tokenize
 
-from .thai_text import arabic_digits
+from .thai_text import arabic_digits, compact
 
 _WORDLIKE = re.compile(r"[\w\u0e00-\u0e7f]")
 # Latin words, including ones mixing letters and digits (G2C, 5G) or hyphenated (e-government):
@@ -18,6 +18,12 @@ _TONE_MARKS = re.compile("[\u0e47-\u0e4c]")  # ็ ่ ้ ๊ ๋ ์: often le
 def toneless(text: str) -> str:
     """``text`` without Thai tone marks, maitaikhu and thanthakhat ("ข้อมูล" → "ขอมูล")."""
     return _TONE_MARKS.sub("", text)
+
+
+def loose_key(text: str) -> str:
+    """Lenient matching key: no whitespace or tone marks, Arabic digits, lower case (questions
+    typed without tone marks still match the documents' words)."""
+    return toneless(compact(text)).lower()
 
 
 def word_tokens(text: str) -> list[str]:

@@ -26,8 +26,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from index.thai_text import arabic_digits, compact
-from index.tokens import toneless
+from index.thai_text import arabic_digits
+from index.tokens import loose_key, toneless
 
 from .query import Query
 from .search import Hit
@@ -94,12 +94,11 @@ def evidence(query: Query, hits: list[Hit], document_frequency: dict[str, int], 
     if not hits:
         return Evidence(0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0)
     top = hits[:TOP]
-    text = toneless(compact(" ".join(h.chunk.text + " " + h.chunk.unit + " " + " ".join(h.chunk.heading_path)
-                                     for h in top))).lower()
+    text = loose_key(" ".join(" ".join([h.chunk.text, h.chunk.unit, *h.chunk.heading_path]) for h in top))
     words = content_words(query.tokens)
     ceiling = idf("", {}, n)
     weights = {w: idf(w, document_frequency, n) for w in words}
-    missing = [w for w in words if toneless(compact(w)).lower() not in text]
+    missing = [w for w in words if loose_key(w) not in text]
     total = sum(weights.values())
     support = 1 - sum(weights[w] for w in missing) / total if total else 0.0
     gap = max((weights[w] for w in missing if w in document_frequency), default=0.0) / ceiling

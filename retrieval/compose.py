@@ -11,8 +11,8 @@ import re
 
 from index.chunking import ITEM_LABEL, continues_list
 from index.documents import Chunk
-from index.thai_text import arabic_digits, compact
-from index.tokens import toneless, word_tokens
+from index.thai_text import arabic_digits
+from index.tokens import loose_key, word_tokens
 
 from .abstain import content_words
 from .query import Query
@@ -33,10 +33,6 @@ _CUES = {
     "how": r"โดย|ให้|ต้อง|วิธี",
 }
 _CUE_RES = {name: re.compile(pattern) for name, pattern in _CUES.items()}
-
-
-def _key(text: str) -> str:
-    return toneless(compact(text)).lower()
 
 
 def whole_list(query: Query, chunks: list[Chunk], position: int) -> str:
@@ -81,11 +77,11 @@ def compose(query: Query, passage: str) -> str:
     if len(text) <= MAX_ANSWER_CHARS:
         return text.replace("\n", " ")
     phrases = [s.strip() for s in _SENTENCE_BREAK.split(text) if s.strip()]
-    words = {_key(w) for w in content_words(query.tokens)}
+    words = {loose_key(w) for w in content_words(query.tokens)}
     cues = [_CUE_RES[i] for i in query.intents if i in _CUE_RES]
 
     def score(phrase: str) -> float:
-        key = _key(phrase)
+        key = loose_key(phrase)
         overlap = sum(1 for w in words if w and w in key)
         return overlap + sum(1.5 for cue in cues if cue.search(phrase))
 

@@ -19,7 +19,7 @@ from importlib import resources
 
 from index.documents import DocumentInfo
 from index.thai_text import collapse_spaces, compact
-from index.tokens import toneless
+from index.tokens import loose_key
 
 # Statute words people write before a law's name, longest first.
 _STATUTE = (r"พระราชบัญญัติ|พ\.\s?ร\.\s?บ\.?|พรบ\.?|พระราชกำหนด|พ\.\s?ร\.\s?ก\.?|พรก\.?|"
@@ -54,8 +54,8 @@ class Named:
 
 def name_key(name: str) -> str:
     """Comparison form of a law's name: compact, without statute word, year, edition, ฯ, dots."""
-    key = toneless(compact(name)).lower()  # "ขอมูลขาวสาร" is "ข้อมูลข่าวสาร" typed without tone marks
-    key = re.sub(rf"^(?:{_STATUTE.replace(chr(92) + 's?', '')})", "", key)
+    key = loose_key(name)  # "ขอมูลขาวสาร" is "ข้อมูลข่าวสาร" typed without tone marks
+    key = re.sub(rf"^(?:{_STATUTE})", "", key)
     key = _EDITION.sub("", key)
     key = re.sub(r"\(ฉบับupdateล่าสุด\)", "", key)
     key = key.replace("ฯ", "").replace(".", "").strip()

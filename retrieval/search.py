@@ -7,7 +7,6 @@ import numpy as np
 
 from index.documents import SUBSTANTIVE, Chunk
 from index.embedders import Embedder, make_embedder
-from index.sections import section_key
 from index.store import IndexUnavailable, PublishedIndex
 from index.thai_text import arabic_digits
 
@@ -42,7 +41,6 @@ class Retriever:
     index: PublishedIndex
     embedder: Embedder
     _vectors: np.ndarray = field(init=False, repr=False)
-    vocabulary: dict[str, int] = field(init=False, repr=False)  # BM25 word → id
     names: Catalogue = field(init=False, repr=False)  # names of the documents and of other laws
     document_frequency: dict[str, int] = field(init=False, repr=False)  # BM25 word → passages
 
@@ -53,11 +51,11 @@ class Retriever:
                 f"'{self.embedder.spec}' is configured: set SARABUN_EMBEDDER to match or rebuild"
             )
         self._vectors = self.index.all_vectors()
-        self.vocabulary = self.index.bm25.vocab_dict
         self.names = catalogue(self.index.documents)
         self.document_frequency = _document_frequencies(self.index.bm25)
         self._substantive = np.array([c.role in SUBSTANTIVE for c in self.index.chunks], dtype=bool)
         self._reasons = np.array([c.role == "reasons" for c in self.index.chunks], dtype=bool)
+        self._doc_ids = np.array([c.doc_id for c in self.index.chunks], dtype=object)
 
     def resolve(self, query: Query) -> list[Named]:
         """The documents ``query`` names (resolved once and kept on the query)."""
@@ -146,8 +144,7 @@ class Retriever:
         chunks = self.index.chunks
         if not named:
             return np.ones(len(chunks), dtype=bool)
-        docs = {d for n in named for d in n.doc_ids}
-        scope = np.array([c.doc_id in docs for c in chunks], dtype=bool)
+        scope = np.isin(self._doc_ids, [d for n in named for d in n.doc_ids])
         editions = {n.edition for n in named if n.edition}
         if editions:
             unit = np.array([any(f"(ฉบับที่{e})" in arabic_digits(c.unit.replace(" ", "")) for e in editions)
@@ -163,18 +160,17 @@ class Retriever:
         if not query.section:
             return boost, np.zeros(0, dtype=int)
         consequence = asks_consequence(query.raw, query.intents)
-        named = [i for i, c in enumerate(self.index.chunks)
-                 if scope[i] and section_key(c.section) == ("มาตรา", query.section)
-                 and (c.unit == "" or not scope.all())]
+        chunks = self.index.chunks
+        named = [i for i in self.index.section_rows.get(query.section, [])
+                 if scope[i] and (chunks[i].unit == "" or not scope.all())]
         boost[named] = SECTION_BOOST * (0.5 if consequence else 1.0)
         citing: list[int] = []
         if consequence:
-            for i in {i for i in named}:
-                chunk = self.index.chunks[i]
-                citing += self.index.cited_by.get((chunk.doc_id, chunk.unit, query.section), [])
+            for i in named:
+                citing += self.index.cited_by.get((chunks[i].doc_id, chunks[i].unit, query.section), [])
             for i in set(citing):
                 if scope[i]:
-                    penalty = "penalty" in query.intents and "โทษ" in self.index.chunks[i].text
+                    penalty = "penalty" in query.intents and "โทษ" in chunks[i].text
                     boost[i] = SECTION_BOOST * (1.5 if penalty else 1.0)
         return boost, np.array(sorted(set(named) | set(citing)), dtype=int)
 
