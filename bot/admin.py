@@ -6,6 +6,7 @@ never reads half a file; a file the build cannot use is taken out again and the 
 left as it was.
 """
 
+import logging
 import os
 import re
 import sqlite3
@@ -13,14 +14,17 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.build import BuildReport, build_index
+from index.build import IGNORED_NAMES, BuildReport, build_index
 from index.embedders import Embedder
-from index.loaders import SkipFile, load_document
+from index.loaders import META_SUFFIX, SkipFile, load_document
 from index.store import IndexUnavailable, read_manifest, rollback
 
 from .records import AuditEntry, record_audit
 
+log = logging.getLogger(__name__)
+
 SUPPORTED = (".pdf", ".docx", ".txt", ".md", ".html", ".htm")
+MAX_NAME_BYTES = 200  # file systems allow 255 bytes; room for the ".upload-" staging prefix
 _UNSAFE = re.compile(r"[^\w.\-\u0e00-\u0e7f]+")  # Thai marks are not \w; no separators survive
 
 
@@ -41,10 +45,20 @@ class Admin:
     db: sqlite3.Connection
 
     def add_document(self, filename: str, data: bytes, actor: str) -> AdminResult:
-        """Validate, store and index an uploaded document (replacing one of the same name)."""
-        name = safe_filename(filename)
-        if refusal := self.check_upload(name, len(data), actor):
+        """Validate, store and index an uploaded document (replacing one of the same name).
+        Every outcome is audited; whatever fails, no new file is left in the documents directory."""
+        if refusal := self.check_upload(filename, len(data), actor):
             return refusal
+        name = safe_filename(filename)
+        try:
+            return self._add(name, data, actor)
+        except Exception as exc:  # audited and answered, never a crashed handler
+            log.exception("upload of %s failed", name)
+            return self._done(actor, "upload", name, False,
+                              f"เพิ่มไฟล์ {name} ไม่สำเร็จ ดัชนีเดิมยังใช้งานได้ค่ะ ({type(exc).__name__})",
+                              outcome="error")
+
+    def _add(self, name: str, data: bytes, actor: str) -> AdminResult:
         with tempfile.TemporaryDirectory() as tmp:
             staged = Path(tmp) / name
             staged.write_bytes(data)
@@ -58,8 +72,10 @@ class Admin:
         _write_atomically(target, data)
         try:
             report = build_index(self.docs_dir, self.index_dir, self.embedder, self.max_bytes)
-        except IndexUnavailable as exc:
+        except BaseException as exc:
             _restore(target, backup)
+            if not isinstance(exc, IndexUnavailable):
+                raise
             return self._done(actor, "upload", name, False, f"จัดทำดัชนีไม่สำเร็จ ดัชนีเดิมยังใช้งานได้ค่ะ: {exc}")
         reason = next((why for rel, why in report.skipped if rel == name), None)
         if reason:
@@ -78,6 +94,8 @@ class Admin:
         """A refusal (audited) when a file of this name and size cannot be accepted, before
         anything is downloaded; None when it may be."""
         name = safe_filename(filename)
+        if problem := name_problem(filename):
+            return self._done(actor, "upload", name, False, f"ไม่รับไฟล์นี้ค่ะ: {problem}")
         if not name.lower().endswith(SUPPORTED):
             return self._done(actor, "upload", name, False,
                               "ไฟล์ชนิดนี้ยังไม่รองรับค่ะ รองรับ PDF, DOCX, TXT, MD และ HTML")
@@ -137,8 +155,10 @@ class Admin:
         lines += [f"• {d['path']} — {d['title']}" for d in docs]
         return "\n".join(lines)
 
-    def _done(self, actor: str, action: str, target: str, ok: bool, message: str) -> AdminResult:
-        record_audit(self.db, AuditEntry(actor, action, target, "ok" if ok else "refused", message))
+    def _done(self, actor: str, action: str, target: str, ok: bool, message: str,
+              outcome: str = "") -> AdminResult:
+        outcome = outcome or ("ok" if ok else "refused")
+        record_audit(self.db, AuditEntry(actor, action, target, outcome, message))
         return AdminResult(ok, message)
 
 
@@ -146,6 +166,24 @@ def safe_filename(filename: str) -> str:
     """A file name safe to store under the documents directory (no directories, no dot files)."""
     name = _UNSAFE.sub("_", Path(filename.replace("\\", "/")).name).lstrip("._")
     return name or "document"
+
+
+def name_problem(filename: str) -> str | None:
+    """Why an uploaded file name is refused (Thai), or None. Names are refused rather than
+    silently rewritten when they try to leave the documents directory, carry control
+    characters, are too long for the file system, or would replace a file the index ignores."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in filename):
+        return "ชื่อไฟล์มีอักขระควบคุม (เช่น NUL)"
+    if "/" in filename or "\\" in filename:
+        return "ชื่อไฟล์มีเครื่องหมาย / หรือ \\ ซึ่งใช้ระบุโฟลเดอร์"
+    if filename.startswith("."):
+        return "ชื่อไฟล์ขึ้นต้นด้วยจุด (ไฟล์ซ่อน)"
+    name = safe_filename(filename)
+    if len(name.encode()) > MAX_NAME_BYTES:
+        return f"ชื่อไฟล์ยาวเกิน {MAX_NAME_BYTES} ไบต์ กรุณาตั้งชื่อให้สั้นลง"
+    if name.lower() in {n.lower() for n in IGNORED_NAMES} or name.lower().endswith(META_SUFFIX):
+        return f"ชื่อ {name} สงวนไว้สำหรับไฟล์ประกอบของคลังเอกสาร"
+    return None
 
 
 def _summary(report: BuildReport) -> str:
@@ -157,8 +195,11 @@ def _summary(report: BuildReport) -> str:
 
 def _write_atomically(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".upload-{path.name}")  # dot files are not indexed
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)  # a failed write (full disk) leaves nothing behind
 
 
 def _restore(path: Path, backup: bytes | None) -> None:

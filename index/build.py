@@ -101,9 +101,12 @@ def build_index(
                 continue
             try:
                 prepared[doc_id] = _prepare(path, rel, doc_id, digest, max_bytes)
-            except SkipFile as exc:
-                log.warning("skipped %s: %s", rel, exc)
-                report.skipped.append((rel, str(exc)))
+            except Exception as exc:  # any failure on one file skips that file, never the build
+                reason = str(exc) if isinstance(exc, SkipFile) else (
+                    f"failed while indexing ({type(exc).__name__}: {exc})")
+                log.warning("skipped %s: %s", rel, reason,
+                            exc_info=not isinstance(exc, SkipFile))
+                report.skipped.append((rel, reason))
                 if old and previous is not None:  # keep the last good version of the document
                     prepared[doc_id] = _reuse(previous, old)
                 continue

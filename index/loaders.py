@@ -15,6 +15,8 @@ SUPPORTED_SUFFIXES = (".md", ".txt", ".pdf", ".docx", ".html", ".htm")
 META_SUFFIX = ".meta.json"
 # A page with fewer characters than this carries no usable text layer.
 _MIN_CHARS_PER_PAGE = 20
+# libxml2's HTML parser gives up below this many nested elements (without XML_PARSE_HUGE).
+HTML_MAX_DEPTH = 255
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 
 
@@ -33,7 +35,17 @@ def load_document(path: Path, max_bytes: int) -> LoadedDocument:
         raise SkipFile("empty file")
     if size > max_bytes:
         raise SkipFile(f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit")
-    doc = loader(path.read_bytes())
+    try:
+        doc = loader(path.read_bytes())
+    except SkipFile:
+        raise
+    except MemoryError as exc:
+        raise SkipFile("file needs more memory than the parser may use") from exc
+    except Exception as exc:
+        # Parsers of damaged or hostile files raise anything (lxml's XMLSyntaxError, struct
+        # errors, ...): one bad file must be skipped, never stop the whole build.
+        raise SkipFile(f"corrupt or unreadable {suffix[1:].upper()} file "
+                       f"({type(exc).__name__}: {exc})") from exc
     if not any(page.text.strip() for page in doc.pages):
         raise SkipFile("no text in file")
     sidecar = path.with_name(path.name + META_SUFFIX)
@@ -130,10 +142,14 @@ def _load_html(data: bytes) -> LoadedDocument:
         encoding: str | None = "utf-8"
     except UnicodeDecodeError:
         encoding = None  # let lxml read the page's own charset declaration
+    parser = html.HTMLParser(encoding=encoding)
     try:
-        root = html.document_fromstring(data, parser=html.HTMLParser(encoding=encoding))
+        root = html.document_fromstring(data, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise SkipFile(f"unreadable HTML ({exc})") from exc
+    # libxml2 stops at 256 levels and drops everything deeper without raising: refuse instead.
+    if any(e.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT for e in parser.error_log):
+        raise SkipFile(f"HTML nested deeper than {HTML_MAX_DEPTH} levels; its text would be lost")
     titles = root.xpath("//title/text()")
     for bad in root.xpath("//head|//script|//style|//nav|//header|//footer|//noscript"):
         bad.drop_tree()
