@@ -41,6 +41,7 @@ from starlette.responses import PlainTextResponse, Response
 from . import actions
 from .bodies import BodyTooLarge, read_body
 from .dialogue import WELCOME, Dialogue, Turn
+from .health import LINE, Health, record_safely
 from .messages import (
     DEFINE_USAGE,
     EXAMPLES,
@@ -80,6 +81,7 @@ class LineBot:
     dialogue: Dialogue
     db: sqlite3.Connection
     limiter: RateLimiter
+    health: Health = field(default_factory=Health)
     api: MessagingApi = field(init=False)
     training: Training = field(init=False)
     _validator: WebhookParser = field(init=False, repr=False)
@@ -196,8 +198,9 @@ class LineBot:
         elif action.kind == actions.MORE:
             await self._ask(event, lambda: self.dialogue.more(turn.ref))
         elif action.kind == actions.FEEDBACK and action.arg in ("0", "1"):
-            record_feedback(self.db, Feedback.for_turn(turn, "line", _user(event), action.arg == "1"))
             await self._send(event, [text_message(THANKS)])
+            await self._record("feedback", record_feedback, self.db,
+                               Feedback.for_turn(turn, "line", _user(event), action.arg == "1"))
         else:
             await self._send(event, [text_message(STALE)])
 
@@ -221,9 +224,13 @@ class LineBot:
                 await self._send(event, [text_message(RATE_LIMITED)])
             return
         answer = reply()
-        if isinstance(answer, Turn) and not answer.follow_up:
-            record_question(self.db, "line", user, answer)
         await self._send(event, reply_messages(answer))
+        if isinstance(answer, Turn) and not answer.follow_up:  # after the answer went out
+            await self._record("question", record_question, self.db, "line", user, answer)
+
+    async def _record(self, what: str, write: Callable[..., object], *args: object) -> None:
+        """Bookkeeping off the event loop; a failure is logged and counted, never raised."""
+        await asyncio.to_thread(record_safely, self.health, what, write, *args)
 
     async def _send(self, event: Event, messages: list[Message]) -> None:
         """Reply with the event's token; push when it is unusable (expired or redelivered)."""
@@ -232,15 +239,34 @@ class LineBot:
         redelivered = bool(event.delivery_context and event.delivery_context.is_redelivery)
         if token and not redelivered:
             try:
-                await asyncio.to_thread(self.api.reply_message,
-                                        ReplyMessageRequest(reply_token=token, messages=messages))
+                await self._call(self.api.reply_message,
+                                 ReplyMessageRequest(reply_token=token, messages=messages))
                 return
             except ApiException as exc:
-                if exc.status != 400:
+                if not reply_token_unusable(exc):  # any other 400 is our fault: a push would fail too
                     raise
-                log.info("line: reply token unusable (%s), pushing instead", exc.reason)
-        await asyncio.to_thread(self.api.push_message,
-                                PushMessageRequest(to=_chat_key(event), messages=messages))
+                log.info("line: reply token unusable (%s), pushing instead", exc.body)
+        await self._call(self.api.push_message, PushMessageRequest(to=_chat_key(event), messages=messages))
+
+    async def _call(self, method: Callable[..., object], request: object) -> None:
+        """One LINE API call in a thread; its outcome tells ``/healthz`` whether LINE works
+        (a 400 is about one request, not about LINE or our token)."""
+        try:
+            await asyncio.to_thread(method, request)
+        except ApiException as exc:
+            if exc.status != 400:
+                self.health.failed(LINE, f"HTTP {exc.status} {exc.reason}")
+            raise
+        except Exception as exc:  # connection refused, timeouts …
+            self.health.failed(LINE, f"{type(exc).__name__}: {exc}")
+            raise
+        self.health.succeeded(LINE)
+
+
+def reply_token_unusable(exc: ApiException) -> bool:
+    """Whether LINE refused a reply because its token expired or was used (then a push is the
+    only way to answer); other 400s mean a bad request that a billed push would not fix."""
+    return exc.status == 400 and "reply token" in str(exc.body or "").lower()
 
 
 def addressed_text(message: TextMessageContent) -> str | None:

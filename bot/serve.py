@@ -20,6 +20,7 @@ from telegram.ext import Application
 from .admin import Admin
 from .bodies import MAX_BODY, BodyTooLarge, read_body
 from .dialogue import Dialogue
+from .health import Health
 from .line import LineBot
 from .ratelimit import RateLimiter
 from .records import connect
@@ -31,17 +32,18 @@ log = logging.getLogger(__name__)
 def create_app(settings: BotSettings, dialogue: Dialogue, admin: Admin | None = None) -> Starlette:
     """The app with ``GET /healthz``, ``POST /telegram/webhook`` when a Telegram token is set and
     ``POST /line/webhook`` when a LINE channel is."""
-    routes = [Route("/healthz", _healthz(dialogue))]
+    health = Health()
+    routes = [Route("/healthz", _healthz(dialogue, health))]
     if settings.line_channel_secret or settings.line_channel_access_token:
         line = LineBot(settings, dialogue, connect(settings.data_db),
-                       RateLimiter(settings.rate_limit_messages, settings.rate_limit_seconds))
+                       RateLimiter(settings.rate_limit_messages, settings.rate_limit_seconds), health)
         routes.append(Route("/line/webhook", line.webhook, methods=["POST"]))
     telegram: Application | None = None
     if settings.telegram_token:
         if not settings.telegram_webhook_secret:
             raise SettingsError("SARABUN_TELEGRAM_WEBHOOK_SECRET must be set to receive Telegram "
                              "webhooks (1-256 characters: A-Z, a-z, 0-9, _ and -)")
-        telegram = build_application(settings, dialogue, admin, webhook=True)
+        telegram = build_application(settings, dialogue, admin, webhook=True, health=health)
         routes.append(Route("/telegram/webhook", _telegram_webhook(telegram, settings),
                             methods=["POST"]))
 
@@ -64,11 +66,16 @@ def create_app(settings: BotSettings, dialogue: Dialogue, admin: Admin | None = 
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-def _healthz(dialogue: Dialogue):
+def _healthz(dialogue: Dialogue, health: Health):
     async def healthz(_: Request) -> Response:
+        """200 when every part works; 503 (take this process out of rotation) naming the parts
+        whose latest call failed: the database, the LINE API, the Telegram API."""
         index = dialogue.retriever.index
-        return JSONResponse({"status": "ok", "index_version": index.version,
-                             "chunks": len(index.chunks)})
+        failing = health.failing()
+        return JSONResponse({"status": "degraded" if failing else "ok", "failing": sorted(failing),
+                             "parts": health.report(), "index_version": index.version,
+                             "chunks": len(index.chunks)},
+                            status_code=503 if failing else 200)
     return healthz
 
 

@@ -9,6 +9,7 @@ import logging
 import re
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 
@@ -36,6 +37,7 @@ from telegram.ext import (
 from . import actions
 from .admin import Admin
 from .dialogue import WELCOME, Dialogue, Turn
+from .health import Health, record_safely
 from .messages import (
     DEFINE_USAGE,
     EXAMPLES,
@@ -68,6 +70,7 @@ from .render_telegram import (
 from .render_text import document_lines
 from .report import build_report, render_report
 from .settings import BotSettings, SettingsError
+from .telegram_http import TrackedRequest
 from .training import Training
 
 log = logging.getLogger(__name__)
@@ -125,6 +128,7 @@ class Services:
     training: Training
     trainers: frozenset[int]
     quiz_seconds: float
+    health: Health = field(default_factory=Health)  # outcomes of database and Bot API calls
     timers: dict[str, asyncio.Task] = field(default_factory=dict)  # quiz round → its reveal timer
 
     def is_admin(self, update: Update) -> bool:
@@ -143,14 +147,17 @@ def check_token(token: str) -> str:
 
 
 def build_application(settings: BotSettings, dialogue: Dialogue, admin: Admin | None = None,
-                      webhook: bool = False) -> Application:
+                      webhook: bool = False, health: Health | None = None) -> Application:
     """The python-telegram-bot Application with Sarabun's handlers; ``admin`` enables document
     uploads and admin commands for ``SARABUN_ADMIN_TELEGRAM_IDS``; ``webhook`` leaves out the
-    polling updater (updates then arrive through ``sarabun serve``)."""
+    polling updater (updates then arrive through ``sarabun serve``); ``health`` receives the
+    outcome of every Bot API call and database write."""
+    health = health or Health()
     builder = (
         ApplicationBuilder()
         .token(check_token(settings.telegram_token))
         .base_url(settings.telegram_api_url)
+        .request(TrackedRequest(health, connection_pool_size=256))
         .base_file_url(settings.telegram_file_url)
         .rate_limiter(AIORateLimiter(max_retries=3))  # honours flood-wait (RetryAfter) replies
         .post_init(_post_init)
@@ -163,7 +170,7 @@ def build_application(settings: BotSettings, dialogue: Dialogue, admin: Admin | 
         dialogue, connect(settings.data_db),
         RateLimiter(settings.rate_limit_messages, settings.rate_limit_seconds),
         settings.admin_telegram_ids, admin, Training(dialogue), settings.trainer_telegram_ids,
-        settings.quiz_seconds)
+        settings.quiz_seconds, health)
     app.add_handler(CommandHandler("start", on_start))
     app.add_handler(CommandHandler("help", on_help))
     app.add_handler(CommandHandler("ask", on_ask))
@@ -399,9 +406,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if _allowed(update, services):
             await _send(context, chat_id, services.dialogue.more(turn.ref))
     elif action.kind == actions.FEEDBACK and action.arg in ("0", "1"):
-        record_feedback(services.db, Feedback.for_turn(
-            turn, "telegram", str(update.effective_user.id), action.arg == "1"))
         await query.answer(THANKS)
+        await _record(services, "feedback", record_feedback, services.db, Feedback.for_turn(
+            turn, "telegram", str(update.effective_user.id), action.arg == "1"))
         keyboard = answer_keyboard(turn)
         if keyboard:  # drop the vote buttons so one answer gets one vote per message
             rows = [list(row) for row in keyboard.inline_keyboard]
@@ -533,9 +540,15 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
         return
     await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
     reply = services.dialogue.reply(str(chat_id), question)
-    if isinstance(reply, Turn) and not reply.follow_up:
-        record_question(services.db, "telegram", str(update.effective_user.id), reply)
     await _send(context, chat_id, reply)
+    if isinstance(reply, Turn) and not reply.follow_up:  # after the answer went out
+        await _record(services, "question", record_question, services.db, "telegram",
+                      _user_key(update), reply)
+
+
+async def _record(services: Services, what: str, write: Callable[..., object], *args: object) -> None:
+    """Bookkeeping off the event loop; a failure is logged and counted, never raised."""
+    await asyncio.to_thread(record_safely, services.health, what, write, *args)
 
 
 async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Turn | str) -> None:
