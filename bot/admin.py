@@ -11,6 +11,7 @@ import os
 import re
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,10 +127,12 @@ class Admin:
         return self._done(actor, "remove", name, True,
                           f"ลบ {path.name} แล้วค่ะ ดัชนีรุ่น {report.version}")
 
-    def reindex(self, actor: str) -> AdminResult:
-        """Bring the index up to date with the documents directory."""
+    def reindex(self, actor: str, progress: Callable[[int, int], None] | None = None) -> AdminResult:
+        """Bring the index up to date with the documents directory; ``progress(done, total)`` is
+        called as chunks are embedded (the web console shows it)."""
         try:
-            report = build_index(self.docs_dir, self.index_dir, self.embedder, self.max_bytes)
+            report = build_index(self.docs_dir, self.index_dir, self.embedder, self.max_bytes,
+                                 progress=progress)
         except IndexUnavailable as exc:
             return self._done(actor, "reindex", "", False, f"จัดทำดัชนีไม่สำเร็จค่ะ: {exc}")
         return self._done(actor, "reindex", "", True, _summary(report))
