@@ -10,7 +10,7 @@ from pathlib import Path
 
 import index  # noqa: F401  (sets the offline environment before any model library loads)
 from index.build import BuildReport, build_index
-from index.embedders import EmbedderError
+from index.embedders import EmbedderError, limit_process_threads
 from index.settings import IndexSettings
 from index.store import IndexUnavailable, current_version, load_index, read_manifest, rollback
 
@@ -132,6 +132,7 @@ def run_build(docs: Path, index_dir: Path, settings: IndexSettings, strict: bool
 
 
 def _cmd_build(args: argparse.Namespace, settings: IndexSettings) -> int:
+    lower_priority(settings.build_nice)
     report = run_build(args.docs, args.index, settings, args.strict)
     for name, reason in report.skipped:
         print(f"skipped {name}: {reason}")
@@ -145,6 +146,15 @@ def _cmd_build(args: argparse.Namespace, settings: IndexSettings) -> int:
     print(f"published version {report.version}" if report.published
           else f"nothing changed; version {report.version} stays published")
     return 0
+
+
+def lower_priority(nice: int) -> None:
+    """Let serving processes on the same machine go first: a build is batch work."""
+    if nice > 0:
+        try:
+            os.nice(nice)
+        except OSError as exc:  # not permitted here: build at normal priority
+            log.warning("could not lower the build's priority: %s", exc)
 
 
 def _cmd_status(args: argparse.Namespace, settings: IndexSettings) -> int:
@@ -234,6 +244,7 @@ def _cmd_telegram(args: argparse.Namespace, settings: IndexSettings) -> int:
     except TokenError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    limit_process_threads(bot_settings.embed_threads)  # before the model loads
     dialogue = _dialogue(args, settings)
     run_polling(bot_settings, dialogue, _admin(args, settings, bot_settings, dialogue))
     return 0
@@ -246,6 +257,7 @@ def _cmd_serve(args: argparse.Namespace, settings: IndexSettings) -> int:
     from .settings import BotSettings, SettingsError
 
     bot_settings = BotSettings()
+    limit_process_threads(bot_settings.embed_threads)  # before the model loads
     dialogue = _dialogue(args, settings)
     try:
         app = create_app(bot_settings, dialogue, _admin(args, settings, bot_settings, dialogue))

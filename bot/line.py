@@ -40,6 +40,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from . import actions
 from .bodies import BodyTooLarge, read_body
+from .compute import Compute
 from .dialogue import WELCOME, Dialogue, Turn
 from .health import LINE, Health, record_safely
 from .messages import (
@@ -82,6 +83,7 @@ class LineBot:
     db: sqlite3.Connection
     limiter: RateLimiter
     health: Health = field(default_factory=Health)
+    compute: Compute = field(default_factory=Compute)  # answers are computed off the event loop
     api: MessagingApi = field(init=False)
     training: Training = field(init=False)
     _validator: WebhookParser = field(init=False, repr=False)
@@ -175,7 +177,8 @@ class LineBot:
                             else DEFINE_USAGE)
             return
         if text.startswith("/quiz"):
-            quiz_round = self.training.new_round(_chat_key(event), text.removeprefix("/quiz").strip())
+            quiz_round = await self.compute.run(self.training.new_round, _chat_key(event),
+                                                text.removeprefix("/quiz").strip())
             await self._send(event, [quiz_message(quiz_round) if quiz_round else text_message(NO_QUIZ)])
             return
         question = text.removeprefix("/ask").strip()
@@ -223,7 +226,7 @@ class LineBot:
             if self.limiter.should_notify(user):
                 await self._send(event, [text_message(RATE_LIMITED)])
             return
-        answer = reply()
+        answer = await self.compute.run(reply)
         await self._send(event, reply_messages(answer))
         if isinstance(answer, Turn) and not answer.follow_up:  # after the answer went out
             await self._record("question", record_question, self.db, "line", user, answer)

@@ -4,6 +4,7 @@ Webhooks only accept requests that prove where they come from (Telegram's secret
 LINE's body signature); anything else is refused before the body is parsed.
 """
 
+import asyncio
 import hmac
 import json
 import logging
@@ -15,10 +16,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from .admin import Admin
 from .bodies import MAX_BODY, BodyTooLarge, read_body
+from .compute import Compute
 from .dialogue import Dialogue
 from .health import Health
 from .line import LineBot
@@ -33,26 +36,47 @@ def create_app(settings: BotSettings, dialogue: Dialogue, admin: Admin | None = 
     """The app with ``GET /healthz``, ``POST /telegram/webhook`` when a Telegram token is set and
     ``POST /line/webhook`` when a LINE channel is."""
     health = Health()
+    compute = Compute(settings.answer_workers, settings.embed_threads)
     routes = [Route("/healthz", _healthz(dialogue, health))]
     if settings.line_channel_secret or settings.line_channel_access_token:
         line = LineBot(settings, dialogue, connect(settings.data_db),
-                       RateLimiter(settings.rate_limit_messages, settings.rate_limit_seconds), health)
+                       RateLimiter(settings.rate_limit_messages, settings.rate_limit_seconds), health,
+                       compute)
         routes.append(Route("/line/webhook", line.webhook, methods=["POST"]))
     telegram: Application | None = None
     if settings.telegram_token:
         if not settings.telegram_webhook_secret:
             raise SettingsError("SARABUN_TELEGRAM_WEBHOOK_SECRET must be set to receive Telegram "
                              "webhooks (1-256 characters: A-Z, a-z, 0-9, _ and -)")
-        telegram = build_application(settings, dialogue, admin, webhook=True, health=health)
+        telegram = build_application(settings, dialogue, admin, webhook=True, health=health,
+                                     compute=compute)
         routes.append(Route("/telegram/webhook", _telegram_webhook(telegram, settings),
                             methods=["POST"]))
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        if telegram is None:
+        # Telegram starts in the background: LINE and /healthz serve even while the Bot API is
+        # unreachable, and Telegram joins as soon as it answers.
+        starting = asyncio.create_task(start_telegram(telegram, settings)) if telegram else None
+        try:
             yield
-            return
-        async with telegram:
+        finally:
+            if starting is not None:
+                starting.cancel()
+                await stop_telegram(telegram)
+            compute.close()
+
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+async def start_telegram(telegram: Application, settings: BotSettings, first_delay: float = 1.0,
+                         max_delay: float = 60.0) -> None:
+    """Initialise and start the Telegram application, retrying with growing pauses until the Bot
+    API answers (each failure is logged and shows in ``/healthz``)."""
+    delay = first_delay
+    while True:
+        try:
+            await telegram.initialize()
             await telegram.post_init(telegram)
             await telegram.start()
             if settings.telegram_webhook_url:
@@ -60,10 +84,22 @@ def create_app(settings: BotSettings, dialogue: Dialogue, admin: Admin | None = 
                     settings.telegram_webhook_url, secret_token=settings.telegram_webhook_secret,
                     allowed_updates=Update.ALL_TYPES)
                 log.info("Telegram webhook set to %s", settings.telegram_webhook_url)
-            yield
-            await telegram.stop()
+            log.info("Telegram started")
+            return
+        except TelegramError as exc:
+            log.warning("Telegram API unreachable at start (%s); retrying in %.0f s", exc, delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, max_delay)
 
-    return Starlette(routes=routes, lifespan=lifespan)
+
+async def stop_telegram(telegram: Application) -> None:
+    """Stop and shut down whatever part of Telegram had started."""
+    if telegram.running:
+        await telegram.stop()
+    try:
+        await telegram.shutdown()
+    except TelegramError as exc:  # shutting down; nothing left to do about it
+        log.warning("Telegram shutdown: %s", exc)
 
 
 def _healthz(dialogue: Dialogue, health: Health):

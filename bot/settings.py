@@ -30,6 +30,8 @@ class BotSettings(BaseSettings):
     data_db: Path = Path("var/sarabun.sqlite3")  # feedback (and admin audit) records
     rate_limit_messages: int = 8  # questions per user ...
     rate_limit_seconds: float = 60.0  # ... within this window
+    answer_workers: int = 2  # questions computed at once per serving process
+    embed_threads: int = 1  # OpenMP/BLAS/torch threads per answer (0: every core; builds use all)
 
     @field_validator("admin_telegram_ids", "trainer_telegram_ids", mode="before")
     @classmethod

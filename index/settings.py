@@ -14,3 +14,4 @@ class IndexSettings(BaseSettings):
     index_dir: Path = Path("var/index")
     embedder: str = "e5-small"
     max_file_mb: float = 20.0
+    build_nice: int = 10  # `sarabun index build` runs this much nicer than serving (0: same)
