@@ -55,6 +55,9 @@ def _parser(settings: IndexSettings) -> argparse.ArgumentParser:
     r = idx.add_parser("rollback", help="publish the previous index version")
     r.add_argument("--index", type=Path, default=settings.index_dir)
     r.set_defaults(run=_cmd_rollback)
+    vf = idx.add_parser("verify", help="check the published version's checksums and counts")
+    vf.add_argument("--index", type=Path, default=settings.index_dir)
+    vf.set_defaults(run=_cmd_verify)
 
     a = sub.add_parser("ask", help="answer questions (arguments or one per line on stdin)")
     a.add_argument("--index", type=Path, default=settings.index_dir)
@@ -184,6 +187,18 @@ def _cmd_status(args: argparse.Namespace, settings: IndexSettings) -> int:
 def _cmd_rollback(args: argparse.Namespace, settings: IndexSettings) -> int:
     before = current_version(args.index)
     print(f"rolled back from {before} to {rollback(args.index)}")
+    return 0
+
+
+def _cmd_verify(args: argparse.Namespace, settings: IndexSettings) -> int:
+    """Exit 0 when the published version is intact; damage exits 1 through IndexUnavailable."""
+    published = load_index(args.index)  # verifies checksums and counts
+    files = len(published.manifest.get("files", {}))
+    if not files:
+        print(f"version {published.version} has no checksums (built before they existed): "
+              "rebuild it with 'sarabun index build'", file=sys.stderr)
+        return 1
+    print(f"version {published.version} verified: {files} files, {len(published.chunks)} chunks")
     return 0
 
 

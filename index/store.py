@@ -8,14 +8,17 @@ Layout of ``index_dir``::
     versions/<version>/bm25/           bm25s index over word tokens
     versions/<version>/bm25-toneless/  the same without tone marks (questions typed without them)
     versions/<version>/references.json the section reference graph: who cites which มาตรา
+    versions/<version>/manifest.sha256 SHA-256 of manifest.json, which lists every other file's
     current -> versions/<version>      symlink, swapped with an atomic rename
     .lock                              held while a build or rollback runs
 
 A version directory is written under ``versions/.tmp-*`` and renamed into place before
 ``current`` is swapped, so a crash or kill at any point leaves the published index intact.
+A version is verified (checksums, then counts) when it is published and whenever it is loaded.
 """
 
 import contextlib
+import errno
 import fcntl
 import json
 import logging
@@ -33,6 +36,7 @@ import numpy as np
 from .documents import Chunk, DocumentInfo
 from .glossary import Definition, extract_definitions
 from .sections import section_key
+from .verify import MANIFEST, checksum_problems, count_problems, write_manifest
 
 # bm25s sets its own logger to DEBUG, which would print every index load through the root handler.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -124,8 +128,11 @@ def load_index(index_dir: Path) -> PublishedIndex:
     if version is None:
         raise IndexUnavailable(f"no index in {index_dir}: run 'sarabun index build' first")
     path = index_dir / VERSIONS / version
+    if problems := checksum_problems(path):
+        raise IndexUnavailable(f"index {path} is damaged ({'; '.join(problems[:5])}): "
+                               "rebuild or roll back")
     try:
-        manifest = json.loads((path / "manifest.json").read_text("utf-8"))
+        manifest = json.loads((path / MANIFEST).read_text("utf-8"))
         if manifest.get("format") != FORMAT:
             raise IndexUnavailable(f"index {path} has format {manifest.get('format')}, expected "
                               f"{FORMAT}: rebuild it with 'sarabun index build'")
@@ -138,19 +145,49 @@ def load_index(index_dir: Path) -> PublishedIndex:
         glossary_file = path / "glossary.jsonl"
         glossary = ([Definition(**json.loads(line)) for line in glossary_file.open(encoding="utf-8")]
                     if glossary_file.exists() else extract_definitions(chunks))  # older versions
+        counts = {"chunks.jsonl": len(chunks), "vectors.faiss": vectors.ntotal,
+                  "bm25": int(bm25.scores["num_docs"])}
+        if toneless is not None:
+            counts["bm25-toneless"] = int(toneless.scores["num_docs"])
+        documents = {d["doc_id"]: DocumentInfo(**d) for d in manifest["documents"]}
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexUnavailable(f"index {path} is unreadable ({exc}): rebuild or roll back") from exc
-    documents = {d["doc_id"]: DocumentInfo(**d) for d in manifest["documents"]}
+    problems = count_problems(manifest, counts)
+    if strays := sorted({c.doc_id for c in chunks} - set(documents)):
+        problems.append(f"chunks of documents missing from the manifest: {', '.join(strays[:3])}")
+    if problems:
+        raise IndexUnavailable(f"index {path} is inconsistent ({'; '.join(problems)}): "
+                               "rebuild or roll back")
     return PublishedIndex(version, path, manifest, documents, chunks, vectors, bm25, glossary, toneless)
 
 
 def write_version(index_dir: Path, version: str, manifest: dict, chunks: list[Chunk],
                   vectors: np.ndarray, tokens: list[list[str]], glossary: list[Definition],
                   toneless_tokens: list[list[str]] | None = None) -> Path:
-    """Write a complete version directory (not yet published) and return its path."""
+    """Write a complete version directory (not yet published) and return its path. Nothing is
+    left behind when writing fails (a full disk): the error says what happened and what to do."""
     versions = index_dir / VERSIONS
     tmp = versions / f"{TMP_PREFIX}{version}"
-    tmp.mkdir(parents=True)
+    try:
+        tmp.mkdir(parents=True)
+        _write_parts(tmp, version, manifest, chunks, vectors, tokens, glossary, toneless_tokens)
+        _fsync_tree(tmp)
+        final = versions / version
+        os.rename(tmp, final)
+    except (OSError, RuntimeError) as exc:  # faiss reports write errors as RuntimeError
+        shutil.rmtree(tmp, ignore_errors=True)
+        full = getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "No space" in str(exc)
+        what = "the disk is full" if full else f"it could not be written ({exc})"
+        raise IndexUnavailable(f"index version not written to {versions}: {what}. Nothing was "
+                               "published and the published version is unchanged; "
+                               f"{'free disk space' if full else 'fix the problem'} and build again"
+                               ) from exc
+    return final
+
+
+def _write_parts(tmp: Path, version: str, manifest: dict, chunks: list[Chunk], vectors: np.ndarray,
+                 tokens: list[list[str]], glossary: list[Definition],
+                 toneless_tokens: list[list[str]] | None) -> None:
     with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
         for chunk in chunks:
             fh.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
@@ -168,17 +205,15 @@ def write_version(index_dir: Path, version: str, manifest: dict, chunks: list[Ch
             bm25.save(str(tmp / name), show_progress=False)
     graph = [{"chunk_id": c.chunk_id, "unit": c.unit, "cites": c.cites} for c in chunks if c.cites]
     (tmp / "references.json").write_text(json.dumps(graph, ensure_ascii=False), "utf-8")
-    (tmp / "manifest.json").write_text(
-        json.dumps({**manifest, "format": FORMAT, "version": version}, ensure_ascii=False,
-                   indent=1), "utf-8")
-    _fsync_tree(tmp)
-    final = versions / version
-    os.rename(tmp, final)
-    return final
+    write_manifest(tmp, {**manifest, "format": FORMAT, "version": version})
 
 
 def publish(index_dir: Path, version: str) -> None:
-    """Point ``current`` at ``version`` with one atomic rename; keep it and its predecessor."""
+    """Verify ``version`` and point ``current`` at it with one atomic rename; keep it and its
+    predecessor. A version that fails verification is not published."""
+    if problems := checksum_problems(index_dir / VERSIONS / version):
+        raise IndexUnavailable(f"index version {version} failed verification "
+                               f"({'; '.join(problems[:5])}); not published")
     link_tmp = index_dir / f"{CURRENT}{TMP_PREFIX}{os.getpid()}"
     with contextlib.suppress(FileNotFoundError):
         link_tmp.unlink()
@@ -190,13 +225,14 @@ def publish(index_dir: Path, version: str) -> None:
 
 def rollback(index_dir: Path) -> str:
     """Publish the version that was live before the current one; return its name."""
-    manifest = read_manifest(index_dir)
-    if manifest is None:
-        raise IndexUnavailable(f"no index in {index_dir}: nothing to roll back")
-    previous = manifest.get("previous")
-    if not previous or not (index_dir / VERSIONS / previous / "manifest.json").exists():
-        raise IndexUnavailable("no previous version to roll back to")
-    publish(index_dir, previous)
+    with build_lock(index_dir):
+        manifest = read_manifest(index_dir)
+        if manifest is None:
+            raise IndexUnavailable(f"no index in {index_dir}: nothing to roll back")
+        previous = manifest.get("previous")
+        if not previous or not (index_dir / VERSIONS / previous / MANIFEST).exists():
+            raise IndexUnavailable("no previous version to roll back to")
+        publish(index_dir, previous)
     return previous
 
 
@@ -216,11 +252,14 @@ def build_lock(index_dir: Path) -> Iterator[None]:
 
 
 def remove_stale_builds(index_dir: Path) -> None:
-    """Delete half-written versions left by a killed build (call with the lock held)."""
+    """Delete half-written versions and ``current.tmp-<pid>`` links left by a killed build or
+    publish (call with the lock held: no publish is running then)."""
     versions = index_dir / VERSIONS
     if versions.is_dir():
         for path in versions.glob(f"{TMP_PREFIX}*"):
             shutil.rmtree(path, ignore_errors=True)
+    for link in index_dir.glob(f"{CURRENT}{TMP_PREFIX}*"):
+        link.unlink(missing_ok=True)
 
 
 def _prune(index_dir: Path) -> None:

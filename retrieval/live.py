@@ -3,6 +3,8 @@
 Builds publish by swapping a symlink; every process serving questions (several may share one
 index directory) notices the swap at its next question and loads the new version. A question
 already in flight keeps the retriever it started with, so nothing fails during a switch.
+A version that fails verification (checksums, counts) is never switched to: the process keeps
+serving the version it has and logs the refusal once per refused version.
 """
 
 import logging
@@ -27,6 +29,7 @@ class LiveRetriever:
         self._retriever = open_retriever(load_index(index_dir), embedder)
         self._checked = time.monotonic()
         self._lock = threading.Lock()
+        self.refused: str | None = None  # the published version last refused, if any
 
     @property
     def embedder(self) -> Embedder:
@@ -40,7 +43,7 @@ class LiveRetriever:
         try:
             self._checked = now
             version = current_version(self.index_dir)
-            if version and version != self._retriever.index.version:
+            if version and version not in (self._retriever.index.version, self.refused):
                 self._switch(version)
         finally:
             self._lock.release()
@@ -49,9 +52,10 @@ class LiveRetriever:
     def _switch(self, version: str) -> None:
         try:
             fresh = open_retriever(load_index(self.index_dir), self._retriever.embedder)
-        except IndexUnavailable as exc:  # e.g. pruned between readlink and load: keep serving
-            log.warning("index %s not loaded, still serving %s: %s", version,
-                        self._retriever.index.version, exc)
+        except IndexUnavailable as exc:  # damaged, or pruned between readlink and load
+            log.error("index %s refused, still serving %s: %s", version,
+                      self._retriever.index.version, exc)
+            self.refused = version
             return
         log.info("switched index %s → %s", self._retriever.index.version, fresh.index.version)
         self._retriever = fresh

@@ -3,16 +3,25 @@ behind, damaged or tampered index versions are refused, a full disk is reported 
 Real files, the real embedder, FAISS and SQLite throughout."""
 
 import io
+import json
+import os
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from bot.admin import Admin
-from bot.records import connect, read_audit
+from bot.cli import main as cli
+from bot.state import open_database, read_audit, sqlite_url
 from index.build import build_index
 from index.loaders import SkipFile, load_document
+from index.store import IndexUnavailable, current_version, load_index, publish, write_version
+from index.verify import write_manifest
+from retrieval.answer import ask
+from retrieval.live import LiveRetriever
+from retrieval.search import open_retriever
 
 from .conftest import CIRCULAR_PAGES, thai_pdf
 
@@ -49,7 +58,7 @@ def admin(small_docs: Path, small_index: Path, retriever, tmp_path: Path) -> Adm
     docs, index_dir = tmp_path / "docs", tmp_path / "index"
     shutil.copytree(small_docs, docs)
     shutil.copytree(small_index, index_dir, symlinks=True)
-    return Admin(docs, index_dir, retriever.embedder, LIMIT, connect(tmp_path / "data.sqlite3"))
+    return Admin(docs, index_dir, retriever.embedder, LIMIT, open_database(sqlite_url(tmp_path / "data.sqlite3")))
 
 
 def test_damaged_docx_beside_a_valid_pdf_skips_only_the_docx(tmp_path: Path, retriever) -> None:
@@ -109,3 +118,135 @@ def test_failing_build_is_audited_as_error_and_leaves_no_file(admin: Admin, tmp_
     assert sorted(p.name for p in admin.docs_dir.iterdir()) == before
     (entry,) = read_audit(admin.db)
     assert (entry.target, entry.outcome) == ("new.md", "error")
+
+
+# --- consistent and verified index versions ------------------------------------------------------
+
+QUESTION = "หนังสือราชการอิเล็กทรอนิกส์ต้องเก็บกี่ปี"
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, small_docs: Path, small_index: Path) -> tuple[Path, Path]:
+    docs, index_dir = tmp_path / "docs", tmp_path / "index"
+    shutil.copytree(small_docs, docs)
+    shutil.copytree(small_index, index_dir, symlinks=True)
+    return docs, index_dir
+
+
+def flip_bit(path: Path, at: float = 0.5) -> None:
+    data = bytearray(path.read_bytes())
+    data[int(len(data) * at)] ^= 0x04
+    path.write_bytes(bytes(data))
+
+
+def version_files(index_dir: Path) -> list[Path]:
+    version = index_dir / "versions" / current_version(index_dir)
+    return sorted(p for p in version.rglob("*") if p.is_file())
+
+
+def test_every_file_of_a_version_is_verified(workdir: tuple[Path, Path], capsys) -> None:
+    _, index_dir = workdir
+    assert cli(["index", "verify", "--index", str(index_dir)]) == 0
+    files = version_files(index_dir)
+    assert {"manifest.json", "manifest.sha256", "chunks.jsonl", "vectors.faiss"} <= {p.name for p in files}
+    for path in files:
+        original = path.read_bytes()
+        flip_bit(path)
+        capsys.readouterr()
+        assert cli(["index", "verify", "--index", str(index_dir)]) == 1, path
+        err = capsys.readouterr().err
+        assert "rebuild or roll back" in err, (path, err)
+        path.write_bytes(original)
+    assert cli(["index", "verify", "--index", str(index_dir)]) == 0
+
+
+def test_follower_keeps_serving_when_the_new_version_is_damaged(
+        workdir: tuple[Path, Path], retriever, caplog) -> None:
+    docs, index_dir = workdir
+    live = LiveRetriever(index_dir, retriever.embedder, interval=0)
+    before = live.current().index.version
+    (docs / "note.md").write_text("การประชุมทดสอบจัดทุกวันพุธ เวลาเก้าโมงเช้า", "utf-8")
+    report = build_index(docs, index_dir, retriever.embedder, LIMIT)
+    assert report.published
+    flip_bit(index_dir / "versions" / report.version / "vectors.faiss")
+    assert live.current().index.version == before and live.refused == report.version
+    assert any("refused" in r.message and report.version in r.message for r in caplog.records)
+    answer = ask(live.current(), QUESTION)
+    assert not answer.abstained and answer.citations[0].doc_id == "circular"
+
+
+def test_publish_refuses_a_version_that_fails_verification(workdir: tuple[Path, Path]) -> None:
+    _, index_dir = workdir
+    before = current_version(index_dir)
+    published = load_index(index_dir)
+    bad = "20000101T000000000000Z"
+    write_version(index_dir, bad, {**published.manifest, "previous": before}, published.chunks,
+                  published.all_vectors(), [["ก"]] * len(published.chunks), published.glossary)
+    flip_bit(index_dir / "versions" / bad / "chunks.jsonl")
+    with pytest.raises(IndexUnavailable, match="failed verification"):
+        publish(index_dir, bad)
+    assert current_version(index_dir) == before
+
+
+def drop_trailing_chunks(index_dir: Path, n: int = 5, reseal: bool = False) -> None:
+    """Lose the last ``n`` lines of chunks.jsonl; with ``reseal`` rewrite the checksums too, as a
+    faulty writer would, so that only the count check can notice."""
+    version = index_dir / "versions" / current_version(index_dir)
+    lines = (version / "chunks.jsonl").read_text("utf-8").splitlines(keepends=True)
+    (version / "chunks.jsonl").write_text("".join(lines[:-n]), "utf-8")
+    if reseal:
+        manifest = json.loads((version / "manifest.json").read_text("utf-8"))
+        write_manifest(version, {k: v for k, v in manifest.items() if k != "files"})
+
+
+@pytest.mark.parametrize("reseal", [False, True], ids=["checksums", "counts"])
+def test_a_version_that_lost_chunks_is_refused_and_rebuilt(workdir: tuple[Path, Path], retriever,
+                                                           reseal: bool) -> None:
+    docs, index_dir = workdir
+    damaged = current_version(index_dir)
+    total = len(load_index(index_dir).chunks)
+    drop_trailing_chunks(index_dir, reseal=reseal)
+    with pytest.raises(IndexUnavailable, match="rebuild or roll back") as err:
+        load_index(index_dir)
+    assert ("entries, the manifest says" if reseal else "does not match its checksum") in str(err.value)
+    report = build_index(docs, index_dir, retriever.embedder, LIMIT)  # notices, re-embeds all
+    assert report.published and report.version != damaged and report.embedded == total
+    rebuilt = load_index(index_dir)
+    assert len(rebuilt.chunks) == total
+    assert not ask(open_retriever(rebuilt, retriever.embedder), QUESTION).abstained
+
+
+def test_stale_publish_links_are_removed(workdir: tuple[Path, Path], retriever) -> None:
+    docs, index_dir = workdir
+    stale = index_dir / "current.tmp-999999"
+    stale.symlink_to("versions/gone")
+    build_index(docs, index_dir, retriever.embedder, LIMIT)
+    assert not stale.is_symlink()
+
+
+def test_full_disk_during_a_build_is_reported_and_cleaned_up(tmp_path: Path, small_docs: Path,
+                                                             small_index: Path, retriever) -> None:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    try:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(disk)], check=True,
+                       capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"a small tmpfs cannot be mounted here (needs root): {exc}")
+    try:
+        docs, index_dir = tmp_path / "docs", disk / "index"
+        shutil.copytree(small_docs, docs)
+        shutil.copytree(small_index, index_dir, symlinks=True)
+        before = current_version(index_dir)
+        stat = os.statvfs(disk)
+        (disk / "filler").write_bytes(b"\0" * (stat.f_bavail * stat.f_frsize - 64 * 1024))
+        (docs / "note.md").write_text("การประชุมทดสอบจัดทุกวันพุธ เวลาเก้าโมงเช้า", "utf-8")
+        with pytest.raises(IndexUnavailable, match=r"the disk is full.*free disk space"):
+            build_index(docs, index_dir, retriever.embedder, LIMIT)
+        assert [p.name for p in (index_dir / "versions").iterdir() if p.name.startswith(".tmp-")] == []
+        assert current_version(index_dir) == before
+        assert not ask(open_retriever(load_index(index_dir), retriever.embedder), QUESTION).abstained
+        (disk / "filler").unlink()
+        assert build_index(docs, index_dir, retriever.embedder, LIMIT).published
+    finally:
+        subprocess.run(["umount", str(disk)], check=False, timeout=30)
