@@ -9,6 +9,7 @@ Three shapes cover Thai policy documents and Acts:
 import re
 from dataclasses import dataclass, field
 
+from .chunking import ITEM_LABEL
 from .documents import Chunk
 from .thai_text import compact
 
@@ -18,11 +19,12 @@ _LABEL = r"(?:[-•*]\s*)?(?:\(?[0-9๐-๙]{1,2}[.)]\s*)?"
 _EN = r"[A-Za-z][A-Za-z0-9\- ]{1,60}?"  # an English term
 # “term” (English)? [up to 150 characters of wording] หมายความว่า meaning
 _QUOTED = re.compile(
-    rf"“([^”\n]{{2,80}})”\s*(?:\(([A-Za-z][^()\n]{{1,60}})\))?[^“”\n]{{0,150}}?{_VERB}\s*(?:{_VERB}\s*)?(.+)")
+    rf"“([^”\n]{{2,80}})”\s*(?:\(([A-Za-z][^()\n]{{1,60}})\))?[^“”\n]{{0,150}}?{_VERB}\s*(?:{_VERB}\s*)?(.*)")
 # 1) E-government หรือ Electronic Government หมายถึง meaning
 _LATIN = re.compile(
     rf"^{_LABEL}({_EN})\s*(?:หรือ\s+({_EN})\s*)?{_VERB}\s*(.+)")
 # รัฐบาลเปิด (Open Government) หมายถึง meaning
+_LIST_LEAD = ("ดังต่อไปนี้", ":")
 _THAI = re.compile(
     rf"^{_LABEL}([ก-๙A-Za-z0-9\-]{{2,40}})\s*(?:\(([A-Za-z][^()\n]{{1,60}})\))?\s*{_VERB}\s*(.+)")
 
@@ -59,21 +61,45 @@ def lookup(glossary: list[Definition], term: str) -> list[Definition]:
 
 
 def extract_definitions(chunks: list[Chunk]) -> list[Definition]:
-    """Every definition in ``chunks``, once per (document, term)."""
+    """Every definition in ``chunks``, once per (document, term). A definition whose meaning is a
+    numbered list ("“ผู้ให้บริการ” หมายความว่า" then "(๑) …", "(๒) …") takes the items that
+    follow it, also from the next chunk of the same document."""
     out: list[Definition] = []
     seen: set[tuple[str, str]] = set()
+    pending: Definition | None = None  # a definition still collecting its list items
     for chunk in chunks:
-        for line in chunk.text.split("\n"):
-            found = _definition(line.strip())
+        if pending is not None and pending.doc_id != chunk.doc_id:
+            _finish(pending, out)
+            pending = None
+        for line in (raw.strip() for raw in chunk.text.split("\n")):
+            if pending is not None and ITEM_LABEL.match(line):
+                pending.meaning = f"{pending.meaning} {line}".strip()
+                continue
+            if pending is not None:
+                _finish(pending, out)
+                pending = None
+            found = _definition(line)
             if found is None:
                 continue
             term, aliases, meaning = found
             key = (chunk.doc_id, term_key(term))
-            if key in seen or len(meaning) < 10:
+            if key in seen:
                 continue
+            definition = Definition(term, meaning, chunk.doc_id, chunk.chunk_id, aliases)
             seen.add(key)
-            out.append(Definition(term, meaning, chunk.doc_id, chunk.chunk_id, aliases))
+            if len(meaning) < 10 or meaning.endswith(_LIST_LEAD):
+                pending = definition
+            else:
+                out.append(definition)
+    if pending is not None:
+        _finish(pending, out)
     return out
+
+
+def _finish(definition: Definition, out: list[Definition]) -> None:
+    """Keep a list-shaped definition once it has its items (or its own words suffice)."""
+    if len(definition.meaning) >= 10:
+        out.append(definition)
 
 
 def _definition(line: str) -> tuple[str, list[str], str] | None:

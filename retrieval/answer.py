@@ -1,5 +1,6 @@
 """Compose a short, cited answer from ranked passages; platform-neutral (front ends render it)."""
 
+import re
 from dataclasses import dataclass, field
 
 from index.chunking import ITEM_LABEL
@@ -133,8 +134,12 @@ def define(retriever: Retriever, term: str) -> Answer:
     # Each definition gets its share of the answer, so every document's meaning shows.
     share = max(120, MAX_ANSWER_CHARS // len(found))
     text = "\n".join(f"• “{d.term}” ({index.documents[d.doc_id].title}) หมายความว่า "
-                     f"{clip(d.meaning, share)}" for d in found)
+                     f"{_ITEM_START.sub(chr(10) + '   ', clip(d.meaning, share))}" for d in found)
     return Answer(term, False, text, cite(index, _definition_hits(index, found)))
+
+
+# Items of a definition written as a list ("(๑) …", "(ก) …") each start a line.
+_ITEM_START = re.compile(r"\s+(?=\((?:[0-9๐-๙]{1,2}|[ก-ฮ])\)\s)")
 
 
 def _definition_hits(index: PublishedIndex, definitions: list[Definition]) -> list[Hit]:

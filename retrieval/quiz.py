@@ -1,13 +1,16 @@
 """Multiple-choice questions generated from the documents, each with the passage that answers it.
 
-Two kinds, both checkable against their cited passage:
-- definition: "“X” หมายความว่าอย่างไร" — the choices are meanings; distractors are the meanings of
-  other terms (the same document's first), never a meaning any document gives X;
-- list item: "… ข้อ (3) คือข้อใด" — the choices are items of the same numbered list, so the
-  distractors are siblings that are wrong for the position asked;
-- date: a sentence with its date blanked out; distractors are other dates in the documents that
-  the cited passage does not contain.
+Four kinds, all checkable against their cited passage:
+- definition: "ตาม<document> “X” หมายความว่าอย่างไร" — the choices are meanings of the same shape;
+  distractors are the meanings of other terms (the same document's first), never a meaning any
+  document gives X;
+- term: "ตาม<document> คำใดหมายความว่า “…”" — the choices are terms of the same document;
+- list item: "ตาม<document> <the list's lead-in> ข้อ (3) คือข้อใด" — the choices are items of the
+  same numbered list, so the distractors are siblings that are wrong for the position asked;
+- date: a sentence of the text with its date blanked out; distractors are other dates in the
+  documents that the cited passage does not contain.
 
+Every candidate goes through ``quiz_check.problems``; only items that break no rule are asked.
 Generation is deterministic for a seed.
 """
 
@@ -16,16 +19,23 @@ import re
 from dataclasses import dataclass
 
 from index.chunking import continues_list
-from index.documents import Chunk
+from index.documents import SUBSTANTIVE, Chunk
+from index.glossary import Definition
+from index.sections import section_key
 from index.store import PublishedIndex
 from index.thai_text import arabic_digits, compact
 
 from .answer import Citation, cite
 from .query import parse_query
+from .quiz_check import MAX_CHOICE_CHARS, is_fragment, problems, same_kind, term_overlap
 from .search import Hit, Retriever
 
 CHOICES = 4
-MAX_CHOICE_CHARS = 120
+LONG_LIST = 5  # items from which a list gives two questions
+MAX_LEAD_CHARS = 160  # a list's lead-in quoted in the stem
+MAX_STEM_SENTENCE = 260  # a section's sentence quoted in the stem
+# Where a long meaning or item may end and still read whole: before a qualifying clause.
+_CLAUSE = re.compile(r"\s(?=ซึ่ง|ทั้งนี้|และให้หมายความรวมถึง|โดย|เพื่อ|ไม่ว่า|เว้นแต่)")
 _ITEM = re.compile(r"^(?:[-•*]\s*)?\(?\s*([0-9]{1,2})\s*[.)]\s*(.{4,})$")
 _MONTHS = "มกราคม|กุมภาพันธ์|มีนาคม|เมษายน|พฤษภาคม|มิถุนายน|กรกฎาคม|สิงหาคม|กันยายน|ตุลาคม|พฤศจิกายน|ธันวาคม"
 # A date the text gives for an event ("เมื่อวันที่ 26 กันยายน 2560", "ให้ไว้ ณ วันที่ ๑๐ มิถุนายน พ.ศ. ๒๕๕๐"),
@@ -40,7 +50,8 @@ class QuizQuestion:
     choices: list[str]
     answer: int  # index into choices
     citation: Citation
-    kind: str  # "definition" or "list item"
+    kind: str  # "definition", "term", "list item", "date" or "section"
+    subject: str = ""  # what the stem asks about: the term, the list's lead-in, the quoted sentence
 
     def to_json(self) -> dict:
         """One line of ``sarabun quiz --json``."""
@@ -48,90 +59,178 @@ class QuizQuestion:
                 "citation": self.citation.to_json()}
 
 
+@dataclass
+class _Candidate:
+    question: str
+    correct: str
+    pool: list[str]  # possible distractors, best first
+    chunk_id: str
+    kind: str
+    subject: str  # what the stem asks about (see quiz_check.problems)
+
+
 def generate_quiz(retriever: Retriever, count: int, seed: int = 0, topic: str = "") -> list[QuizQuestion]:
-    """Up to ``count`` questions (fewer when the documents do not give enough); ``topic``
-    restricts them to the passages search finds for it."""
+    """Up to ``count`` questions that break none of the quiz rules (fewer when the documents do
+    not give enough); ``topic`` restricts them to the passages search finds for it."""
     index = retriever.index
     allowed: set[str] | None = None
     if topic.strip():
         allowed = {h.chunk.chunk_id for h in retriever.search(parse_query(topic), k=30)}
     rng = random.Random(seed)
-    candidates = (_definition_questions(index, allowed, rng) + _list_questions(index, allowed, rng)
-                  + _date_questions(index, allowed, rng))
-    rng.shuffle(candidates)
-    return candidates[:count]
+    candidates = [c for c in (_definition_candidates(index, rng) + _term_candidates(index, rng)
+                              + _list_candidates(index, rng) + _date_candidates(index, rng)
+                              + _section_candidates(index, rng))
+                  if allowed is None or c.chunk_id in allowed]
+    questions = [q for q in (_question(index, c, rng) for c in candidates) if q is not None]
+    rng.shuffle(questions)
+    return questions[:count]
 
 
-def _definition_questions(index: PublishedIndex, allowed: set[str] | None,
-                          rng: random.Random) -> list[QuizQuestion]:
+def _question(index: PublishedIndex, candidate: _Candidate, rng: random.Random) -> QuizQuestion | None:
+    """The candidate with three distractors of its kind, or None when it breaks a rule."""
+    distractors: list[str] = []
+    for text in candidate.pool:
+        if (same_kind(candidate.kind, candidate.correct, text) and not is_fragment(text)
+                and compact(text) not in {compact(d) for d in (candidate.correct, *distractors)}):
+            distractors.append(text)
+        if len(distractors) == CHOICES - 1:
+            break
+    choices = [candidate.correct, *distractors]
+    rng.shuffle(choices)
+    answer = choices.index(candidate.correct)
+    if problems(index, candidate.question, choices, answer, candidate.chunk_id, candidate.kind,
+                candidate.subject):
+        return None
+    position = index.positions[candidate.chunk_id]
+    citation = cite(index, [Hit(position, index.chunks[position], 1.0, 0.0, 0.0)])[0]
+    return QuizQuestion(candidate.question, choices, answer, citation, candidate.kind, candidate.subject)
+
+
+def _definition_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candidate]:
     glossary = index.glossary
     out = []
     for d in glossary:
-        if allowed is not None and d.chunk_id not in allowed:
-            continue
-        correct = _choice(d.meaning)
         # Meanings any document gives this term are correct too, so they can never be distractors.
-        taken = {compact(x.meaning) for x in glossary if x.keys & d.keys} | {compact(correct)}
-        pool = [x for x in glossary if not (x.keys & d.keys) and compact(x.meaning) not in taken]
-        siblings = [x for x in pool if x.doc_id == d.doc_id]
-        others = [x for x in pool if x.doc_id != d.doc_id]
-        rng.shuffle(siblings)
-        rng.shuffle(others)
-        distractors: list[str] = []
-        for x in siblings + others:
-            text = _choice(x.meaning)
-            if compact(text) not in taken and text not in distractors:
-                distractors.append(text)
-            if len(distractors) == CHOICES - 1:
-                break
-        if len(distractors) < CHOICES - 1:
-            continue
+        taken = {compact(x.meaning) for x in glossary if x.keys & d.keys}
+        pool = _shuffled_by_document(d, [x for x in glossary if not (x.keys & d.keys)
+                                         and compact(x.meaning) not in taken], rng)
         title = index.documents[d.doc_id].title
-        out.append(_question(index, f"ตาม{title} “{d.term}” หมายความว่าอย่างไร", correct,
-                             distractors, d.chunk_id, "definition", rng))
+        # Meanings that repeat the term's words first, so that the answer is not the only one.
+        pool.sort(key=lambda x: -term_overlap(d.term, x.meaning))
+        out.append(_Candidate(f"ตาม{title} “{d.term}” หมายความว่าอย่างไร", _brief(d.meaning),
+                              [_brief(x.meaning) for x in pool], d.chunk_id, "definition", d.term))
     return out
 
 
-def _list_questions(index: PublishedIndex, allowed: set[str] | None,
-                    rng: random.Random) -> list[QuizQuestion]:
+def _term_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candidate]:
+    glossary = index.glossary
+    out = []
+    for d in glossary:
+        meaning = _brief(d.meaning)
+        # Terms whose meaning is the same would be right too.
+        pool = _shuffled_by_document(d, [x for x in glossary if not (x.keys & d.keys)
+                                         and compact(x.meaning) != compact(d.meaning)], rng)
+        title = index.documents[d.doc_id].title
+        out.append(_Candidate(f"ตาม{title} คำใดหมายความว่า “{meaning}”", d.term,
+                              [x.term for x in pool], d.chunk_id, "term", meaning))
+    return out
+
+
+def _shuffled_by_document(d: Definition, pool: list[Definition], rng: random.Random) -> list[Definition]:
+    """``pool`` with the same document's definitions first, each part shuffled."""
+    siblings = [x for x in pool if x.doc_id == d.doc_id]
+    others = [x for x in pool if x.doc_id != d.doc_id]
+    rng.shuffle(siblings)
+    rng.shuffle(others)
+    return siblings + others
+
+
+def _list_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candidate]:
     out = []
     for group in _list_groups(index.chunks):
         items, lead = _numbered_items(group)
         if len(items) < CHOICES or not lead:
             continue
-        number = rng.choice(sorted(items))
-        correct, chunk_id = items[number]
-        if allowed is not None and chunk_id not in allowed:
-            continue
-        distractors = [text for n, (text, _) in sorted(items.items()) if n != number]
-        rng.shuffle(distractors)
-        out.append(_question(index, f"{_choice(lead)} — ข้อ ({number}) คือข้อใด", correct,
-                             distractors[: CHOICES - 1], chunk_id, "list item", rng))
+        title = index.documents[group[0].doc_id].title
+        lead = _lead(lead)
+        key = section_key(group[0].section)
+        label = _section_label(key[1]) if key and key[0] == "มาตรา" else " ".join(key or ())
+        where = f"{label} " if label and not lead.startswith(key[0]) else ""
+        # A long list is worth two positions; each is its own question.
+        for number in rng.sample(sorted(items), 2 if len(items) >= LONG_LIST else 1):
+            correct, chunk_id = items[number]
+            siblings = [text for n, (text, _) in sorted(items.items()) if n != number]
+            rng.shuffle(siblings)
+            out.append(_Candidate(f"ตาม{title} {where}{lead} — ข้อ ({number}) คือข้อใด", correct, siblings,
+                                  chunk_id, "list item", lead.removesuffix(" …")))
     return out
 
 
-def _date_questions(index: PublishedIndex, allowed: set[str] | None,
-                    rng: random.Random) -> list[QuizQuestion]:
-    found = [(chunk, text, m) for chunk in index.chunks for text in [" ".join(chunk.text.split())]
-             for m in _DATE.finditer(arabic_digits(text))]
-    every_date = sorted({(int(m.group(1)), m.group(2), m.group(4)) for _, _, m in found})
+def _date_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candidate]:
+    # Only dates in the text itself: a date from the metadata or the signing formula is not content.
+    found = [(chunk, text, m) for chunk in index.chunks if chunk.role in SUBSTANTIVE
+             for text in [" ".join(chunk.text.split())] for m in _DATE.finditer(arabic_digits(text))]
+    every_date = sorted({(int(m.group(1)), m.group(2), m.group(4))
+                         for chunk in index.chunks for m in _DATE.finditer(arabic_digits(chunk.text))})
     out = []
     for chunk, text, m in found:
-        if allowed is not None and chunk.chunk_id not in allowed:
-            continue
         # Every choice is written like the passage writes its date, so none stands out.
         thai, be = text[m.start(4)] in "๐๑๒๓๔๕๖๗๘๙", bool(m.group(3))
         passage = compact(text)
         others = [d for d in (_date_text(x, thai, be) for x in every_date) if compact(d) not in passage]
-        if len(others) < CHOICES - 1:
-            continue
+        rng.shuffle(others)
         before = text[max(0, m.start() - 90) : m.start()].split(" ", 1)[-1].strip()
         after = text[m.end() : m.end() + 40].rsplit(" ", 1)[0].strip()
         title = index.documents[chunk.doc_id].title
         correct = _date_text((int(m.group(1)), m.group(2), m.group(4)), thai, be)
-        out.append(_question(index, f"ตาม{title}: “…{before} ____ {after}…” ช่องว่างคือวันใด", correct,
-                             rng.sample(others, CHOICES - 1), chunk.chunk_id, "date", rng))
+        context = f"…{before} ____ {after}…"
+        out.append(_Candidate(f"ตาม{title}: “{context}” ช่องว่างคือวันใด", correct, others,
+                              chunk.chunk_id, "date", context))
     return out
+
+
+def _section_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candidate]:
+    """"Which section says …": the opening sentence of a section; the choices are other
+    sections of the same Act."""
+    starts = [(i, chunk, key) for i, chunk in enumerate(index.chunks) if chunk.role == "section"
+              and (key := section_key(chunk.section)) and key[0] == "มาตรา"
+              and arabic_digits(compact(chunk.text)).startswith(f"มาตรา{key[1]}")]
+    by_act: dict[tuple[str, str], list[str]] = {}
+    for _, chunk, key in starts:
+        by_act.setdefault((chunk.doc_id, chunk.unit), []).append(key[1])
+    out = []
+    for _, chunk, key in starts:
+        sentence = _opening_sentence(chunk.text, key[1])
+        if sentence is None:
+            continue
+        label = _section_label(key[1])
+        pool = [_section_label(n) for n in by_act[(chunk.doc_id, chunk.unit)] if n != key[1]]
+        rng.shuffle(pool)
+        title = chunk.unit or index.documents[chunk.doc_id].title
+        out.append(_Candidate(f"ตาม{title} ข้อความ “{sentence}” อยู่ในมาตราใด", label, pool,
+                              chunk.chunk_id, "section", sentence))
+    return out
+
+
+def _opening_sentence(text: str, number: str) -> str | None:
+    """The first sentence after the label of section ``number``, up to its last qualifying
+    clause when it is long; None when it says too little, refers to the section itself or is a
+    list's lead-in."""
+    body = re.sub(r"^มาตรา\s*[0-9๐-๙/]+\s*", "", _text(text.split("\n", 1)[0]))
+    sentence = re.split(r"\s{2,}", body)[0]
+    if len(sentence) > MAX_STEM_SENTENCE:
+        cuts = [m.start() for m in _CLAUSE.finditer(sentence) if 60 <= m.start() <= MAX_STEM_SENTENCE]
+        if not cuts or is_fragment(sentence[: cuts[-1]], MAX_STEM_SENTENCE):
+            return None
+        return sentence[: cuts[-1]] + " …"
+    if (len(sentence) < 40 or "ดังต่อไปนี้" in sentence or is_fragment(sentence, MAX_STEM_SENTENCE)
+            or re.search(rf"มาตรา\s*{number}(?![0-9/])", arabic_digits(sentence))):
+        return None
+    return sentence
+
+
+def _section_label(number: str) -> str:
+    return f"มาตรา {number.translate(_THAI_DIGITS)}"
 
 
 def _date_text(date: tuple[int, str, str], thai_digits: bool, be: bool) -> str:
@@ -162,7 +261,7 @@ def _numbered_items(chunks: list[Chunk]) -> tuple[dict[int, tuple[str, str]], st
         for line in (raw.strip() for raw in chunk.text.split("\n")):
             m = _ITEM.match(arabic_digits(line))
             if m and int(m.group(1)) == len(items) + 1:
-                items[len(items) + 1] = (_choice(line[m.start(2):]), chunk.chunk_id)
+                items[len(items) + 1] = (_brief(line[m.start(2):]), chunk.chunk_id)
             elif m and items:
                 return _distinct(items), lead
             elif not items and line:
@@ -174,19 +273,24 @@ def _distinct(items: dict[int, tuple[str, str]]) -> dict[int, tuple[str, str]]:
     return items if len({compact(t) for t, _ in items.values()}) == len(items) else {}
 
 
-def _question(index: PublishedIndex, text: str, correct: str, distractors: list[str], chunk_id: str,
-              kind: str, rng: random.Random) -> QuizQuestion:
-    choices = [correct, *distractors]
-    rng.shuffle(choices)
-    position = index.positions[chunk_id]
-    citation = cite(index, [Hit(position, index.chunks[position], 1.0, 0.0, 0.0)])[0]
-    return QuizQuestion(text, choices, choices.index(correct), citation, kind)
+def _text(text: str) -> str:
+    return " ".join(text.split())
 
 
-def _choice(text: str) -> str:
-    """A choice short enough for a button: cut at a space, marked with "…"."""
-    text = " ".join(text.split())
+def _brief(text: str) -> str:
+    """A long meaning or item up to the last qualifying clause that fits a choice; left whole
+    (and refused by the validator) when it has none."""
+    text = _text(text)
     if len(text) <= MAX_CHOICE_CHARS:
         return text
-    cut = text.rfind(" ", 0, MAX_CHOICE_CHARS)
-    return text[: cut if cut > 40 else MAX_CHOICE_CHARS] + " …"
+    cuts = [m.start() for m in _CLAUSE.finditer(text) if 40 <= m.start() <= MAX_CHOICE_CHARS]
+    return text[: cuts[-1]] if cuts else text
+
+
+def _lead(text: str) -> str:
+    """A list's lead-in short enough for a stem: cut at a space, marked with "…"."""
+    text = _text(text)
+    if len(text) <= MAX_LEAD_CHARS:
+        return text
+    cut = text.rfind(" ", 0, MAX_LEAD_CHARS)
+    return text[: cut if cut > 40 else MAX_LEAD_CHARS] + " …"

@@ -3,7 +3,6 @@ in a group chat through the real python-telegram-bot against the local Bot API s
 
 import asyncio
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ from bot.settings import BotSettings
 from bot.telegram import SESSION_STARTED, TRAINER_ONLY
 from index.glossary import lookup
 from index.store import load_index
-from index.thai_text import arabic_digits, compact
+from index.thai_text import compact
 from retrieval.answer import ask, define
 from retrieval.quiz import generate_quiz
 from retrieval.search import open_retriever
@@ -48,31 +47,6 @@ def test_glossary_finds_both_definitions_of_digital_government(shipped) -> None:
     open_gov = ask(shipped, "Open Government หมายถึงอะไรคะ")
     assert "รัฐบาลที่เปิดให้ประชาชนเข้ามามีส่วนร่วม" in open_gov.answer
     assert define(shipped, "ขนมครก").abstained
-
-
-def test_every_generated_question_is_answered_by_its_passage(shipped) -> None:
-    glossary = shipped.index.glossary
-    questions = generate_quiz(shipped, 500, seed=7)
-    kinds = {q.kind for q in questions}
-    assert len(questions) >= 60 and kinds == {"definition", "list item", "date"}
-    for q in questions:
-        assert len(q.choices) == 4 and len(set(q.choices)) == 4, q.question
-        assert _in_passage(q.choices[q.answer], q.citation.text), q.question
-        if q.kind == "definition":
-            term = q.question.split("“")[1].split("”")[0]
-            meanings = [d.meaning for d in lookup(glossary, term) if term in (d.term, *d.aliases)]
-            for i, choice in enumerate(q.choices):
-                if i != q.answer:  # no distractor is a meaning any document gives the term
-                    assert not any(compact(m).startswith(compact(choice.removesuffix(" …")))
-                                   for m in meanings), (q.question, choice)
-        elif q.kind == "date":  # the blanked date is the only choice the passage contains
-            assert [_in_passage(c, q.citation.text) for c in q.choices].count(True) == 1, q.question
-        else:  # a list item: the numbered position asked is the correct choice's, no other's
-            number = int(q.question.rsplit("(", 1)[1].split(")")[0])
-            lines = [line for line in q.citation.text.split("\n") if _in_passage(q.choices[q.answer], line)]
-            assert any(re.match(rf"^\D{{0,3}}{number}\D", arabic_digits(line)) for line in lines), q.question
-    assert [q.question for q in generate_quiz(shipped, 5, seed=7)] == \
-        [q.question for q in generate_quiz(shipped, 5, seed=7)]  # deterministic
 
 
 def test_quiz_and_define_command_lines(shipped_index: Path) -> None:

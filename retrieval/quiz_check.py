@@ -1,0 +1,127 @@
+"""Rules every quiz item must keep, and the validator that rejects the ones that break them.
+
+A trainer puts these items in front of a room, so a defect is public: a question about a
+document's metadata, a stem that gives the answer away, a stem that does not say which document
+or list it asks about, a distractor that is plainly of another kind, or a choice cut to a fragment.
+``problems`` names each broken rule; the generator keeps only items with none.
+"""
+
+import re
+
+from index.documents import SUBSTANTIVE
+from index.store import PublishedIndex
+from index.thai_text import compact
+from index.tokens import loose_key, word_tokens
+
+from .abstain import content_words
+
+MAX_CHOICE_CHARS = 220  # longer choices would have to be cut, and a cut choice is a fragment
+# How much longer one choice may be than another before its length gives it away.
+MAX_LENGTH_RATIO = 3.5
+# Share of the answer's words that may already stand in the stem.
+MAX_ECHO = 0.6
+# Words a complete clause does not end with.
+_DANGLING = frozenset({"และ", "หรือ", "ของ", "ที่", "ซึ่ง", "โดย", "ดังต่อไปนี้", "ได้แก่", "ดังนี้", "คือ", "เช่น",
+                       "ประกอบด้วย", "อาทิ", "ทั้งนี้"})
+_METADATA = re.compile(r"วันที่:|หมายเหตุ:|เลขหน้า|ที่มา:|แหล่งที่มา")
+# What a definition's meaning starts with tells its kind: an actor, an act, or a thing.
+_ACTOR = re.compile(r"^(?:ผู้|บุคคล|เจ้าหน้าที่|พนักงาน|เลขาธิการ|รัฐมนตรี|คณะ|หน่วยงาน|สำนักงาน|ราชการ|"
+                    r"ส่วนราชการ|องค์กร|องค์การ|นิติบุคคล|ศูนย์|กรม|กระทรวง|รัฐบาล)")
+_ACT = re.compile(r"^(?:การ|กระบวนการ|ความ)")
+_DATE = re.compile(r"^[0-9๐-๙]{1,2} \S+ (?:พ\.ศ\. )?[0-9๐-๙]{4}$")
+
+
+def problems(index: PublishedIndex, question: str, choices: list[str], answer: int, chunk_id: str,
+             kind: str, subject: str) -> list[str]:
+    """The rules an item breaks (empty when it is fit to ask). ``subject`` is what the stem asks
+    about: the term defined, the list's lead-in, or the sentence around a date."""
+    found: list[str] = []
+    correct = choices[answer]
+    position = index.positions.get(chunk_id)
+    chunk = index.chunks[position] if position is not None else None
+    if chunk is None or chunk.role not in SUBSTANTIVE or _METADATA.search(question):
+        found.append("metadata: the item is about document metadata, not its content")
+    if len(choices) != 4 or len({compact(c) for c in choices}) != len(choices):
+        found.append("choices: four distinct choices are needed")
+    if chunk is not None and not _names_document(index, chunk.doc_id, question):
+        found.append("document: the stem does not name the document")
+    if len(compact(subject)) < 4 or compact(subject) not in compact(question):
+        found.append("subject: the stem does not say what it asks about")
+    if _gives_away(question, correct, choices, answer):
+        found.append("answer in stem: the stem gives the answer away")
+    for choice in choices:
+        if is_fragment(choice):
+            found.append(f"fragment: “{choice[-40:]}” is cut short")
+    if _mixed_kinds(kind, choices, answer):
+        found.append("distractors: a choice is of another kind than the answer")
+    return found
+
+
+def _names_document(index: PublishedIndex, doc_id: str, question: str) -> bool:
+    info = index.documents[doc_id]
+    key = loose_key(question)
+    return any(name and loose_key(name) in key for name in (info.title, *info.aliases))
+
+
+def _gives_away(question: str, correct: str, choices: list[str], answer: int) -> bool:
+    """The stem holds the answer or most of its words, or the answer repeats more of the quoted
+    term's words than any distractor does (so it can be picked without knowing the meaning)."""
+    if compact(correct) in compact(question):
+        return True
+    words = content_words(word_tokens(correct))
+    if words and len(words & content_words(word_tokens(question))) / len(words) > MAX_ECHO:
+        return True
+    distractors = [c for i, c in enumerate(choices) if i != answer]
+    for term in re.findall(r"“([^”]{2,})”", question):
+        shared = term_overlap(term, correct)
+        if shared and shared > max(term_overlap(term, d) for d in distractors):
+            return True
+    return False
+
+
+def term_overlap(term: str, text: str) -> int:
+    """How many of ``term``'s words ``text`` repeats (the whole term counts for all of them)."""
+    words = content_words(word_tokens(term))
+    if compact(term) in compact(text):
+        return len(words) + 1
+    return len(words & content_words(word_tokens(text)))
+
+
+def is_fragment(choice: str, limit: int = MAX_CHOICE_CHARS) -> bool:
+    """A choice too long to show whole (over ``limit``), cut with "…", or ending where a clause
+    cannot end."""
+    text = choice.strip()
+    words = word_tokens(text)
+    return (len(text) > limit or text.endswith(("…", "...", ":", ",", "(", "“"))
+            or text.startswith(("…", "...")) or not words or words[-1] in _DANGLING)
+
+
+def same_kind(kind: str, correct: str, other: str) -> bool:
+    """Whether ``other`` could pass for an answer of the kind ``correct`` is: no much longer or
+    shorter, and for meanings, dates and terms of the same shape."""
+    a, b = len(compact(correct)), len(compact(other))
+    if kind == "list item":  # siblings of one list are of its kind whatever their length
+        return True
+    if max(a, b) > MAX_LENGTH_RATIO * min(a, b):
+        return False
+    if kind == "date":
+        return bool(_DATE.match(correct)) and bool(_DATE.match(other))
+    if kind == "definition":
+        return _meaning_kind(correct) == _meaning_kind(other)
+    if kind == "term":
+        return _latin(correct) == _latin(other)
+    return True
+
+
+def _mixed_kinds(kind: str, choices: list[str], answer: int) -> bool:
+    return not all(same_kind(kind, choices[answer], c) for c in choices)
+
+
+def _meaning_kind(meaning: str) -> str:
+    if _ACTOR.match(meaning):
+        return "actor"
+    return "act" if _ACT.match(meaning) else "thing"
+
+
+def _latin(term: str) -> bool:
+    return bool(re.match(r"[A-Za-z]", term))

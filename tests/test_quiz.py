@@ -1,0 +1,94 @@
+"""Quiz items generated from the shipped corpus: every one keeps the rules trainers rely on, is
+answered by its cited passage, and the validator refuses each kind of defect."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from index.glossary import lookup
+from index.store import load_index
+from index.thai_text import arabic_digits, compact
+from retrieval.quiz import generate_quiz
+from retrieval.quiz_check import problems
+from retrieval.search import open_retriever
+
+
+@pytest.fixture(scope="module")
+def shipped(shipped_index: Path):
+    return open_retriever(load_index(shipped_index))
+
+
+def _in_passage(choice: str, passage: str) -> bool:
+    return compact(choice) in compact(passage)
+
+
+def test_every_generated_item_keeps_the_rules_and_is_answered_by_its_passage(shipped) -> None:
+    index = shipped.index
+    questions = generate_quiz(shipped, 1000, seed=7)
+    assert len(questions) >= 200  # `sarabun quiz --count 200` is filled
+    assert {q.kind for q in questions} == {"definition", "term", "list item", "date", "section"}
+    for q in questions:
+        assert problems(index, q.question, q.choices, q.answer, q.citation.chunk_id, q.kind,
+                        q.subject) == [], q.question
+        correct = q.choices[q.answer]
+        if q.kind == "definition":
+            term = q.question.split("“")[1].split("”")[0]
+            meanings = [d.meaning for d in lookup(index.glossary, term) if term in (d.term, *d.aliases)]
+            assert _in_passage(correct, q.citation.text)
+            for i, choice in enumerate(q.choices):
+                if i != q.answer:  # no distractor is a meaning any document gives the term
+                    assert not any(compact(m).startswith(compact(choice)) for m in meanings), choice
+        elif q.kind == "term":
+            assert _in_passage(correct, q.citation.text) and correct in {d.term for d in index.glossary}
+        elif q.kind == "date":  # the blanked date is the only choice the passage contains
+            assert [_in_passage(c, q.citation.text) for c in q.choices].count(True) == 1, q.question
+        elif q.kind == "section":  # the quoted sentence is in the section chosen, and only there
+            assert arabic_digits(q.citation.section or "").startswith(arabic_digits(correct)), q.question
+            assert _in_passage(q.subject.removesuffix(" …"), q.citation.text)
+        else:  # a list item: the numbered position asked is the correct choice's, no other's
+            number = int(q.question.rsplit("(", 1)[1].split(")")[0])
+            lines = [line for line in q.citation.text.split("\n") if _in_passage(correct[:60], line)]
+            assert any(re.match(rf"^\D{{0,3}}{number}\D", arabic_digits(line)) for line in lines), q.question
+    assert [q.question for q in generate_quiz(shipped, 5, seed=7)] == \
+        [q.question for q in generate_quiz(shipped, 5, seed=7)]  # deterministic
+
+
+def test_the_validator_refuses_each_kind_of_defect(shipped) -> None:
+    index = shipped.index
+    act = next(c for c in index.chunks if c.doc_id == "computer_crime_act_2550" and c.role == "section")
+    metadata = next(c for c in index.chunks if c.role == "metadata")
+    title = index.documents[act.doc_id].title
+    good = [f"ตาม{title} “ผู้ใช้บริการ” หมายความว่าอย่างไร",
+            ["ผู้ใช้บริการของผู้ให้บริการไม่ว่าต้องเสียค่าใช้บริการหรือไม่ก็ตาม",
+             "ผู้ให้บริการเก็บรักษาข้อมูลคอมพิวเตอร์เพื่อประโยชน์ของบุคคลอื่น",
+             "ผู้ซึ่งรัฐมนตรีแต่งตั้งให้ปฏิบัติการตามพระราชบัญญัตินี้",
+             "ผู้ซึ่งถือข้อมูลสำหรับใช้สร้างลายมือชื่ออิเล็กทรอนิกส์"], 2, act.chunk_id, "definition",
+            "ผู้ใช้บริการ"]
+
+    def broken(**change) -> list[str]:
+        names = ["question", "choices", "answer", "chunk_id", "kind", "subject"]
+        item = dict(zip(names, good, strict=True)) | change
+        return problems(index, **item)
+
+    assert broken() == []
+    assert any(p.startswith("metadata") for p in broken(chunk_id=metadata.chunk_id))
+    assert any(p.startswith("document") for p in broken(question="“ผู้ใช้บริการ” หมายความว่าอย่างไร"))
+    assert any(p.startswith("subject") for p in broken(question=f"ตาม{title} ข้อใดถูกต้อง"))
+    clipped = [*good[1][:3], "ผู้ซึ่งถือข้อมูลสำหรับใช้สร้างลายมือชื่อ …"]
+    assert any(p.startswith("fragment") for p in broken(choices=clipped))
+    dangling = [*good[1][:3], "ผู้ซึ่งถือข้อมูลดังต่อไปนี้"]
+    assert any(p.startswith("fragment") for p in broken(choices=dangling))
+    other_kind = [*good[1][:3], "การกระทำใด ๆ ที่เกี่ยวกับกิจกรรมในทางแพ่งและพาณิชย์"]
+    assert any(p.startswith("distractors") for p in broken(choices=other_kind))
+    # The answer repeats the term's words and no distractor does: it can be picked unread.
+    echo = ["ผู้ใช้บริการของผู้ให้บริการไม่ว่าต้องเสียค่าใช้บริการหรือไม่ก็ตาม",
+            "ผู้ซึ่งรัฐมนตรีแต่งตั้งให้ปฏิบัติการตามพระราชบัญญัตินี้",
+            "ผู้ซึ่งถือข้อมูลสำหรับใช้สร้างลายมือชื่ออิเล็กทรอนิกส์", "ผู้ซึ่งอาจกระทำการใด ๆ โดยขึ้นอยู่กับใบรับรอง"]
+    assert any(p.startswith("answer in stem") for p in broken(choices=echo, answer=0))
+    assert any(p.startswith("answer in stem") for p in broken(
+        question=f"ตาม{title} คำใดหมายความว่า “ผู้ใช้บริการของผู้ให้บริการ”", kind="term",
+        choices=["ผู้ใช้บริการ", "ผู้ให้บริการ", "รัฐมนตรี", "พนักงานเจ้าหน้าที่"], answer=0,
+        subject="ผู้ใช้บริการของผู้ให้บริการ"))
+    assert any(p.startswith("choices") for p in broken(choices=good[1][:3]))
+
