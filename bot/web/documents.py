@@ -1,0 +1,198 @@
+"""Documents page: the collection as a table with search and filters, upload with metadata,
+metadata edit and removal — all through :class:`bot.admin.Admin`, like chat uploads.
+
+Metadata goes to the ``<file>.meta.json`` sidecar the loaders already read; a sidecar change
+changes the document's digest, so the next build re-indexes just that document.
+"""
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import text
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from index.build import DOCUMENT_KINDS
+from index.loaders import META_SUFFIX
+from index.store import read_manifest
+
+from ..admin import safe_filename
+from .app import Console
+from .auth import WebUser
+
+KIND_LABELS = {"act": "พระราชบัญญัติ/กฎหมาย", "guideline": "แนวทาง/หนังสือเวียน", "news": "ข่าว"}
+META_FIELDS = ("title", "agency", "date", "source", "aliases", "kind")
+MAX_FIELD_CHARS = 500
+
+
+@dataclass
+class DocumentRow:
+    """One row of the documents table."""
+
+    doc_id: str
+    path: str
+    title: str
+    agency: str
+    date: str
+    kind: str
+    pages: int | None
+    chunks: int
+    ocr: bool
+    source_url: str
+    added_by: str
+
+
+def list_documents(console: Console) -> tuple[str | None, list[DocumentRow]]:
+    """The published version and its documents, with who added each (from the audit log)."""
+    manifest = read_manifest(console.index_dir) or {}
+    with console.db.read() as conn:
+        added = dict(conn.execute(text("SELECT target, actor FROM audit WHERE action = 'upload' "
+                                       "AND outcome = 'ok' ORDER BY at, id")).all())
+    rows = []
+    for d in manifest.get("documents", []):
+        source = d.get("source", "")
+        rows.append(DocumentRow(
+            d["doc_id"], d["path"], d["title"], d.get("agency", ""), d.get("date", ""),
+            d.get("kind", ""), d.get("pages"), d.get("chunks", 0),
+            bool(d.get("ocr") or d.get("ocr_pages")),
+            source if source.startswith(("http://", "https://")) else "",
+            added.get(d["path"], "")))
+    return manifest.get("version"), sorted(rows, key=lambda r: r.title)
+
+
+def filter_documents(rows: list[DocumentRow], q: str, kind: str, agency: str, ocr_only: bool
+                     ) -> list[DocumentRow]:
+    """Rows matching a free-text search (title, agency, file name, date) and the filters."""
+    needle = q.strip().lower()
+    return [r for r in rows
+            if (not needle or needle in f"{r.title} {r.agency} {r.path} {r.date}".lower())
+            and (not kind or r.kind == kind) and (not agency or r.agency == agency)
+            and (not ocr_only or r.ocr)]
+
+
+def read_metadata(docs_dir: Path, name: str) -> dict[str, str]:
+    """The sidecar metadata of document file ``name`` (empty when it has none)."""
+    sidecar = docs_dir / (name + META_SUFFIX)
+    try:
+        data = json.loads(sidecar.read_text("utf-8"))
+    except (FileNotFoundError, ValueError, UnicodeDecodeError):
+        return {}
+    return {k: str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def metadata_from_form(form: dict) -> dict[str, str]:
+    """The metadata fields of a form, trimmed; empty fields left out; unknown kinds dropped."""
+    meta = {f: " ".join(str(form.get(f, "")).split())[:MAX_FIELD_CHARS] for f in META_FIELDS}
+    if meta["kind"] not in DOCUMENT_KINDS:
+        meta["kind"] = ""
+    if meta["source"] and not meta["source"].startswith(("http://", "https://")):
+        meta["source"] = ""  # only web links are shown as links; a file path is set by the build
+    return {k: v for k, v in meta.items() if v}
+
+
+def write_metadata(docs_dir: Path, name: str, meta: dict[str, str]) -> bytes | None:
+    """Replace the sidecar of ``name`` (removed when ``meta`` is empty); the old bytes, to put
+    back with :func:`restore_metadata` if the build refuses the change."""
+    sidecar = docs_dir / (name + META_SUFFIX)
+    old = sidecar.read_bytes() if sidecar.exists() else None
+    if meta:
+        tmp = sidecar.with_name(f".meta-{sidecar.name}")  # dot files are not indexed
+        tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2), "utf-8")
+        os.replace(tmp, sidecar)
+    else:
+        sidecar.unlink(missing_ok=True)
+    return old
+
+
+def restore_metadata(docs_dir: Path, name: str, old: bytes | None) -> None:
+    sidecar = docs_dir / (name + META_SUFFIX)
+    if old is None:
+        sidecar.unlink(missing_ok=True)
+    else:
+        sidecar.write_bytes(old)
+
+
+def routes(console: Console) -> list[Route]:
+    max_mb = console.admin.max_bytes / 1e6
+
+    def documents(request: Request, user: WebUser, form: dict, notice: str = "", ok: bool = True
+                  ) -> Response:
+        version, rows = list_documents(console)
+        p = request.query_params
+        shown = filter_documents(rows, p.get("q", ""), p.get("kind", ""), p.get("agency", ""),
+                                 p.get("ocr") == "1")
+        return console.render(request, "documents.html", title="เอกสาร", docs=shown, total=len(rows),
+                              version=version, q=p.get("q", ""), kind=p.get("kind", ""),
+                              agency=p.get("agency", ""), ocr_only=p.get("ocr") == "1",
+                              agencies=sorted({r.agency for r in rows if r.agency}), kinds=KIND_LABELS,
+                              notice=notice, notice_ok=ok)
+
+    def upload_form(request: Request, user: WebUser, form: dict) -> Response:
+        return console.render(request, "upload.html", title="เพิ่มเอกสาร", editing=False, meta={},
+                              topic=request.query_params.get("topic", "")[:200], kinds=KIND_LABELS,
+                              max_mb=f"{max_mb:.0f}", action=f"{request.scope['root_path']}/documents/upload")
+
+    def upload(request: Request, user: WebUser, form: dict) -> Response:
+        upload = form.get("file")
+        if not isinstance(upload, tuple) or not upload[0]:
+            return console.message(request, "เพิ่มเอกสาร", "กรุณาเลือกไฟล์ที่จะอัปโหลดค่ะ", 400)
+        filename, data = upload
+        if refusal := console.admin.check_upload(filename, len(data), user.identity):
+            return documents(request, user, form, refusal.message, False)
+        name = safe_filename(filename)
+        meta = metadata_from_form(form)
+        old = write_metadata(console.docs_dir, name, meta) if meta else None
+        result = console.admin.add_document(filename, data, user.identity)
+        if not result.ok and meta:
+            restore_metadata(console.docs_dir, name, old)
+        return documents(request, user, form, result.message, result.ok)
+
+    def edit_form(request: Request, user: WebUser, form: dict) -> Response:
+        name = _document_file(console, request.query_params.get("path", ""))
+        if name is None:
+            return console.message(request, "ไม่พบเอกสาร", "ไม่พบเอกสารนี้ในคลังค่ะ", 404)
+        meta = {"path": name, **read_metadata(console.docs_dir, name)}
+        return console.render(request, "upload.html", title="แก้ข้อมูลเอกสาร", editing=True, meta=meta,
+                              topic="", kinds=KIND_LABELS, max_mb=f"{max_mb:.0f}",
+                              action=f"{request.scope['root_path']}/documents/edit")
+
+    def edit(request: Request, user: WebUser, form: dict) -> Response:
+        name = _document_file(console, str(form.get("path", "")))
+        if name is None:
+            return console.message(request, "ไม่พบเอกสาร", "ไม่พบเอกสารนี้ในคลังค่ะ", 404)
+        meta = metadata_from_form(form)
+        old = write_metadata(console.docs_dir, name, meta)
+        result = console.admin.reindex(user.identity)
+        if not result.ok:
+            restore_metadata(console.docs_dir, name, old)
+        console.audit(user.identity, "metadata", name, result.ok, json.dumps(meta, ensure_ascii=False))
+        message = "บันทึกข้อมูลเอกสารแล้วค่ะ\n" + result.message if result.ok else result.message
+        return documents(request, user, form, message, result.ok)
+
+    def remove(request: Request, user: WebUser, form: dict) -> Response:
+        name = _document_file(console, str(form.get("path", "")))
+        if name is None:
+            return console.message(request, "ไม่พบเอกสาร", "ไม่พบเอกสารนี้ในคลังค่ะ", 404)
+        result = console.admin.remove(name, user.identity)
+        return documents(request, user, form, result.message, result.ok)
+
+    max_body = console.admin.max_bytes
+    return [
+        Route("/documents", console.page("admin", documents)),
+        Route("/documents/upload", console.page("admin", upload_form)),
+        Route("/documents/upload", console.page("admin", upload, max_body), methods=["POST"]),
+        Route("/documents/edit", console.page("admin", edit_form)),
+        Route("/documents/edit", console.page("admin", edit), methods=["POST"]),
+        Route("/documents/remove", console.page("admin", remove), methods=["POST"]),
+    ]
+
+
+def _document_file(console: Console, path: str) -> str | None:
+    """``path`` when it names a document of the published index (never a path of our choosing
+    from the form: only names the build itself listed are accepted)."""
+    manifest = read_manifest(console.index_dir) or {}
+    known = {d["path"] for d in manifest.get("documents", [])}
+    return path if path in known and (console.docs_dir / path).is_file() else None

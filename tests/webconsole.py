@@ -1,0 +1,70 @@
+"""Helpers of the web-console tests: the real ``sarabun serve`` app over a private copy of the
+small corpus, and sign-in through real one-time links."""
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
+from starlette.testclient import TestClient
+
+from bot.admin import Admin
+from bot.dialogue import Dialogue
+from bot.serve import create_app
+from bot.settings import BotSettings
+from bot.state import Database, open_database
+from bot.web.auth import issue_link
+from retrieval.live import LiveRetriever
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+TOKEN = re.compile(r'name="token" value="([^"]+)"')
+
+
+@dataclass
+class ConsoleSetup:
+    app: Starlette
+    db: Database
+    docs: Path
+    index: Path
+    admin: Admin
+    dialogue: Dialogue
+    settings: BotSettings
+
+
+def console_setup(tmp_path: Path, small_docs: Path, small_index: Path, embedder) -> ConsoleSetup:
+    """The real app of ``sarabun serve`` (no chat platform configured: /healthz and /admin) over
+    copies of the small corpus and its index."""
+    docs, index_dir = tmp_path / "docs", tmp_path / "index"
+    shutil.copytree(small_docs, docs)
+    shutil.copytree(small_index, index_dir, symlinks=True)
+    settings = BotSettings(data_db=tmp_path / "data.sqlite3", telegram_token="",
+                           line_channel_secret="", line_channel_access_token="")
+    db = open_database(settings.state_url)
+    dialogue = Dialogue(LiveRetriever(index_dir, embedder, interval=0), state=db)
+    admin = Admin(docs, index_dir, embedder, 10**7, db)
+    return ConsoleSetup(create_app(settings, dialogue, admin), db, docs, index_dir, admin, dialogue,
+                        settings)
+
+
+def console_routes(app: Starlette) -> list[tuple[str, str]]:
+    """(method, path) of every route of the console (its sign-in page and static files aside)."""
+    mount = next(r for r in app.routes if isinstance(r, Mount) and r.path == "/admin")
+    out = []
+    for route in mount.routes:
+        if isinstance(route, Route) and route.path != "/signin":
+            out += [(m, "/admin" + route.path) for m in sorted(route.methods - {"HEAD"})]
+    return out
+
+
+def sign_in(client: TestClient, db: Database, role: str = "admin", identity: str = "telegram:7001",
+            base: str = "http://testserver") -> str:
+    """Sign ``client`` in through a fresh one-time link; the session's CSRF token."""
+    page = client.get(issue_link(db, role, identity, base))
+    assert page.status_code == 200
+    response = client.post("/admin/signin", data={"token": TOKEN.search(page.text).group(1),
+                                                  "csrf": CSRF.search(page.text).group(1)},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return CSRF.search(client.get("/admin/live").text).group(1)
