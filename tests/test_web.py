@@ -346,3 +346,27 @@ def test_web_link_command_line(web: ConsoleSetup, tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "bot", "web-link", "--role", "root"], env=env,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2
+
+
+def test_web_command_on_line(tmp_path: Path, small_docs: Path, small_index: Path, retriever,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from .lineapi import ACCESS_TOKEN, FakeLineAPI
+    from .test_line import GROUP, SECRET, post, text
+
+    monkeypatch.setenv("SARABUN_PUBLIC_URL", "http://testserver")
+    monkeypatch.setenv("SARABUN_TRAINER_LINE_IDS", "U1111")
+    with FakeLineAPI().running() as line_api:
+        web = console_setup(tmp_path, small_docs, small_index, retriever.embedder, line_channel_secret=SECRET,
+                            line_channel_access_token=ACCESS_TOKEN, line_api_url=line_api.url)
+        with TestClient(web.app, base_url="http://testserver") as client:
+            assert post(client, text("/web"), text("/web", {"type": "user", "userId": "U9999"}),
+                        text("/web", GROUP)) == 200
+            link, refused, group = (r["messages"][0]["text"] for r in line_api.of("reply"))
+            assert "สำหรับผู้ดูแลและผู้สอน" in refused and "แชตส่วนตัว" in group
+            url = link.split("\n")[1]
+            page = client.get(url.removeprefix("http://testserver"))
+            client.post("/admin/signin", data={"token": TOKEN.search(page.text).group(1),
+                                               "csrf": CSRF.search(page.text).group(1)})
+            assert client.get("/admin/quiz").status_code == 200  # a trainer
+            assert client.get("/admin/documents").status_code == 403
+    assert ("line:U1111", "web-signin") in [(e.actor, e.action) for e in read_audit(web.db)]

@@ -33,19 +33,20 @@ class ConsoleSetup:
     settings: BotSettings
 
 
-def console_setup(tmp_path: Path, small_docs: Path, small_index: Path, embedder) -> ConsoleSetup:
-    """The real app of ``sarabun serve`` (no chat platform configured: /healthz and /admin) over
-    copies of the small corpus and its index."""
+def console_setup(tmp_path: Path, small_docs: Path, small_index: Path, embedder, **settings: object
+                  ) -> ConsoleSetup:
+    """The real app of ``sarabun serve`` over copies of the small corpus and its index; no chat
+    platform unless ``settings`` configure one (then /healthz and /admin only)."""
     docs, index_dir = tmp_path / "docs", tmp_path / "index"
     shutil.copytree(small_docs, docs)
     shutil.copytree(small_index, index_dir, symlinks=True)
-    settings = BotSettings(data_db=tmp_path / "data.sqlite3", telegram_token="",
-                           line_channel_secret="", line_channel_access_token="")
-    db = open_database(settings.state_url)
+    bot_settings = BotSettings(**{"data_db": tmp_path / "data.sqlite3", "telegram_token": "",
+                                  "line_channel_secret": "", "line_channel_access_token": "", **settings})
+    db = open_database(bot_settings.state_url)
     dialogue = Dialogue(LiveRetriever(index_dir, embedder, interval=0), state=db)
     admin = Admin(docs, index_dir, embedder, 10**7, db)
-    return ConsoleSetup(create_app(settings, dialogue, admin), db, docs, index_dir, admin, dialogue,
-                        settings)
+    return ConsoleSetup(create_app(bot_settings, dialogue, admin), db, docs, index_dir, admin, dialogue,
+                        bot_settings)
 
 
 def console_routes(app: Starlette) -> list[tuple[str, str]]:
