@@ -50,8 +50,8 @@ def routes(console: Console) -> list[Route]:
             buffer = io.StringIO()
             writer = csv.writer(buffer)
             yield "\ufeff"  # BOM: spreadsheet programs then read the Thai text as UTF-8
-            for row in csv_rows(console.db, start, end):
-                writer.writerow(row)
+            for rows in csv_rows(console.db, start, end):
+                writer.writerows(rows)
                 yield buffer.getvalue()
                 buffer.seek(0)
                 buffer.truncate()

@@ -31,6 +31,7 @@ class Diff:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+    rebuilt: bool = False  # another embedder or pipeline: every document was processed anew
 
 
 @dataclass
@@ -52,7 +53,8 @@ def document_diff(new: dict, old: dict) -> Diff:
     return Diff(sorted(after[k]["title"] for k in after.keys() - before.keys()),
                 sorted(before[k]["title"] for k in before.keys() - after.keys()),
                 sorted(after[k]["title"] for k in after.keys() & before.keys()
-                       if after[k]["sha256"] != before[k]["sha256"]))
+                       if after[k]["sha256"] != before[k]["sha256"]),
+                any(new.get(key) != old.get(key) for key in ("embedder", "pipeline")))
 
 
 def versions(console: Console) -> list[VersionView]:
