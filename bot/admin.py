@@ -9,22 +9,23 @@ left as it was.
 import logging
 import os
 import re
-import sqlite3
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from index.build import IGNORED_NAMES, BuildReport, build_index
+from index.documents import LoadedDocument
 from index.embedders import Embedder
-from index.loaders import META_SUFFIX, SkipFile, load_document
+from index.loaders import META_SUFFIX, SUPPORTED_SUFFIXES, SkipFile
+from index.ocr import LOW_CONFIDENCE
+from index.sandbox import ParseWorker
 from index.store import IndexUnavailable, read_manifest, rollback
 
-from .records import AuditEntry, record_audit
+from .state import AuditEntry, Database, record_audit
 
 log = logging.getLogger(__name__)
 
-SUPPORTED = (".pdf", ".docx", ".txt", ".md", ".html", ".htm")
 MAX_NAME_BYTES = 200  # file systems allow 255 bytes; room for the ".upload-" staging prefix
 _UNSAFE = re.compile(r"[^\w.\-\u0e00-\u0e7f]+")  # Thai marks are not \w; no separators survive
 
@@ -43,7 +44,7 @@ class Admin:
     index_dir: Path
     embedder: Embedder | str
     max_bytes: int
-    db: sqlite3.Connection
+    db: Database
 
     def add_document(self, filename: str, data: bytes, actor: str) -> AdminResult:
         """Validate, store and index an uploaded document (replacing one of the same name).
@@ -63,16 +64,18 @@ class Admin:
         with tempfile.TemporaryDirectory() as tmp:
             staged = Path(tmp) / name
             staged.write_bytes(data)
-            try:
-                load_document(staged, self.max_bytes)
+            try:  # parsed in a limited worker process, never in the bot's own
+                with ParseWorker() as worker:
+                    loaded = worker.load(staged, self.max_bytes)
             except SkipFile as exc:
                 return self._done(actor, "upload", name, False,
-                                  f"ใช้ไฟล์ {name} ไม่ได้ จึงไม่ได้บันทึกค่ะ: {exc}")
+                                  f"ใช้ไฟล์ {name} ไม่ได้ จึงไม่ได้บันทึกค่ะ: {exc.thai}")
         target = self.docs_dir / name
         backup = target.read_bytes() if target.exists() else None
         _write_atomically(target, data)
         try:
-            report = build_index(self.docs_dir, self.index_dir, self.embedder, self.max_bytes)
+            report = build_index(self.docs_dir, self.index_dir, self.embedder, self.max_bytes,
+                                 preloaded={name: loaded})
         except BaseException as exc:
             _restore(target, backup)
             if not isinstance(exc, IndexUnavailable):
@@ -89,7 +92,8 @@ class Admin:
         chunks = doc["chunks"] if doc else 0
         return self._done(actor, "upload", name, True,
                           f"เพิ่มเอกสารเรียบร้อยค่ะ\nชื่อเรื่อง: {title}\nจำนวนหน้า: {pages}\n"
-                          f"ส่วนที่จัดทำดัชนี: {chunks} ส่วน\nดัชนีรุ่น: {report.version}")
+                          f"ส่วนที่จัดทำดัชนี: {chunks} ส่วน\nดัชนีรุ่น: {report.version}"
+                          f"{ocr_summary(loaded)}")
 
     def check_upload(self, filename: str, size: int, actor: str) -> AdminResult | None:
         """A refusal (audited) when a file of this name and size cannot be accepted, before
@@ -97,9 +101,9 @@ class Admin:
         name = safe_filename(filename)
         if problem := name_problem(filename):
             return self._done(actor, "upload", name, False, f"ไม่รับไฟล์นี้ค่ะ: {problem}")
-        if not name.lower().endswith(SUPPORTED):
+        if not name.lower().endswith(SUPPORTED_SUFFIXES):
             return self._done(actor, "upload", name, False,
-                              "ไฟล์ชนิดนี้ยังไม่รองรับค่ะ รองรับ PDF, DOCX, TXT, MD และ HTML")
+                              "ไฟล์ชนิดนี้ยังไม่รองรับค่ะ รองรับ PDF, DOCX, TXT, MD, HTML, JPG และ PNG")
         if size > self.max_bytes:
             return self._done(actor, "upload", name, False,
                               f"ไฟล์ใหญ่เกินกำหนด ({size / 1e6:.1f} MB, สูงสุด "
@@ -187,6 +191,17 @@ def name_problem(filename: str) -> str | None:
     if name.lower() in {n.lower() for n in IGNORED_NAMES} or name.lower().endswith(META_SUFFIX):
         return f"ชื่อ {name} สงวนไว้สำหรับไฟล์ประกอบของคลังเอกสาร"
     return None
+
+
+def ocr_summary(loaded: LoadedDocument) -> str:
+    """Lines for the upload reply about pages read by OCR, naming those to check by hand."""
+    read = [p for p in loaded.pages if p.ocr_confidence is not None]
+    if not read:
+        return ""
+    lines = [f"\nอ่านด้วย OCR: {len(read)} หน้า"]
+    lines += [f"หน้า {p.number}: ความมั่นใจ OCR {p.ocr_confidence:.0f}% โปรดตรวจสอบ"
+              for p in read if p.ocr_confidence < LOW_CONFIDENCE]
+    return "\n".join(lines)
 
 
 def _summary(report: BuildReport) -> str:

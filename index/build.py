@@ -15,10 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from .clean import clean_document
-from .documents import Chunk, DocumentInfo, Page, index_text
+from .documents import Chunk, DocumentInfo, LoadedDocument, Page, index_text
 from .embedders import Embedder, make_embedder
 from .glossary import extract_definitions
-from .loaders import META_SUFFIX, SkipFile, load_document
+from .limits import DEFAULT_LIMITS, ParseLimits
+from .loaders import META_SUFFIX, SkipFile, read_sidecar
+from .sandbox import ParseWorker
 from .store import (
     IndexUnavailable,
     build_lock,
@@ -35,7 +37,7 @@ from .tokens import toneless, word_tokens
 log = logging.getLogger(__name__)
 
 # Bump when loading, cleaning or chunking changes, so unchanged files are re-chunked once.
-PIPELINE = "2026-11-24.7"
+PIPELINE = "2026-11-24.10"  # .10: web-page furniture dropped; .9: OCR of scanned pages, ocr flags
 DOCUMENT_KINDS = ("act", "guideline", "news")
 IGNORED_NAMES = {"README.md", "LICENSE", ".gitkeep"}
 METADATA_SECTION = "ข้อมูลเอกสาร"
@@ -75,18 +77,22 @@ def build_index(
     max_bytes: int,
     strict: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    limits: ParseLimits = DEFAULT_LIMITS,
+    preloaded: dict[str, LoadedDocument] | None = None,
 ) -> BuildReport:
     """Bring the index in ``index_dir`` up to date with ``docs_dir`` and publish it.
 
     Bad files are skipped with a reason; with ``strict`` any skip publishes nothing.
-    ``progress(done, total)`` is called as chunks are embedded.
+    ``progress(done, total)`` is called as chunks are embedded. Files are parsed in a worker
+    process under ``limits``; ``preloaded`` maps a relative path to a document already loaded
+    that way (an upload checked before it was stored), so it is not parsed twice.
     """
     started = time.perf_counter()
     if not docs_dir.is_dir():
         raise IndexUnavailable(f"documents directory {docs_dir} does not exist")
     emb = make_embedder(embedder) if isinstance(embedder, str) else embedder
     report = BuildReport()
-    with build_lock(index_dir):
+    with build_lock(index_dir), ParseWorker(limits) as worker:
         remove_stale_builds(index_dir)
         previous = _previous(index_dir, emb)
         prev_docs = {d.doc_id: d for d in previous.documents.values()} if previous else {}
@@ -100,7 +106,8 @@ def build_index(
                 report.unchanged.append(doc_id)
                 continue
             try:
-                prepared[doc_id] = _prepare(path, rel, doc_id, digest, max_bytes)
+                loaded = (preloaded or {}).get(rel) or worker.load(path, max_bytes)
+                prepared[doc_id] = _prepare(path, rel, doc_id, digest, loaded)
             except Exception as exc:  # any failure on one file skips that file, never the build
                 reason = str(exc) if isinstance(exc, SkipFile) else (
                     f"failed while indexing ({type(exc).__name__}: {exc})")
@@ -188,15 +195,16 @@ def _reuse(previous, info: DocumentInfo) -> _Prepared:
     return _Prepared(info, [previous.chunks[i] for i in idx], vectors)
 
 
-def _prepare(path: Path, rel: str, doc_id: str, digest: str, max_bytes: int) -> _Prepared:
-    loaded = load_document(path, max_bytes)
+def _prepare(path: Path, rel: str, doc_id: str, digest: str, loaded: LoadedDocument) -> _Prepared:
     pages = clean_document(loaded)
-    meta = loaded.meta
+    meta = {**loaded.meta, **read_sidecar(path)}
     title = collapse_spaces(meta.get("title", "")) or _guess_title(pages) or path.stem
     kind = document_kind(title, meta.get("kind", ""))
     chunks = chunk_document(pages, doc_id, loaded.paged, title, kind)
     if not chunks:
         raise SkipFile("no text left after cleaning")
+    ocr_pages = {str(p.number): p.ocr_confidence for p in loaded.pages if p.ocr_confidence is not None}
+    _mark_ocr(chunks, ocr_pages)
     info = DocumentInfo(
         doc_id=doc_id,
         title=title,
@@ -208,12 +216,24 @@ def _prepare(path: Path, rel: str, doc_id: str, digest: str, max_bytes: int) -> 
         pages=len(pages) if loaded.paged else None,
         kind=kind,
         aliases=[a for a in (collapse_spaces(x) for x in meta.get("aliases", "").split(";")) if a],
+        ocr_pages=ocr_pages,
     )
     card = _metadata_chunk(info, meta.get("note", ""), len(chunks))
     if card:
         chunks.append(card)
     info.chunks = len(chunks)
     return _Prepared(info, chunks)
+
+
+def _mark_ocr(chunks: list[Chunk], ocr_pages: dict[str, float]) -> None:
+    """Flag the chunks read by OCR with the lowest confidence of the pages they span."""
+    for chunk in chunks:
+        if chunk.page is None:
+            continue
+        spanned = [ocr_pages[str(n)] for n in range(chunk.page, (chunk.page_end or chunk.page) + 1)
+                   if str(n) in ocr_pages]
+        if spanned:
+            chunk.ocr, chunk.ocr_confidence = True, min(spanned)
 
 
 def _guess_title(pages: list[Page]) -> str:

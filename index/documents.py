@@ -10,6 +10,7 @@ class Page:
     text: str
     number: int | None = None  # 1-based page index in the PDF; None for unpaged formats
     printed: str | None = None  # page label printed on the page, e.g. "๑๓"
+    ocr_confidence: float | None = None  # mean OCR word confidence (0-100); None: text layer
 
 
 @dataclass
@@ -36,6 +37,7 @@ class DocumentInfo:
     aliases: list[str] = field(default_factory=list)  # other names people use for it
     pages: int | None = None
     chunks: int = 0
+    ocr_pages: dict[str, float] = field(default_factory=dict)  # page number → OCR confidence
 
 
 @dataclass
@@ -56,6 +58,8 @@ class Chunk:
     cites: list[str] = field(default_factory=list)  # มาตรา numbers it refers to ("57", "33/1")
     notes: list[str] = field(default_factory=list)  # footnotes annotating it (shown and searched)
     refs: list[str] = field(default_factory=list)  # footnote numbers marked in its text
+    ocr: bool = False  # read by OCR from a scanned page or a photo
+    ocr_confidence: float | None = None  # lowest OCR confidence (0-100) of its pages
 
 
 # What a passage is. Only SUBSTANTIVE roles may rank above the others (see retrieval.search).

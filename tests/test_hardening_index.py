@@ -7,6 +7,8 @@ import json
 import os
 import shutil
 import subprocess
+import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -16,7 +18,9 @@ from bot.admin import Admin
 from bot.cli import main as cli
 from bot.state import open_database, read_audit, sqlite_url
 from index.build import build_index
+from index.limits import ParseLimits
 from index.loaders import SkipFile, load_document
+from index.sandbox import ParseWorker
 from index.store import IndexUnavailable, current_version, load_index, publish, write_version
 from index.verify import write_manifest
 from retrieval.answer import ask
@@ -58,7 +62,8 @@ def admin(small_docs: Path, small_index: Path, retriever, tmp_path: Path) -> Adm
     docs, index_dir = tmp_path / "docs", tmp_path / "index"
     shutil.copytree(small_docs, docs)
     shutil.copytree(small_index, index_dir, symlinks=True)
-    return Admin(docs, index_dir, retriever.embedder, LIMIT, open_database(sqlite_url(tmp_path / "data.sqlite3")))
+    return Admin(docs, index_dir, retriever.embedder, LIMIT,
+                 open_database(sqlite_url(tmp_path / "data.sqlite3")))
 
 
 def test_damaged_docx_beside_a_valid_pdf_skips_only_the_docx(tmp_path: Path, retriever) -> None:
@@ -250,3 +255,156 @@ def test_full_disk_during_a_build_is_reported_and_cleaned_up(tmp_path: Path, sma
         assert build_index(docs, index_dir, retriever.embedder, LIMIT).published
     finally:
         subprocess.run(["umount", str(disk)], check=False, timeout=30)
+
+
+# --- hostile files: parsed in a limited worker process, refused with the limit named -----------
+
+def _docx_with(path: Path, document_xml: bytes | None = None, extra: tuple[str, int] | None = None
+               ) -> Path:
+    """A real DOCX (python-docx) with its document.xml replaced, or with an extra member of
+    ``extra[1]`` MB of spaces (streamed: the test never holds it in memory)."""
+    import docx
+
+    whole = io.BytesIO()
+    d = docx.Document()
+    d.add_paragraph("ข้อ ๑ ให้หน่วยงานจัดเก็บเอกสาร")
+    d.save(whole)
+    src = zipfile.ZipFile(whole)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            data = src.read(info)
+            z.writestr(info.filename, document_xml if document_xml and
+                       info.filename == "word/document.xml" else data)
+        if extra:
+            with z.open(extra[0], "w", force_zip64=True) as fh:
+                for _ in range(extra[1]):
+                    fh.write(b" " * (1 << 20))
+    return path
+
+
+LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+          + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+                     for i in range(1, 10))
+          + b']>\n<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+          b"<w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>")
+
+
+def _many_pages_pdf(path: Path, pages: int = 3000) -> Path:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(595, 842)
+    with path.open("wb") as fh:
+        writer.write(fh)
+    return path
+
+
+def _javascript_pdf(path: Path) -> Path:
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.actions import JavaScript
+
+    writer = PdfWriter()
+    for page in PdfReader(thai_pdf(path.with_name(".plain-js.pdf"), CIRCULAR_PAGES)).pages:
+        writer.add_page(page)
+    writer.add_open_action(JavaScript("app.alert('hello');"))
+    with path.open("wb") as fh:
+        writer.write(fh)
+    return path
+
+
+def _huge_png(path: Path, side: int = 100_000) -> Path:
+    """A tiny PNG file whose header claims side x side pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+                     + chunk(b"IDAT", zlib.compress(b"\0" * 1024)) + chunk(b"IEND", b""))
+    return path
+
+
+HOSTILE = [
+    # (file name, maker, expected English reason, expected Thai refusal)
+    ("bomb.docx", lambda p: _docx_with(p, extra=("word/media/pad.xml", 210)),
+     "over the 200 MB limit", "ไฟล์ขยายตัวเกิน 200 MB เมื่อแตกไฟล์"),
+    ("squeezed.docx", lambda p: _docx_with(p, extra=("word/media/pad.xml", 30)),
+     "over the 100:1 limit", "ไฟล์ถูกบีบอัดมากผิดปกติ"),
+    ("laughs.docx", lambda p: _docx_with(p, document_xml=LAUGHS),
+     "declares a DTD or entities", "DTD/entity"),
+    ("deep.html", lambda p: deep_html(p, depth=100_000), "nested deeper than 255", "ซ้อนกันลึกเกิน 255 ชั้น"),
+    ("pages.pdf", _many_pages_pdf, "3000 pages, over the 2000 page limit", "PDF มี 3000 หน้า เกินกำหนด"),
+    ("script.pdf", _javascript_pdf, "JavaScript", "PDF มี JavaScript"),
+    ("huge.png", _huge_png, "10000 megapixels, over the 60 megapixel limit", "รูปภาพใหญ่เกินกำหนด"),
+    ("wide.png", lambda p: _huge_png(p, side=9000), "9000x9000 pixels", "รูปภาพใหญ่เกินกำหนด"),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "reason", "thai"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_file_is_refused_quickly_within_the_memory_cap(tmp_path: Path, name: str, make,
+                                                               reason: str, thai: str) -> None:
+    path = make(tmp_path / name)
+    started = time.monotonic()
+    with ParseWorker() as worker:
+        with pytest.raises(SkipFile) as refused:
+            worker.load(path, 10**8)
+        peak = worker.peak_memory_mb()
+    assert reason in str(refused.value) and thai in refused.value.thai
+    assert time.monotonic() - started < 30 and peak < 1024, (time.monotonic() - started, peak)
+
+
+def test_worker_overrunning_its_time_is_killed_and_replaced(tmp_path: Path) -> None:
+    path = thai_pdf(tmp_path / "circular.pdf", CIRCULAR_PAGES)
+    with ParseWorker(ParseLimits(wall_seconds=0)) as worker:
+        with pytest.raises(SkipFile, match="took longer than 0 s") as refused:
+            worker.load(path, LIMIT)
+        assert "อ่านไฟล์นานเกิน" in refused.value.thai
+    with ParseWorker() as worker:  # a fresh worker reads it
+        assert "สารบรรณอิเล็กทรอนิกส์" in worker.load(path, LIMIT).pages[0].text
+
+
+def test_worker_memory_cap_refuses_a_file_that_needs_more(tmp_path: Path) -> None:
+    page = "".join(f"<p>ข้อ {n} ข้อความทดสอบหน่วยความจำ</p>" for n in range(100_000))  # 9 MB
+    (tmp_path / "big.html").write_text(f"<html><body>{page}</body></html>", "utf-8")
+    (tmp_path / "small.html").write_text("<p>ข้อความทดสอบขนาดเล็กสำหรับตรวจการอ่าน</p>", "utf-8")
+    with ParseWorker(ParseLimits(memory_mb=150)) as worker:  # reading it takes about 120 MB more
+        with pytest.raises(SkipFile, match="more than 150 MB of memory") as refused:
+            worker.load(tmp_path / "big.html", 10**8)
+        assert "หน่วยความจำเกิน 150 MB" in refused.value.thai
+        assert "ข้อความทดสอบ" in worker.load(tmp_path / "small.html", LIMIT).pages[0].text
+
+
+def test_hostile_uploads_are_refused_in_thai_while_questions_are_answered(
+        admin: Admin, tmp_path: Path, retriever) -> None:
+    live = LiveRetriever(admin.index_dir, retriever.embedder, interval=0)
+    files = [(name, make(tmp_path / name).read_bytes(), thai) for name, make, _, thai in HOSTILE]
+    results: list = []
+    uploads = threading.Thread(target=lambda: results.extend(
+        (admin.add_document(name, data, "telegram:1"), thai) for name, data, thai in files))
+    uploads.start()
+    answered = 0
+    while uploads.is_alive() or not answered:
+        assert not ask(live.current(), QUESTION).abstained
+        answered += 1
+    uploads.join()
+    assert len(results) == len(HOSTILE)
+    for result, thai in results:
+        assert not result.ok and thai in result.message, result.message
+    assert [e.outcome for e in read_audit(admin.db)] == ["refused"] * len(HOSTILE)
+    assert not ask(live.current(), QUESTION).abstained
+
+
+def test_build_skips_hostile_files_and_publishes_the_rest(tmp_path: Path, retriever) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    thai_pdf(docs / "circular.pdf", CIRCULAR_PAGES)
+    for name, make, _, _ in HOSTILE:
+        make(docs / name)
+    report = build_index(docs, tmp_path / "index", retriever.embedder, 10**8)
+    assert report.published and report.added == ["circular"]
+    reasons = dict(report.skipped)
+    for name, _, reason, _ in HOSTILE:
+        assert reason in reasons[name]
