@@ -40,7 +40,7 @@ class DocumentRow:
     kind: str
     pages: int | None
     chunks: int
-    ocr: bool
+    ocr: str  # "" for a text layer, else how many pages were read by OCR and the lowest confidence
     source_url: str
     added_by: str
 
@@ -57,10 +57,16 @@ def list_documents(console: Console) -> tuple[str | None, list[DocumentRow]]:
         rows.append(DocumentRow(
             d["doc_id"], d["path"], d["title"], d.get("agency", ""), d.get("date", ""),
             d.get("kind", ""), d.get("pages"), d.get("chunks", 0),
-            bool(d.get("ocr") or d.get("ocr_pages")),
+            _ocr_note(d.get("ocr_pages") or {}),
             source if source.startswith(("http://", "https://")) else "",
             added.get(d["path"], "")))
     return manifest.get("version"), sorted(rows, key=lambda r: r.title)
+
+
+def _ocr_note(pages: dict[str, float]) -> str:
+    if not pages:
+        return ""
+    return f"OCR {len(pages)} หน้า (ความมั่นใจต่ำสุด {min(pages.values()):.0f}%)"
 
 
 def filter_documents(rows: list[DocumentRow], q: str, kind: str, agency: str, ocr_only: bool

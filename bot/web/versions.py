@@ -23,7 +23,8 @@ from .auth import WebUser
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 0.5  # seconds between progress writes
-STALE_BUILD = 3600.0  # a "running" build not heard of for this long died with its process
+HEARTBEAT = 5.0  # a running build says it is alive this often, even while it parses files
+STALE_BUILD = 60.0  # a "running" build not heard of for this long died with its process
 
 
 @dataclass
@@ -127,12 +128,22 @@ def _run_build(console: Console, actor: str, build_id: int) -> None:
             conn.execute(text("UPDATE web_builds SET done = :d, total = :n, at = :t WHERE id = :id"),
                          {"d": done, "n": total, "t": time.time(), "id": build_id})
 
+    def heartbeat() -> None:
+        while not finished.wait(HEARTBEAT):
+            with console.db.tx() as conn:
+                conn.execute(text("UPDATE web_builds SET at = :t WHERE id = :id"),
+                             {"t": time.time(), "id": build_id})
+
+    finished = threading.Event()
+    threading.Thread(target=heartbeat, daemon=True, name=f"web-build-{build_id}-alive").start()
     try:
         result = console.admin.reindex(actor, progress=progress)
         ok, message = result.ok, result.message
     except Exception as exc:  # the page must learn how it ended; the server keeps serving
         log.exception("web build %d failed", build_id)
         ok, message = False, f"จัดทำดัชนีไม่สำเร็จ ({type(exc).__name__})"
+    finally:
+        finished.set()
     with console.db.tx() as conn:
         conn.execute(text("UPDATE web_builds SET finished = :t, at = :t, ok = :ok, message = :m "
                           "WHERE id = :id"), {"t": time.time(), "ok": int(ok), "m": message, "id": build_id})

@@ -16,10 +16,16 @@ function poll(url, seconds, render) {
     try {
       const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
       if (response.ok) render(await response.json());
+      else if (response.status === 401) signedOut();
     } catch (_) { /* offline for a moment: try again at the next tick */ }
     setTimeout(tick, seconds * 1000);
   };
   tick();
+}
+
+function signedOut() {
+  const status = document.getElementById("status") || document.getElementById("build-state");
+  if (status) status.textContent = "หมดเวลาเข้าสู่ระบบแล้ว กรุณาส่ง /web ถึงบอตเพื่อขอลิงก์ใหม่";
 }
 
 function el(tag, className, text) {
