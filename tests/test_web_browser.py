@@ -23,6 +23,7 @@ from bot.web.auth import issue_link
 from index.store import current_version, read_manifest
 
 from .botapi import GROUP, OTHER_USER, USER, FakeBotAPI, message, polling, until
+from .test_ocr import SCANNED_CIRCULAR, needs_tesseract, render_page
 from .test_web import _seed_questions
 from .webconsole import console_setup
 
@@ -249,3 +250,30 @@ def test_projector_follows_a_live_round(web, page) -> None:
     page.wait_for_function("document.querySelectorAll('#leaderboard li').length === 2")
     assert page.inner_text("#leaderboard li:first-child") == "สมหญิง — 1 คะแนน"
     assert page.url.endswith(f"/admin/live/view?chat={chat}")  # never reloaded
+
+
+@needs_tesseract
+def test_scanned_circular_uploaded_in_the_browser_answers_in_chat(
+        web, page, api: FakeBotAPI, settings: BotSettings, tmp_path: Path) -> None:
+    setup, server = web
+    photo = tmp_path / "circular-photo.png"
+    render_page(SCANNED_CIRCULAR, angle=1.5).save(photo)  # a slightly skewed phone photo of a circular
+    sign_in(page, issue_link(setup.db, "admin", "telegram:7001", server.base))
+    page.goto(f"{server.base}/admin/documents/upload")
+    page.set_input_files("input[name=file]", str(photo))
+    page.fill("input[name=title]", "หนังสือเวียนการเก็บรักษาเอกสารที่สแกน")
+    page.click("button.primary")
+    page.wait_for_selector(".notice.ok", timeout=180_000)
+    assert "อ่านด้วย OCR" in page.inner_text(".notice")
+    row = page.locator('tr[data-doc="circular-photo"]')
+    assert "OCR 1 หน้า" in row.inner_text() and "telegram:7001" in row.inner_text()
+
+    async def ask_in_chat() -> str:
+        async with polling(settings, setup.dialogue, setup.admin):
+            api.push(message("หนังสือราชการที่สแกนต้องเก็บรักษาไว้กี่ปี"))
+            return (await until(api, "sendMessage"))[0]["text"]
+
+    settings.data_db = setup.settings.data_db
+    with ThreadPoolExecutor(1) as thread:
+        answer = thread.submit(asyncio.run, ask_in_chat()).result()
+    assert "สิบห้าปี" in answer and "หนังสือเวียนการเก็บรักษาเอกสารที่สแกน" in answer
