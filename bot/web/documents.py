@@ -182,7 +182,9 @@ def routes(console: Console) -> list[Route]:
         name = _document_file(console, str(form.get("path", "")))
         if name is None:
             return console.message(request, "ไม่พบเอกสาร", "ไม่พบเอกสารนี้ในคลังค่ะ", 404)
-        result = console.admin.remove(name, user.identity)
+        doc = _document(console, name)
+        # Admin.remove takes a file name or a document id; a file in a subfolder goes by its id.
+        result = console.admin.remove(name if "/" not in name else doc["doc_id"], user.identity)
         return documents(request, user, form, result.message, result.ok)
 
     max_body = console.admin.max_bytes
@@ -199,6 +201,11 @@ def routes(console: Console) -> list[Route]:
 def _document_file(console: Console, path: str) -> str | None:
     """``path`` when it names a document of the published index (never a path of our choosing
     from the form: only names the build itself listed are accepted)."""
+    doc = _document(console, path)
+    return path if doc and (console.docs_dir / path).is_file() else None
+
+
+def _document(console: Console, path: str) -> dict | None:
+    """The published manifest's entry of the document stored at ``path``."""
     manifest = read_manifest(console.index_dir) or {}
-    known = {d["path"] for d in manifest.get("documents", [])}
-    return path if path in known and (console.docs_dir / path).is_file() else None
+    return next((d for d in manifest.get("documents", []) if d["path"] == path), None)
