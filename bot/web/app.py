@@ -15,7 +15,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
@@ -96,22 +96,19 @@ class Console:
             if role == "admin" and not user.is_admin:
                 log.info("web: %s (trainer) refused %s", user.identity, request.url.path)
                 return self.message(request, "ไม่มีสิทธิ์", "หน้านี้สำหรับผู้ดูแลระบบเท่านั้นค่ะ", 403)
-            form = FormData()
+            form: dict[str, object] = {}  # POST fields; a file is (file name, bytes)
             if request.method == "POST":
                 if int(request.headers.get("content-length") or 0) > max_body + UPLOAD_SLACK:
                     return self.message(request, "ไฟล์ใหญ่เกินไป", "ไฟล์ใหญ่เกินกำหนดค่ะ", 413)
-                form = await request.form(max_files=1, max_fields=50)
-                if not auth.csrf_ok(user, str(form.get("csrf", ""))):
-                    log.warning("web: %s posted %s without a valid CSRF token", user.identity,
-                                request.url.path)
-                    return self.message(request, "ไม่ผ่านการตรวจสอบ",
-                                        "แบบฟอร์มหมดอายุหรือไม่ถูกต้อง กรุณาเปิดหน้าใหม่แล้วลองอีกครั้งค่ะ", 403)
-                data = {}
-                for key, value in form.multi_items():  # files read here: handlers run in a thread
-                    data[key] = (value.filename, await value.read()) if hasattr(value, "read") else value
-                    if hasattr(value, "close"):
-                        await value.close()
-                form = data
+                async with request.form(max_files=1, max_fields=50) as fields:
+                    if not auth.csrf_ok(user, str(fields.get("csrf", ""))):
+                        log.warning("web: %s posted %s without a valid CSRF token", user.identity,
+                                    request.url.path)
+                        return self.message(request, "ไม่ผ่านการตรวจสอบ", "แบบฟอร์มหมดอายุหรือไม่ถูกต้อง "
+                                            "กรุณาเปิดหน้าใหม่แล้วลองอีกครั้งค่ะ", 403)
+                    for key, value in fields.multi_items():  # read here: handlers run in a thread
+                        form[key] = (value.filename, await value.read()) if isinstance(value, UploadFile) \
+                            else value
             return await run_in_threadpool(handler, request, user, form)
         return endpoint
 
