@@ -1,0 +1,158 @@
+"""OCR benchmark: character error rate after Thai repair, time per page, and retrieval from scanned
+copies, on pages of known Thai text rendered as a scanner would (slight rotation, speckle noise).
+
+    python benchmarks/bench_ocr.py [--docs FILE ...] [--dpi 300 200] [--angle 0.6] [--noise 0.005]
+                                   [--no-retrieval]
+
+(default documents: the shipped guideline and the Digital Government Act)
+
+Each document's text (front matter and Markdown marks removed) is set in Laksaman 16 pt on A4
+pages with Pillow's Thai shaping, rotated by ``--angle`` degrees and speckled, saved as image-only
+PDFs, and read through the same sandboxed loader as ``sarabun index build`` (orientation check,
+deskew, Tesseract tha+eng). CER = edit distance / reference length, whitespace removed.
+Retrieval: the shipped corpus is indexed with the documents replaced by their 300 dpi scans and
+the evaluation-set questions about those documents are asked (hit@3 as in ``sarabun eval``),
+beside the same questions on the text originals.
+"""
+
+import argparse
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import index  # noqa: E402,F401  (offline environment)
+from index.loaders import load_document  # noqa: E402
+from index.sandbox import ParseWorker  # noqa: E402
+from index.thai_repair import repair_thai  # noqa: E402
+from tests.test_ocr import FONT, render_page  # noqa: E402
+
+LINES_PER_PAGE = 28
+WIDTH_PT = 485  # A4 width less margins, at 16 pt
+
+
+def page_lines(path: Path) -> list[list[str]]:
+    """The document's text wrapped to the rendered line width, cut into pages."""
+    from PIL import ImageFont
+    from pythainlp.tokenize import word_tokenize
+
+    font = ImageFont.truetype(str(FONT), size=16)
+    text = load_document(path, 10**8).pages[0].text
+    lines: list[str] = []
+    for raw in text.splitlines():
+        # Thai is written without spaces between words: break at word boundaries, as Word does.
+        pieces = word_tokenize(re.sub(r"^#+\s*", "", raw).strip(), keep_whitespace=True)
+        line = ""
+        for piece in pieces:
+            if line and font.getlength((line + piece).rstrip()) > WIDTH_PT:
+                lines.append(line.strip())
+                line = piece.lstrip()
+            else:
+                line += piece
+        if line.strip():
+            lines.append(line.strip())
+    return [lines[i:i + LINES_PER_PAGE] for i in range(0, len(lines), LINES_PER_PAGE)]
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (one row at a time)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def scan(pages: list[list[str]], path: Path, dpi: int, angle: float, noise: float) -> Path:
+    images = [render_page(lines, dpi, angle=angle if n % 2 else -angle, noise=noise, seed=n)
+              for n, lines in enumerate(pages)]
+    images[0].save(path, "PDF", resolution=dpi, save_all=True, append_images=images[1:])
+    return path
+
+
+def measure_cer(docs: list[Path], dpis: list[int], angle: float, noise: float, out: Path) -> None:
+    print(f"{'document':<44} {'dpi':>4} {'pages':>5} {'CER':>7} {'raw CER':>8} {'s/page':>7} "
+          f"{'conf':>5}")
+    for dpi in dpis:
+        total_err = total_raw = total_len = 0
+        total_pages, total_s = 0, 0.0
+        for doc in docs:
+            pages = page_lines(doc)
+            pdf = scan(pages, out / f"{doc.stem}-{dpi}.pdf", dpi, angle, noise)
+            with ParseWorker() as worker:
+                started = time.perf_counter()
+                loaded = worker.load(pdf, 10**9)
+                seconds = time.perf_counter() - started
+            err = raw = length = 0
+            for lines, page in zip(pages, loaded.pages, strict=True):
+                ref = re.sub(r"\s+", "", "".join(lines))
+                err += edit_distance(ref, re.sub(r"\s+", "", repair_thai(page.text)))
+                raw += edit_distance(ref, re.sub(r"\s+", "", page.text))
+                length += len(ref)
+            conf = sum(p.ocr_confidence for p in loaded.pages) / len(loaded.pages)
+            print(f"{doc.name:<44} {dpi:>4} {len(pages):>5} {err / length:>7.4f} {raw / length:>8.4f} "
+                  f"{seconds / len(pages):>7.2f} {conf:>5.1f}", flush=True)
+            total_err, total_raw, total_len = total_err + err, total_raw + raw, total_len + length
+            total_pages, total_s = total_pages + len(pages), total_s + seconds
+        print(f"{'all':<44} {dpi:>4} {total_pages:>5} {total_err / total_len:>7.4f} "
+              f"{total_raw / total_len:>8.4f} {total_s / total_pages:>7.2f}", flush=True)
+
+
+def measure_retrieval(docs: list[Path], out: Path) -> None:
+    from index.build import build_index
+    from index.store import load_index
+    from retrieval.answer import ask
+    from retrieval.evaluate import HEADER, Outcome, read_jsonl, score
+    from retrieval.search import open_retriever
+
+    names = {d.name for d in docs}
+    questions = [q for q in read_jsonl(ROOT / "benchmarks/evalsets/eval.jsonl") if q.doc in names]
+    for label, replace in (("text originals", False), ("300 dpi scans", True)):
+        corpus = out / f"corpus-{replace}"
+        shutil.copytree(ROOT / "docs_source", corpus)
+        if replace:
+            for doc in docs:
+                (corpus / doc.name).unlink()
+                shutil.copy(out / f"{doc.stem}-300.pdf", corpus / f"{doc.stem}.pdf")
+        started = time.perf_counter()
+        report = build_index(corpus, out / f"index-{replace}", "e5-small", 10**9)
+        built = time.perf_counter() - started
+        retriever = open_retriever(load_index(out / f"index-{replace}"))
+
+        def shipped(q, retriever=retriever):
+            answer = ask(retriever, q.text, k=10)
+            return Outcome(answer.abstained, [(c.doc_id, c.text) for c in answer.citations],
+                           answer.answer)
+
+        s = score(questions, shipped)
+        print(f"\n{label}: build {built:.0f} s, {report.chunks} chunks, skipped {report.skipped}")
+        print(f"{'':<16}{HEADER}\n{label:<16}{s.row()}", flush=True)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--docs", nargs="+", default=["ocsc_digital_skills_guideline_2560.md",
+                                                 "digital_government_act_2562.txt"])
+    p.add_argument("--dpi", nargs="+", type=int, default=[300, 200])
+    p.add_argument("--angle", type=float, default=0.6)
+    p.add_argument("--noise", type=float, default=0.005)
+    p.add_argument("--no-retrieval", action="store_true")
+    args = p.parse_args()
+    docs = [ROOT / "docs_source" / name for name in args.docs]
+    with tempfile.TemporaryDirectory(prefix="sarabun-ocr-") as tmp:
+        out = Path(tmp)
+        measure_cer(docs, sorted(set(args.dpi) | ({300} if not args.no_retrieval else set()),
+                                 reverse=True), args.angle, args.noise, out)
+        if not args.no_retrieval:
+            measure_retrieval(docs, out)
+
+
+if __name__ == "__main__":
+    main()
