@@ -1,9 +1,10 @@
 """Admin operations on the documents and the index — add, remove, re-index, roll back, status —
 shared by the chat front ends and written to the audit log.
 
-A new file is checked by the real loader before it is stored, and stored by rename, so a build
-never reads half a file; a file the build cannot use is taken out again and the live index is
-left as it was.
+A new file is checked by the real loader, in a resource-limited worker process (never in the
+bot's own), before it is stored, and stored by rename, so a build never reads half a file; a
+file the build cannot use is taken out again and the live index is left as it was. Every
+outcome is audited.
 """
 
 import logging
