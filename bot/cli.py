@@ -103,6 +103,19 @@ def _parser(settings: IndexSettings) -> argparse.ArgumentParser:
     rp.add_argument("--index", type=Path, default=settings.index_dir)
     rp.set_defaults(run=_cmd_report)
 
+    db = sub.add_parser("db", help="the state database (SARABUN_DATABASE_URL or SARABUN_DATA_DB)")
+    db_sub = db.add_subparsers()
+    du = db_sub.add_parser("upgrade", help="apply pending schema migrations")
+    du.set_defaults(run=_cmd_db_upgrade)
+    ds = db_sub.add_parser("status", help="applied and pending schema migrations")
+    ds.set_defaults(run=_cmd_db_status)
+
+    w = sub.add_parser("web-link", help="print a one-time sign-in link to the web console (/admin)")
+    w.add_argument("--role", choices=("admin", "trainer"), default="admin")
+    w.add_argument("--who", default="", help="identity for the audit log (default: cli:<login name>)")
+    w.add_argument("--base-url", default="", help="default: SARABUN_PUBLIC_URL, else http://127.0.0.1:8080")
+    w.set_defaults(run=_cmd_web_link)
+
     e = sub.add_parser("eval", help="retrieval quality: BM25, dense and shipped side by side")
     e.add_argument("file", type=Path)
     e.add_argument("--index", type=Path, default=settings.index_dir)
@@ -237,16 +250,29 @@ def _dialogue(args: argparse.Namespace, settings: IndexSettings):  # -> Dialogue
     if current_version(args.index) is None:
         print(f"ยังไม่มีดัชนี กำลังสร้างจาก {args.docs} …", file=sys.stderr)
         _cmd_build(argparse.Namespace(docs=args.docs, index=args.index, strict=False), settings)
-    return Dialogue(LiveRetriever(args.index))
+    return Dialogue(LiveRetriever(args.index), state=_state())
+
+
+def _state(upgrade: bool | None = True):  # -> Database
+    """The state database of the settings, upgraded when they allow (``upgrade`` None: as it is,
+    for ``sarabun db``); a clear error and exit when it cannot be opened."""
+    from .settings import BotSettings
+    from .state import DatabaseError, open_database
+
+    bot_settings = BotSettings()
+    try:
+        return open_database(bot_settings.state_url, bot_settings.database_auto_upgrade
+                             if upgrade else upgrade)
+    except DatabaseError as exc:
+        raise SystemExit(f"error: {exc}") from exc
 
 
 def _admin(args: argparse.Namespace, settings: IndexSettings, bot_settings, dialogue):  # -> Admin
     """Admin operations on the same documents, index and embedder as the dialogue."""
     from .admin import Admin
-    from .records import connect
 
     return Admin(args.docs, args.index, dialogue.retriever.embedder, int(settings.max_file_mb * 1e6),
-                 connect(bot_settings.data_db))
+                 dialogue.db)
 
 
 def _cmd_telegram(args: argparse.Namespace, settings: IndexSettings) -> int:
@@ -266,9 +292,8 @@ def _cmd_telegram(args: argparse.Namespace, settings: IndexSettings) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, settings: IndexSettings) -> int:
-    import uvicorn
-
     from .serve import create_app
+    from .server import Limits, run
     from .settings import BotSettings, SettingsError
 
     bot_settings = BotSettings()
@@ -279,7 +304,9 @@ def _cmd_serve(args: argparse.Namespace, settings: IndexSettings) -> int:
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    run(app, args.host, args.port, Limits(bot_settings.request_header_seconds,
+                                          bot_settings.request_body_seconds,
+                                          bot_settings.max_connections))
     return 0
 
 
@@ -318,9 +345,7 @@ def _cmd_quiz(args: argparse.Namespace, settings: IndexSettings) -> int:
 
 
 def _cmd_report(args: argparse.Namespace, settings: IndexSettings) -> int:
-    from .records import connect
     from .report import build_report, parse_since, render_report
-    from .settings import BotSettings
 
     try:
         since = parse_since(args.since) if args.since else time.time() - 7 * 86400
@@ -328,8 +353,41 @@ def _cmd_report(args: argparse.Namespace, settings: IndexSettings) -> int:
         print(f"error: --since expects YYYY-MM-DD, got {args.since!r}", file=sys.stderr)
         return 2
     published = load_index(args.index) if current_version(args.index) else None
-    report = build_report(connect(BotSettings().data_db), since, published)
+    report = build_report(_state(), since, published)
     print(json.dumps(report.to_json(), ensure_ascii=False) if args.json else render_report(report))
+    return 0
+
+
+def _cmd_db_upgrade(args: argparse.Namespace, settings: IndexSettings) -> int:
+    from .state import upgrade
+
+    done = upgrade(_state(upgrade=None))
+    for m in done:
+        print(f"applied {m.component} {m.version:04d} {m.name}: {m.description}")
+    print("database schema is up to date" + (f" ({len(done)} applied)" if done else ""))
+    return 0
+
+
+def _cmd_db_status(args: argparse.Namespace, settings: IndexSettings) -> int:
+    from .state import all_migrations, applied
+
+    db = _state(upgrade=None)
+    done = applied(db)
+    print(f"database: {db.safe_url}")
+    for m in all_migrations():
+        state = "applied" if (m.component, m.version) in done else "PENDING"
+        print(f"  {state:8} {m.component} {m.version:04d} {m.name}")
+    return 0 if all((m.component, m.version) in done for m in all_migrations()) else 1
+
+
+def _cmd_web_link(args: argparse.Namespace, settings: IndexSettings) -> int:
+    from .web.auth import LINK_SECONDS, issue_link
+    from .web.settings import WebSettings
+
+    base = args.base_url or WebSettings().public_url or "http://127.0.0.1:8080"
+    who = args.who or f"cli:{os.environ.get('USER') or os.environ.get('LOGNAME') or os.getuid()}"
+    print(issue_link(_state(), args.role, who, base))
+    print(f"(one sign-in, within {LINK_SECONDS / 60:.0f} minutes)", file=sys.stderr)
     return 0
 
 

@@ -1,12 +1,15 @@
-"""Platform-neutral dialogue core: questions and follow-ups per chat, with bounded memory.
+"""Platform-neutral dialogue core: questions and follow-ups per chat.
 
 Front ends (console, Telegram, LINE) call :meth:`Dialogue.reply` and only render the Turn's Answer.
+Turns are kept in the state database, so a follow-up or a button works on any replica.
 """
 
+import logging
 import re
 import secrets
-from collections import OrderedDict
 from dataclasses import dataclass
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from index.documents import SUBSTANTIVE
 from index.sections import section_key
@@ -17,7 +20,10 @@ from retrieval.intent import asks_consequence, intents
 from retrieval.live import LiveRetriever
 from retrieval.search import Hit, Retriever
 
-MAX_CHATS = 10_000
+from .state import Database, TurnStore, memory_database
+
+log = logging.getLogger(__name__)
+
 MAX_QUESTION_CHARS = 500
 
 _OTHER = re.compile(r"(?:ขอ)?คำตอบอื่น|ผลอื่น|อันอื่น|มีอีกไหม|มีอีกมั้ย|ผลลัพธ์ถัดไป")
@@ -54,17 +60,16 @@ class Turn:
 class Dialogue:
     """Answers questions and resolves follow-ups against each chat's previous answer.
 
-    Memory is bounded: the latest ``max_chats`` chats and ``4 * max_chats`` turns are kept; a
-    button on a forgotten turn finds nothing and the front end says so.
+    Turns live in ``state`` (the shared database; a private in-memory one when None) and expire
+    after ``turns.ttl``; a button on an expired turn finds nothing and the front end says so.
     """
 
-    def __init__(self, retriever: Retriever | LiveRetriever, k: int = 3, max_chats: int = MAX_CHATS
+    def __init__(self, retriever: Retriever | LiveRetriever, k: int = 3, state: Database | None = None
                  ) -> None:
         self._source = retriever
         self.k = k
-        self.max_chats = max_chats
-        self._chats: OrderedDict[str, str] = OrderedDict()  # chat id → ref of its latest turn
-        self._turns: OrderedDict[str, Turn] = OrderedDict()
+        self.db = state if state is not None else memory_database()
+        self.turns: TurnStore[Turn] = TurnStore(self.db, Turn)
 
     @property
     def retriever(self) -> Retriever:
@@ -131,23 +136,27 @@ class Dialogue:
 
     def turn(self, ref: str) -> Turn | None:
         """A remembered turn, or None when it was forgotten (or never existed)."""
-        return self._turns.get(ref)
+        try:
+            return self.turns.get(ref)
+        except SQLAlchemyError as exc:  # answer as if forgotten rather than not at all
+            log.error("dialogue state unavailable: %s", exc.__class__.__name__)
+            return None
 
     def last(self, chat_id: str) -> Turn | None:
         """The chat's latest turn."""
-        ref = self._chats.get(chat_id)
-        return self._turns.get(ref) if ref else None
+        try:
+            return self.turns.last(chat_id)
+        except SQLAlchemyError as exc:
+            log.error("dialogue state unavailable: %s", exc.__class__.__name__)
+            return None
 
     def _remember(self, chat_id: str, question: str, skip: int, answer: Answer,
                   follow_up: bool = False) -> Turn:
         turn = Turn(secrets.token_urlsafe(6), chat_id, question, skip, answer, follow_up)
-        self._turns[turn.ref] = turn
-        self._chats[chat_id] = turn.ref
-        self._chats.move_to_end(chat_id)
-        while len(self._chats) > self.max_chats:
-            self._chats.popitem(last=False)
-        while len(self._turns) > 4 * self.max_chats:
-            self._turns.popitem(last=False)
+        try:
+            self.turns.save(turn)
+        except SQLAlchemyError as exc:  # the answer still goes out; its buttons will say stale
+            log.error("dialogue state not saved: %s", exc.__class__.__name__)
         return turn
 
 

@@ -7,14 +7,13 @@ answer is pushed instead.
 """
 
 import asyncio
-import json
+import base64
+import hashlib
+import hmac
 import logging
-import sqlite3
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from linebot.v3 import WebhookParser
 from linebot.v3.messaging import (
     ApiClient,
     ApiException,
@@ -39,10 +38,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from . import actions
-from .bodies import BodyTooLarge, read_body
+from .bodies import BodyRefused, RefusalLog, parse_json, read_body
 from .compute import Compute
 from .dialogue import WELCOME, Dialogue, Turn
-from .health import LINE, Health, record_safely
+from .health import DATABASE, LINE, Health, record_safely
 from .messages import (
     DEFINE_USAGE,
     EXAMPLES,
@@ -54,7 +53,6 @@ from .messages import (
     THANKS,
 )
 from .ratelimit import RateLimiter
-from .records import Feedback, record_feedback, record_question
 from .render_line import (
     MAX_MESSAGES,
     example_replies,
@@ -66,12 +64,15 @@ from .render_line import (
 )
 from .render_text import document_lines
 from .settings import BotSettings, SettingsError
+from .state import Database, Feedback, first_delivery, record_feedback, record_question
 from .training import Training
+from .web import auth as web_auth
+from .web.settings import WebSettings
 
 log = logging.getLogger(__name__)
+refused = RefusalLog(log)
 
-MAX_SEEN = 10_000  # webhookEventIds remembered for de-duplication
-COMMANDS = ("/ask", "/help", "/start", "/sources", "/define", "/quiz")
+COMMANDS = ("/ask", "/help", "/start", "/sources", "/define", "/quiz", "/web")
 
 
 @dataclass
@@ -80,14 +81,12 @@ class LineBot:
 
     settings: BotSettings
     dialogue: Dialogue
-    db: sqlite3.Connection
+    db: Database
     limiter: RateLimiter
     health: Health = field(default_factory=Health)
     compute: Compute = field(default_factory=Compute)  # answers are computed off the event loop
     api: MessagingApi = field(init=False)
     training: Training = field(init=False)
-    _validator: WebhookParser = field(init=False, repr=False)
-    _seen: OrderedDict[str, None] = field(default_factory=OrderedDict, repr=False)
 
     def __post_init__(self) -> None:
         if not (self.settings.line_channel_secret and self.settings.line_channel_access_token):
@@ -96,28 +95,31 @@ class LineBot:
         config = Configuration(host=self.settings.line_api_url,
                                access_token=self.settings.line_channel_access_token)
         self.api = MessagingApi(ApiClient(config))
-        self._validator = WebhookParser(self.settings.line_channel_secret)
-        self.training = Training(self.dialogue)
+        self.training = Training(self.dialogue, self.db)
 
     async def webhook(self, request: Request) -> Response:
         """``POST /line/webhook``."""
         client = request.client.host if request.client else "?"
-        try:
-            body = await read_body(request)
-        except BodyTooLarge:
-            log.warning("line webhook: body too large from %s", client)
-            return PlainTextResponse("payload too large", status_code=413)
         signature = request.headers.get("X-Line-Signature", "")
-        text = body.decode("utf-8", "replace")
-        if not signature or not self._validator.signature_validator.validate(text, signature):
-            log.warning("line webhook: missing or wrong signature from %s", client)
+        if not signature:  # refused before a byte of the body is read
+            refused.warning("line webhook: no signature from %s", client)
+            return PlainTextResponse("invalid signature", status_code=400)
+        # The signature is computed while the body streams in, within the size cap.
+        mac = hmac.new(self.settings.line_channel_secret.encode(), digestmod=hashlib.sha256)
+        try:
+            body = await read_body(request, on_chunk=mac.update)
+        except BodyRefused as exc:
+            refused.warning("line webhook: body refused (%s) from %s", exc.status, client)
+            return PlainTextResponse("body refused", status_code=exc.status)
+        if not hmac.compare_digest(base64.b64encode(mac.digest()), signature.encode()):
+            refused.warning("line webhook: wrong signature from %s", client)
             return PlainTextResponse("invalid signature", status_code=400)
         try:
-            raw_events = json.loads(text)["events"]
+            raw_events = parse_json(body)["events"]
             if not isinstance(raw_events, list):
                 raise TypeError("events is not a list")
         except (ValueError, TypeError, KeyError) as exc:
-            log.warning("line webhook: malformed body from %s: %s", client, exc)
+            refused.warning("line webhook: malformed body from %s: %s", client, exc)
             return PlainTextResponse("malformed body", status_code=400)
         events = [e for e in (self._event(raw) for raw in raw_events) if e is not None]
         return Response(status_code=200, background=BackgroundTask(self._handle_all, events))
@@ -127,18 +129,24 @@ class LineBot:
         if not isinstance(raw, dict):
             return None
         event_id = raw.get("webhookEventId")
-        if event_id:
-            if event_id in self._seen:
-                log.info("line: duplicate event %s ignored", event_id)
-                return None
-            self._seen[event_id] = None
-            while len(self._seen) > MAX_SEEN:
-                self._seen.popitem(last=False)
+        if event_id and not self._first_delivery(str(event_id)):
+            log.info("line: duplicate event %s ignored", event_id)
+            return None
         try:
             return Event.from_dict(raw)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             log.info("line: event of type %r ignored: %s", raw.get("type"), exc)
             return None
+
+    def _first_delivery(self, event_id: str) -> bool:
+        """Whether no replica has taken this event yet; when the database fails, the event is
+        handled (a rare duplicate answer beats a lost one)."""
+        try:
+            return first_delivery(self.db, "line", event_id)
+        except Exception as exc:
+            log.error("line: de-duplication failed for %s: %s", event_id, exc)
+            self.health.failed(DATABASE, f"{type(exc).__name__}: {exc}")
+            return True
 
     async def _handle_all(self, events: list[Event]) -> None:
         for event in events:
@@ -158,11 +166,11 @@ class LineBot:
     async def _on_message(self, event: MessageEvent) -> None:
         in_group = isinstance(event.source, (GroupSource, RoomSource))
         if not isinstance(event.message, TextMessageContent):
-            if not in_group:
+            if not in_group and await self._allowed(event):
                 await self._send(event, [text_message(HINT_NON_TEXT)])
             return
         text = addressed_text(event.message) if in_group else event.message.text
-        if text is None:
+        if text is None or not await self._allowed(event):  # group chatter is not counted
             return
         if text.startswith(("/help", "/start")):
             await self._send(event, [text_message(WELCOME, example_replies())])
@@ -170,6 +178,9 @@ class LineBot:
         if text.startswith("/sources"):
             lines = [f"• {line}" for line in document_lines(self.dialogue.retriever.index)]
             await self._send(event, [text_message("เอกสารที่สารบรรณใช้ตอบ\n" + "\n".join(lines))])
+            return
+        if text.startswith("/web"):
+            await self._send(event, [text_message(await asyncio.to_thread(self._web_link, event, in_group))])
             return
         if text.startswith("/define"):
             term = text.removeprefix("/define").strip()
@@ -184,7 +195,18 @@ class LineBot:
         question = text.removeprefix("/ask").strip()
         await self._ask(event, lambda: self.dialogue.reply(_chat_key(event), question))
 
+    def _web_link(self, event: MessageEvent, in_group: bool) -> str:
+        """/web: a one-time sign-in link to the web console for the LINE users listed in
+        ``SARABUN_ADMIN_LINE_IDS`` / ``SARABUN_TRAINER_LINE_IDS``, in a private chat only."""
+        if in_group:
+            return web_auth.PRIVATE_ONLY
+        web = WebSettings()
+        return web_auth.link_reply(self.db, web.public_url, "line", _user(event), web.admin_line_ids,
+                                   web.trainer_line_ids)
+
     async def _on_postback(self, event: PostbackEvent) -> None:
+        if not await self._allowed(event):
+            return
         action = actions.decode(event.postback.data or "")
         if action.kind == actions.EXAMPLE and (i := actions.index_arg(action, len(EXAMPLES))) is not None:
             await self._ask(event, lambda: self.dialogue.reply(_chat_key(event), EXAMPLES[i]))
@@ -221,15 +243,21 @@ class LineBot:
 
     async def _ask(self, event: MessageEvent | PostbackEvent, reply: Callable[[], Turn | str]) -> None:
         user = _user(event)
-        if not self.limiter.allow(user):
-            log.info("line rate limit: user %s", user)
-            if self.limiter.should_notify(user):
-                await self._send(event, [text_message(RATE_LIMITED)])
-            return
         answer = await self.compute.run(reply)
         await self._send(event, reply_messages(answer))
         if isinstance(answer, Turn) and not answer.follow_up:  # after the answer went out
             await self._record("question", record_question, self.db, "line", user, answer)
+
+    async def _allowed(self, event: MessageEvent | PostbackEvent) -> bool:
+        """Count one action against the user's rate limit (every message and postback for the
+        bot); over it, tell them once per window."""
+        user = _user(event)
+        if await asyncio.to_thread(self.limiter.allow, user):  # a database write: off the loop
+            return True
+        log.info("line rate limit: user %s", user)
+        if await asyncio.to_thread(self.limiter.should_notify, user):
+            await self._send(event, [text_message(RATE_LIMITED)])
+        return False
 
     async def _record(self, what: str, write: Callable[..., object], *args: object) -> None:
         """Bookkeeping off the event loop; a failure is logged and counted, never raised."""

@@ -1,39 +1,39 @@
-"""Per-user rate limit: at most N questions in a sliding window of T seconds."""
+"""Per-user rate limit over every user action (questions, commands, buttons, postbacks): at most
+N actions in a window of T seconds, counted in the state database so the limit holds across
+replicas. When the database fails, actions are allowed (answers never wait on bookkeeping)."""
 
+import logging
 import time
-from collections import OrderedDict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-MAX_USERS = 100_000
+from sqlalchemy.exc import SQLAlchemyError
+
+from .state import Database
+from .state.limits import count_action, first_notice
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class RateLimiter:
-    """Sliding-window counter per user; memory is bounded to the most recent users."""
+    """A window per user, starting at the first action after the previous window ended."""
 
+    db: Database
     limit: int
     window: float
-    _events: OrderedDict[str, deque[float]] = field(default_factory=OrderedDict, repr=False)
-    _notified: dict[str, float] = field(default_factory=dict, repr=False)
 
     def allow(self, user: str, now: float | None = None) -> bool:
-        """Count one request from ``user``; False when it is over the limit (not counted)."""
-        now = time.monotonic() if now is None else now
-        events = self._events.setdefault(user, deque())
-        self._events.move_to_end(user)
-        while events and events[0] <= now - self.window:
-            events.popleft()
-        if len(events) >= self.limit:
-            return False
-        events.append(now)
-        while len(self._events) > MAX_USERS:
-            self._notified.pop(self._events.popitem(last=False)[0], None)
-        return True
+        """Count one action by ``user``; False when it is over the limit."""
+        now = time.time() if now is None else now
+        try:
+            return count_action(self.db, user, self.window, now) <= self.limit
+        except SQLAlchemyError as exc:
+            log.warning("rate limit not checked (database: %s)", exc.__class__.__name__)
+            return True
 
-    def should_notify(self, user: str, now: float | None = None) -> bool:
-        """Whether to tell ``user`` about the limit: once per window, not on every message."""
-        now = time.monotonic() if now is None else now
-        if now - self._notified.get(user, -self.window) < self.window:
+    def should_notify(self, user: str) -> bool:
+        """Whether to tell ``user`` about the limit: once per window, not on every action."""
+        try:
+            return first_notice(self.db, user)
+        except SQLAlchemyError:
             return False
-        self._notified[user] = now
-        return True

@@ -1,7 +1,7 @@
 """The admins' report: most asked questions, questions the documents did not answer, and 👎
 feedback with the passages that were cited — so admins see which documents are missing."""
 
-import sqlite3
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -9,7 +9,11 @@ from datetime import UTC, datetime
 from index.store import PublishedIndex
 from index.thai_text import collapse_spaces
 
+from .state import Database, read_questions, read_unhelpful
+
 TOP = 10
+# C0 and C1 controls, DEL, and the bidirectional overrides and isolates that reorder a terminal line.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass
@@ -33,24 +37,24 @@ class Report:
         return asdict(self)
 
 
-def build_report(db: sqlite3.Connection, since: float, index: PublishedIndex | None = None) -> Report:
-    """The report over records since ``since`` (Unix time); passages come from ``index``."""
-    rows = db.execute("SELECT question, abstained FROM questions WHERE at >= ?", (since,)).fetchall()
+def build_report(db: Database, since: float, index: PublishedIndex | None = None) -> Report:
+    """The report over records since ``since`` (Unix time); passages come from ``index``.
+    Questions are as users typed them, with control characters escaped (``\\x1b``), so the report
+    is safe to print on a terminal."""
+    rows = read_questions(db, since)
     asked = Counter(_key(q) for q, _ in rows)
     missed = Counter(_key(q) for q, abstained in rows if abstained)
-    chunks = {c.chunk_id: c for c in index.chunks} if index else {}
     unhelpful = []
-    for question, chunk_ids, at in db.execute(
-            "SELECT question, chunk_ids, at FROM feedback WHERE helpful = 0 AND at >= ? ORDER BY at",
-            (since,)):
+    for question, chunk_ids, at in read_unhelpful(db, since):
         passages = []
-        for chunk_id in chunk_ids.split():
-            chunk = chunks.get(chunk_id)
+        for chunk_id in chunk_ids:
+            pos = index.positions.get(chunk_id) if index else None
+            chunk = index.chunks[pos] if pos is not None else None
             title = index.documents[chunk.doc_id].title if chunk and index else ""
             passages.append({"chunk_id": chunk_id, "title": title,
                              "section": chunk.section if chunk else None,
                              "text": chunk.text if chunk else "(ไม่อยู่ในดัชนีรุ่นปัจจุบันแล้ว)"})
-        unhelpful.append(Unhelpful(question, _date(at), passages))
+        unhelpful.append(Unhelpful(printable(question), _date(at), passages))
     return Report(_date(since), len(rows), asked.most_common(TOP), missed.most_common(TOP), unhelpful)
 
 
@@ -78,8 +82,13 @@ def parse_since(value: str) -> float:
     return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters written as escapes (``\\x1b``, ``\\u202e``)."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def _key(question: str) -> str:
-    return collapse_spaces(question).lower()
+    return printable(collapse_spaces(question)).lower()
 
 
 def _date(ts: float) -> str:

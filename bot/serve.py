@@ -6,7 +6,6 @@ LINE's body signature); anything else is refused before the body is parsed.
 
 import asyncio
 import hmac
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,17 +19,20 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from .admin import Admin
-from .bodies import MAX_BODY, BodyTooLarge, read_body
+from .bodies import BodyRefused, RefusalLog, parse_json, read_body
 from .compute import Compute
 from .dialogue import Dialogue
 from .health import Health
 from .line import LineBot
 from .ratelimit import RateLimiter
-from .records import connect
 from .settings import BotSettings, SettingsError
+from .state import state_database
 from .telegram import build_application
+from .web.app import mount as web_console
+from .web.settings import WebSettings
 
 log = logging.getLogger(__name__)
+refused = RefusalLog(log)
 
 def create_app(settings: BotSettings, dialogue: Dialogue, admin: Admin | None = None) -> Starlette:
     """The app with ``GET /healthz``, ``POST /telegram/webhook`` when a Telegram token is set and
@@ -39,8 +41,9 @@ def create_app(settings: BotSettings, dialogue: Dialogue, admin: Admin | None = 
     compute = Compute(settings.answer_workers, settings.embed_threads)
     routes = [Route("/healthz", _healthz(dialogue, health))]
     if settings.line_channel_secret or settings.line_channel_access_token:
-        line = LineBot(settings, dialogue, connect(settings.data_db),
-                       RateLimiter(settings.rate_limit_messages, settings.rate_limit_seconds), health,
+        db = state_database(settings)
+        line = LineBot(settings, dialogue, db,
+                       RateLimiter(db, settings.rate_limit_messages, settings.rate_limit_seconds), health,
                        compute)
         routes.append(Route("/line/webhook", line.webhook, methods=["POST"]))
     telegram: Application | None = None
@@ -52,6 +55,8 @@ def create_app(settings: BotSettings, dialogue: Dialogue, admin: Admin | None = 
                                      compute=compute)
         routes.append(Route("/telegram/webhook", _telegram_webhook(telegram, settings),
                             methods=["POST"]))
+    if admin is not None:  # the web console for admins and trainers (bot/web), under /admin
+        routes.append(web_console(WebSettings(), admin.db, dialogue, admin))
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -122,16 +127,16 @@ def _telegram_webhook(telegram: Application, settings: BotSettings):
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode()
         client = request.client.host if request.client else "?"
         if not hmac.compare_digest(given, secret):
-            log.warning("telegram webhook: wrong or missing secret token from %s", client)
+            refused.warning("telegram webhook: wrong or missing secret token from %s", client)
             return PlainTextResponse("forbidden", status_code=403)
         try:
-            data = json.loads(await read_body(request))
+            data = parse_json(await read_body(request))
             update = Update.de_json(data, telegram.bot)
-        except BodyTooLarge:
-            log.warning("telegram webhook: body over %d bytes from %s", MAX_BODY, client)
-            return PlainTextResponse("payload too large", status_code=413)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            log.warning("telegram webhook: malformed update from %s: %s", client, exc)
+        except BodyRefused as exc:
+            refused.warning("telegram webhook: body refused (%s) from %s", exc.status, client)
+            return PlainTextResponse("body refused", status_code=exc.status)
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            refused.warning("telegram webhook: malformed update from %s: %s", client, exc)
             return PlainTextResponse("malformed update", status_code=400)
         await telegram.update_queue.put(update)
         return Response(status_code=200)

@@ -27,11 +27,24 @@ class BotSettings(BaseSettings):
     line_channel_secret: str = ""
     line_channel_access_token: str = ""
     line_api_url: str = "https://api.line.me"
-    data_db: Path = Path("var/sarabun.sqlite3")  # feedback (and admin audit) records
+    data_db: Path = Path("var/sarabun.sqlite3")  # the state database when database_url is empty
+    database_url: str = ""  # postgresql://user:password@host/db: state shared by replicas
+    database_auto_upgrade: bool = True  # apply schema migrations at start (else: sarabun db upgrade)
     rate_limit_messages: int = 8  # questions per user ...
     rate_limit_seconds: float = 60.0  # ... within this window
     answer_workers: int = 2  # questions computed at once per serving process
     embed_threads: int = 1  # OpenMP/BLAS/torch threads per answer (0: every core; builds use all)
+    request_header_seconds: float = 10.0  # `sarabun serve`: a request's headers must arrive in this
+    request_body_seconds: float = 20.0  # ... and its body in this; slower clients are cut off
+    max_connections: int = 1000  # open at once (lowered to fit the open-file limit)
+
+    @property
+    def state_url(self) -> str:
+        """URL of the state database: ``SARABUN_DATABASE_URL``, else the SQLite file
+        ``SARABUN_DATA_DB``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_db.expanduser().resolve()}"
 
     @field_validator("admin_telegram_ids", "trainer_telegram_ids", mode="before")
     @classmethod

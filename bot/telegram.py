@@ -7,7 +7,6 @@ Runs with long polling (``sarabun telegram``) or behind the webhook of ``sarabun
 import asyncio
 import logging
 import re
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,10 +26,12 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -56,7 +57,6 @@ from .messages import (
     WRONG,
 )
 from .ratelimit import RateLimiter
-from .records import Feedback, connect, record_feedback, record_question
 from .render_telegram import (
     answer_keyboard,
     answer_messages,
@@ -71,8 +71,11 @@ from .render_telegram import (
 from .render_text import document_lines
 from .report import build_report, render_report
 from .settings import BotSettings, SettingsError
+from .state import Database, Feedback, record_feedback, record_question, state_database
 from .telegram_http import TrackedRequest
 from .training import Training
+from .web import auth as web_auth
+from .web.settings import WebSettings
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +125,7 @@ class Services:
     """What the handlers share, kept in ``application.bot_data``."""
 
     dialogue: Dialogue
-    db: sqlite3.Connection
+    db: Database
     limiter: RateLimiter
     admins: frozenset[int]
     admin: Admin | None  # document and index operations; None where they are not offered
@@ -170,12 +173,13 @@ def build_application(settings: BotSettings, dialogue: Dialogue, admin: Admin | 
     if webhook:
         builder = builder.updater(None)
     app = builder.build()
+    db = state_database(settings)
     app.bot_data["sarabun"] = Services(
-        dialogue, connect(settings.data_db),
-        RateLimiter(settings.rate_limit_messages, settings.rate_limit_seconds),
-        settings.admin_telegram_ids, admin, Training(dialogue), settings.trainer_telegram_ids,
+        dialogue, db, RateLimiter(db, settings.rate_limit_messages, settings.rate_limit_seconds),
+        settings.admin_telegram_ids, admin, Training(dialogue, db), settings.trainer_telegram_ids,
         settings.quiz_seconds, health,
         compute or Compute(settings.answer_workers, settings.embed_threads))
+    app.add_handler(TypeHandler(Update, on_any_action), group=-1)  # the rate limit, before all
     app.add_handler(CommandHandler("start", on_start))
     app.add_handler(CommandHandler("help", on_help))
     app.add_handler(CommandHandler("ask", on_ask))
@@ -188,6 +192,7 @@ def build_application(settings: BotSettings, dialogue: Dialogue, admin: Admin | 
     # questions keep being answered during a build.
     app.add_handler(CommandHandler(["reindex", "rollback", "remove"], on_admin_change, block=False))
     app.add_handler(CommandHandler(["status", "report"], on_admin_info))
+    app.add_handler(CommandHandler("web", on_web))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.Document.ALL, on_document,
                                    block=False))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
@@ -256,9 +261,8 @@ async def on_define(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.effective_message.reply_text(DEFINE_USAGE)
         return
     services = _services(context)
-    if _allowed(update, services):
-        await _send(context, update.effective_chat.id,
-                    services.dialogue.define(str(update.effective_chat.id), term))
+    await _send(context, update.effective_chat.id, await services.compute.run(
+        services.dialogue.define, str(update.effective_chat.id), term))
 
 
 async def on_terms(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -384,6 +388,18 @@ async def on_admin_info(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await message.reply_html(part, link_preview_options=NO_PREVIEW)
 
 
+async def on_web(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/web: a one-time sign-in link to the web console, for admins and trainers, in private."""
+    services = _services(context)
+    message = update.effective_message
+    if message.chat.type != ChatType.PRIVATE:
+        await message.reply_text(web_auth.PRIVATE_ONLY)
+        return
+    reply = await asyncio.to_thread(web_auth.link_reply, services.db, WebSettings().public_url, "telegram",
+                                    str(update.effective_user.id), services.admins, services.trainers)
+    await message.reply_text(reply, link_preview_options=NO_PREVIEW)
+
+
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Inline buttons: example questions, full passage, another answer, 👍/👎."""
     query = update.callback_query
@@ -409,8 +425,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                            link_preview_options=NO_PREVIEW)
     elif action.kind == actions.MORE:
         await query.answer()
-        if _allowed(update, services):
-            await _send(context, chat_id, services.dialogue.more(turn.ref))
+        await _send(context, chat_id, await services.compute.run(services.dialogue.more, turn.ref))
     elif action.kind == actions.FEEDBACK and action.arg in ("0", "1"):
         await query.answer(THANKS)
         await _record(services, "feedback", record_feedback, services.db, Feedback.for_turn(
@@ -446,11 +461,10 @@ async def _on_training_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         await _reveal(context, quiz_round.ref, message_id)
         return
     user = update.effective_user
-    outcome = services.training.answer(quiz_round.ref, str(user.id), user.full_name,
-                                       int(action.arg) if action.arg.isdigit() else -1)
+    choice = int(action.arg) if action.arg.isdigit() else -1
+    outcome = services.training.answer(quiz_round.ref, str(user.id), user.full_name, choice)
     if query.message.chat.type == ChatType.PRIVATE and outcome == "ok":
-        right = quiz_round.answers[str(user.id)][1] == quiz_round.question.answer
-        await query.answer(RIGHT if right else WRONG)
+        await query.answer(RIGHT if choice == quiz_round.question.answer else WRONG)
         await _reveal(context, quiz_round.ref, message_id)
         return
     await query.answer({"ok": QUIZ_RECORDED, "again": QUIZ_AGAIN, "closed": QUIZ_CLOSED}.get(outcome, STALE))
@@ -530,20 +544,40 @@ def _user_key(update: Update) -> str:
     return str(update.effective_user.id if update.effective_user else update.effective_chat.id)
 
 
-def _allowed(update: Update, services: Services) -> bool:
-    if services.limiter.allow(_user_key(update)):
+async def on_any_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Count every action addressed to the bot (messages, commands, buttons) against the user's
+    rate limit; over it, the update goes no further and the user is told once per window."""
+    if not _is_action(update, context):
+        return
+    services = _services(context)
+    user = _user_key(update)
+    if await asyncio.to_thread(services.limiter.allow, user):  # a database write: off the loop
+        return
+    log.info("rate limit: user %s", user)
+    if update.callback_query:
+        await update.callback_query.answer(RATE_LIMITED, show_alert=True)
+    elif await asyncio.to_thread(services.limiter.should_notify, user):
+        await context.bot.send_message(update.effective_chat.id, RATE_LIMITED)
+    raise ApplicationHandlerStop
+
+
+def _is_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """A button press, anything in a private chat, or a group message for the bot; not group
+    chatter, which costs nothing."""
+    if update.callback_query:
         return True
-    log.info("rate limit: user %s", _user_key(update))
-    return False
+    message = update.message
+    if message is None or update.effective_chat is None:
+        return False
+    if message.chat.type == ChatType.PRIVATE or (message.text or "").startswith("/"):
+        return True
+    return message.text is not None and addressed_text(message, context.bot.id,
+                                                       context.bot.username) is not None
 
 
 async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
     services = _services(context)
     chat_id = update.effective_chat.id
-    if not _allowed(update, services):
-        if services.limiter.should_notify(_user_key(update)):
-            await context.bot.send_message(chat_id, RATE_LIMITED)
-        return
     await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
     reply = await services.compute.run(services.dialogue.reply, str(chat_id), question)
     await _send(context, chat_id, reply)

@@ -14,8 +14,8 @@ import pytest
 
 from bot.admin import Admin
 from bot.dialogue import Dialogue
-from bot.records import connect, read_audit
 from bot.settings import BotSettings
+from bot.state import open_database, read_audit, sqlite_url
 from bot.telegram import ADMIN_ONLY, HINT_DOCUMENT, UPLOAD_RECEIVED
 from index.store import current_version
 from retrieval.live import LiveRetriever
@@ -51,7 +51,8 @@ def live(small_docs: Path, small_index: Path, retriever, tmp_path: Path) -> Live
     docs, index_dir = tmp_path / "docs", tmp_path / "index"
     shutil.copytree(small_docs, docs)
     shutil.copytree(small_index, index_dir, symlinks=True)
-    admin = Admin(docs, index_dir, retriever.embedder, 10**7, connect(tmp_path / "data.sqlite3"))
+    admin = Admin(docs, index_dir, retriever.embedder, 10**7,
+                  open_database(sqlite_url(tmp_path / "data.sqlite3")))
     return Live(docs, index_dir, admin, Dialogue(LiveRetriever(index_dir, retriever.embedder, interval=0)))
 
 
@@ -151,17 +152,18 @@ def test_admin_commands_status_remove_rollback_report(
 
 
 def test_report_command_line(tmp_path: Path, small_index: Path, retriever) -> None:
-    from bot.records import Feedback, record_feedback, record_question
     from bot.report import build_report
+    from bot.state import Feedback, record_feedback, record_question
 
     db_path = tmp_path / "data.sqlite3"
     dialogue = Dialogue(retriever)
-    db = connect(db_path)
+    db = open_database(sqlite_url(db_path))
     for question in ("มาตรา 6 ว่าอย่างไร", "มาตรา  6 ว่าอย่างไร", "ราคาทองวันนี้"):
         turn = dialogue.reply("c", question)
         record_question(db, "telegram", "u1", turn)
     turn = dialogue.reply("c", "มาตรา 5 ว่าอย่างไร")
-    record_feedback(db, Feedback.for_turn(turn, "line", "u2", False))
+    assert record_feedback(db, Feedback.for_turn(turn, "line", "u2", False))
+    assert not record_feedback(db, Feedback.for_turn(turn, "line", "u2", True))  # one vote per answer
     assert build_report(db, 0).questions == 3
     out = subprocess.run([sys.executable, "-m", "bot", "report", "--json", "--since", "2020-01-01",
                           "--index", str(small_index)], capture_output=True, text=True, timeout=120,
@@ -172,6 +174,15 @@ def test_report_command_line(tmp_path: Path, small_index: Path, retriever) -> No
     assert report["abstained"] == [["ราคาทองวันนี้", 1]]
     (bad,) = report["unhelpful"]
     assert bad["question"] == turn.question and bad["passages"][0]["text"] == turn.answer.citations[0].text
+
+    # Questions are stored as typed; the printed report shows control characters as escapes.
+    record_question(db, "line", "u3", dialogue.reply("c", "มาตรา 6\x1b[2J\x1b]0;pwned\x07 ว่าอย่างไร\u202e"))
+    out = subprocess.run([sys.executable, "-m", "bot", "report", "--since", "2020-01-01",
+                          "--index", str(small_index)], capture_output=True, text=True, timeout=120,
+                         env={"SARABUN_DATA_DB": str(db_path), "PATH": ""})
+    assert out.returncode == 0, out.stderr
+    assert not any(c in out.stdout for c in "\x1b\x07\u202e")
+    assert "\\x1b[2j\\x1b]0;pwned\\x07" in out.stdout.lower()
 
 
 def test_two_processes_switch_to_a_new_version(live: Live, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ with the real model and index."""
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +78,7 @@ def _answer(reply: Turn | str) -> Answer:
 
 
 def test_follow_ups(retriever) -> None:
-    dialogue = Dialogue(retriever, k=2, max_chats=2)
+    dialogue = Dialogue(retriever, k=2)
     first = _answer(dialogue.reply("chat-1", "จุดเน้นการพัฒนาภาครัฐ 4 เรื่องมีอะไรบ้าง"))
     assert not first.abstained
     item = _answer(dialogue.reply("chat-1", "แล้วข้อ 3 ล่ะ"))
@@ -88,7 +89,8 @@ def test_follow_ups(retriever) -> None:
     assert section.citations[0].section.startswith("มาตรา ๖")
     previous = _answer(dialogue.reply("chat-2", "มาตราก่อนหน้า"))
     assert previous.citations[0].section == "มาตรา ๕"
-    dialogue.reply("chat-3", "รัฐบาลดิจิทัลคืออะไร")  # memory is bounded: chat-1 is forgotten
+    later = time.time() + dialogue.turns.ttl + 1
+    dialogue.turns.clock = lambda: later  # turns expire: chat-1's answers are forgotten
     assert dialogue.reply("chat-1", "ขอคำตอบอื่น") == NOTHING_TO_FOLLOW
     assert "กรุณาพิมพ์คำถาม" in dialogue.reply("chat-3", "🙏🙏")
 

@@ -4,9 +4,17 @@
 See docs/state.md. Open with :func:`open_database` (one shared Database per URL and process).
 """
 
-from .db import Database, DatabaseError, memory_database, open_database, ping, sqlite_url
+from .db import (
+    Database,
+    DatabaseError,
+    memory_database,
+    open_database,
+    ping,
+    sqlite_url,
+    state_database,
+)
 from .dedup import first_delivery
-from .migrate import Migration, all_migrations, create_table, has_column, id_column, pending, upgrade
+from .migrate import Migration, all_migrations, applied, create_table, has_column, id_column, pending, upgrade
 from .quiz import QuizRound, QuizStore
 from .records import (
     AuditEntry,
@@ -22,7 +30,7 @@ from .turns import TurnStore
 
 __all__ = [
     "AuditEntry", "Database", "DatabaseError", "Feedback", "Migration", "QuizRound", "QuizStore",
-    "TurnStore", "all_migrations", "create_table", "first_delivery", "has_column", "id_column",
+    "TurnStore", "all_migrations", "applied", "create_table", "first_delivery", "has_column", "id_column",
     "memory_database", "open_database", "pending", "ping", "read_audit", "read_questions", "read_unhelpful",
-    "record_audit", "record_feedback", "record_question", "sqlite_url", "upgrade",
+    "record_audit", "record_feedback", "record_question", "sqlite_url", "state_database", "upgrade",
 ]

@@ -14,10 +14,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
+
+if TYPE_CHECKING:
+    from ..settings import BotSettings
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,11 @@ class Database:
     engine: Engine
     _lock: "threading.RLock | None" = field(default=None, repr=False)  # one shared in-memory connection
     upgraded: bool = False  # the schema was brought up to date by this process
+
+    @property
+    def safe_url(self) -> str:
+        """The URL without its password, for messages and logs."""
+        return self.engine.url.render_as_string(hide_password=True)
 
     @property
     def dialect(self) -> str:
@@ -75,9 +84,10 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path.expanduser().resolve()}"
 
 
-def open_database(url: str, upgrade: bool = True) -> Database:
+def open_database(url: str, upgrade: bool | None = True) -> Database:
     """The process's Database for ``url`` (opened once and shared by every caller), with the
-    schema upgraded to this code's version unless ``upgrade`` is False.
+    schema upgraded to this code's version; with ``upgrade`` False, DatabaseError when the schema
+    is behind instead; with None, as it is (``sarabun db``).
 
     ``url``: ``sqlite:///abs/path``, ``sqlite://`` (in memory, private to this call) or
     ``postgresql://user:pass@host/db``.
@@ -89,11 +99,26 @@ def open_database(url: str, upgrade: bool = True) -> Database:
             db = _connect(url, memory)
             if not memory:
                 _open[url] = db
-    if upgrade:
-        from .migrate import upgrade as run_upgrade
+    from .migrate import pending
+    from .migrate import upgrade as run_upgrade
 
-        run_upgrade(db)
+    try:
+        if upgrade:
+            run_upgrade(db)
+        elif upgrade is False and not db.upgraded and (behind := pending(db)):
+            names = ", ".join(f"{m.component} {m.version:04d}" for m in behind)
+            raise DatabaseError(f"the database schema is behind this code ({names}): run "
+                                "'sarabun db upgrade'")
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"cannot use the database {db.safe_url}: {exc.__class__.__name__}: "
+                            f"{str(exc).splitlines()[0]}") from exc
     return db
+
+
+def state_database(settings: "BotSettings") -> Database:
+    """The state database the settings name (``SARABUN_DATABASE_URL`` or ``SARABUN_DATA_DB``),
+    upgraded at open unless ``SARABUN_DATABASE_AUTO_UPGRADE=false``."""
+    return open_database(settings.state_url, upgrade=settings.database_auto_upgrade)
 
 
 def memory_database() -> Database:
@@ -164,4 +189,4 @@ def ping(db: Database) -> None:
 
 
 __all__ = ["Database", "DatabaseError", "OperationalError", "memory_database", "open_database",
-           "ping", "sqlite_url"]
+           "ping", "sqlite_url", "state_database"]

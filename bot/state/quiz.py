@@ -8,10 +8,9 @@ round, so nothing grows without limit.
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, text
-
-from retrieval.quiz import QuizQuestion
 
 from . import codec
 from .db import Database
@@ -21,12 +20,15 @@ ROUND_TTL = DAY
 SESSION_TTL = 2 * DAY
 COUNTER_TTL = 30 * DAY
 
+if TYPE_CHECKING:
+    from retrieval.quiz import QuizQuestion
+
 
 @dataclass
 class QuizRound:
     ref: str
     chat_id: str
-    question: QuizQuestion
+    question: "QuizQuestion"
     answers: dict[str, tuple[str, int]] = field(default_factory=dict)  # user id → (name, choice)
     revealed: bool = False
 
@@ -75,7 +77,7 @@ class QuizStore:
             row = conn.execute(text("SELECT revealed, body FROM quiz_rounds "
                                     f"WHERE ref = :ref AND at >= :since{lock}"),
                                {"ref": ref, "since": self.clock() - ROUND_TTL}).first()
-            if row is None or not 0 <= choice < len(codec.load(QuizQuestion, row.body).choices):
+            if row is None or not 0 <= choice < len(_question(row.body).choices):
                 return "stale"
             if row.revealed:
                 return "closed"
@@ -157,7 +159,7 @@ class QuizStore:
             return None
         answers = conn.execute(text("SELECT user_id, name, choice FROM quiz_answers WHERE ref = :ref "
                                     "ORDER BY at, user_id"), {"ref": ref})
-        return QuizRound(ref, row.chat_id, codec.load(QuizQuestion, row.body),
+        return QuizRound(ref, row.chat_id, _question(row.body),
                          {u: (n, c) for u, n, c in answers}, bool(row.revealed))
 
     def _board(self, conn: Connection, chat_id: str) -> list[tuple[str, int]]:
@@ -168,3 +170,9 @@ class QuizStore:
         rows = conn.execute(text("SELECT name, points FROM session_scores WHERE chat_id = :chat "
                                  "ORDER BY points DESC, at, user_id"), {"chat": chat_id})
         return [(name, points) for name, points in rows]
+
+
+def _question(body: str) -> "QuizQuestion":
+    from retrieval.quiz import QuizQuestion  # here: `sarabun db …` need not load the retrieval stack
+
+    return codec.load(QuizQuestion, body)
