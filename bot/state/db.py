@@ -109,6 +109,8 @@ def open_database(url: str, upgrade: bool | None = True) -> Database:
             names = ", ".join(f"{m.component} {m.version:04d}" for m in behind)
             raise DatabaseError(f"the database schema is behind this code ({names}): run "
                                 "'sarabun db upgrade'")
+        else:
+            ping(db)  # fail here, with a clear message, rather than at first use
     except SQLAlchemyError as exc:
         raise DatabaseError(f"cannot use the database {db.safe_url}: {exc.__class__.__name__}: "
                             f"{str(exc).splitlines()[0]}") from exc
