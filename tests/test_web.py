@@ -19,6 +19,7 @@ from bot.web.auth import chat_role, issue_link, link_reply
 from index.store import current_version, read_manifest
 from retrieval.quiz import generate_quiz
 
+from .postgres import postgres  # noqa: F401  (the session's PostgreSQL server fixture)
 from .webconsole import CSRF, TOKEN, ConsoleSetup, console_routes, console_setup, sign_in
 
 ADMIN_ONLY = {"/admin/documents", "/admin/documents/upload", "/admin/documents/edit",
@@ -29,8 +30,16 @@ DAY = 86400
 
 
 @pytest.fixture
-def web(tmp_path: Path, small_docs: Path, small_index: Path, retriever) -> ConsoleSetup:
-    return console_setup(tmp_path, small_docs, small_index, retriever.embedder)
+def web(request: pytest.FixtureRequest, tmp_path: Path, small_docs: Path, small_index: Path,
+        retriever) -> ConsoleSetup:
+    """The console on SQLite, or on PostgreSQL for tests marked ``BOTH``."""
+    extra = {}
+    if getattr(request, "param", "sqlite") == "postgresql":
+        extra["database_url"] = request.getfixturevalue("postgres").new_database()
+    return console_setup(tmp_path, small_docs, small_index, retriever.embedder, **extra)
+
+
+BOTH = pytest.mark.parametrize("web", ["sqlite", "postgresql"], indirect=True)
 
 
 @pytest.fixture
@@ -71,6 +80,7 @@ def test_trainer_cannot_reach_admin_routes(web: ConsoleSetup, client: TestClient
     assert home.headers["location"] == "/admin/quiz"
 
 
+@BOTH
 def test_posts_without_a_valid_csrf_token_are_refused(web: ConsoleSetup, client: TestClient) -> None:
     csrf = sign_in(client, web.db)
     before = current_version(web.index)
@@ -88,6 +98,7 @@ def test_posts_without_a_valid_csrf_token_are_refused(web: ConsoleSetup, client:
     assert refused.status_code == 403
 
 
+@BOTH
 def test_links_work_once_and_expire(web: ConsoleSetup, client: TestClient) -> None:
     url = issue_link(web.db, "admin", "telegram:7001", "https://sarabun.example.go.th")
     assert url.startswith("https://sarabun.example.go.th/admin/signin?token=")
@@ -197,6 +208,7 @@ def test_upload_with_metadata_then_edit_and_remove(web: ConsoleSetup, client: Te
         assert ("line:Uadmin", action, "ok") in audit
 
 
+@BOTH
 def test_versions_build_progress_and_rollback(web: ConsoleSetup, client: TestClient) -> None:
     csrf = sign_in(client, web.db)
     first = current_version(web.index)
@@ -241,6 +253,7 @@ def _seed_questions(web: ConsoleSetup, days: int = 5) -> float:
     return today
 
 
+@BOTH
 def test_questions_report_charts_and_csv(web: ConsoleSetup, client: TestClient) -> None:
     from bot.web.insights import thai_today
 
@@ -293,6 +306,7 @@ def test_quiz_preview_and_handouts(web: ConsoleSetup, client: TestClient) -> Non
     assert [e.action for e in read_audit(web.db)].count("handout") == 2
 
 
+@BOTH
 def test_projector_state_follows_a_round(web: ConsoleSetup, client: TestClient) -> None:
     sign_in(client, web.db, "trainer", "telegram:7002")
     store = QuizStore(web.db)
