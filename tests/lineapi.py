@@ -3,6 +3,7 @@ made by the real line-bot-sdk client and answers like LINE does."""
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,8 +14,9 @@ ACCESS_TOKEN = "test-channel-access-token"
 class FakeLineAPI:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict]] = []  # (path, JSON body) of accepted requests
+        self.times: list[float] = []  # time.monotonic() when each accepted request arrived
         self.expired_reply_tokens: set[str] = set()
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
 
     @property
@@ -25,6 +27,15 @@ class FakeLineAPI:
         """Bodies of accepted "reply" or "push" requests."""
         with self._lock:
             return [body for path, body in self.calls if path == f"/v2/bot/message/{kind}"]
+
+    def wait_for(self, kind: str, count: int, timeout: float = 60.0) -> list[dict]:
+        """Block until ``count`` requests of ``kind`` were accepted; returns their bodies."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while len(found := [b for p, b in self.calls if p == f"/v2/bot/message/{kind}"]) < count:
+                if not self._lock.wait(deadline - time.monotonic()):
+                    raise AssertionError(f"{len(found)} {kind} requests, expected {count}")
+            return found
 
     @contextmanager
     def running(self) -> Iterator["FakeLineAPI"]:
@@ -52,6 +63,8 @@ class FakeLineAPI:
                 else:
                     with api._lock:
                         api.calls.append((self.path, body))
+                        api.times.append(time.monotonic())
+                        api._lock.notify_all()
                     status, reply = 200, {"sentMessages": [{"id": "1", "quoteToken": "q"}]}
                 data = json.dumps(reply).encode()
                 self.send_response(status)
