@@ -30,7 +30,7 @@ class BotSettings(BaseSettings):
     data_db: Path = Path("var/sarabun.sqlite3")  # the state database when database_url is empty
     database_url: str = ""  # postgresql://user:password@host/db: state shared by replicas
     database_auto_upgrade: bool = True  # apply schema migrations at start (else: sarabun db upgrade)
-    rate_limit_messages: int = 8  # questions per user ...
+    rate_limit_messages: int = 12  # actions per user (questions, commands, buttons) ...
     rate_limit_seconds: float = 60.0  # ... within this window
     answer_workers: int = 2  # questions computed at once per serving process
     embed_threads: int = 1  # OpenMP/BLAS/torch threads per answer (0: every core; builds use all)
