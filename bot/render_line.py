@@ -1,6 +1,9 @@
 """Render answers as LINE messages: a Flex carousel (answer, then one card per citation) with quick
 replies, within LINE's limits (5 messages per reply, 5,000 UTF-16 units per text)."""
 
+import unicodedata
+from urllib.parse import quote, urlsplit
+
 from linebot.v3.messaging import (
     FlexContainer,
     FlexMessage,
@@ -24,6 +27,7 @@ from .training import QuizRound
 MAX_MESSAGES = 5
 MAX_TEXT = 5000  # UTF-16 code units per text message
 CARD_EXCERPT = 280  # characters of the passage shown on a citation card
+MAX_URI = 1000  # LINE's limit for a uri action
 
 
 def text_message(text: str, quick_reply: QuickReply | None = None) -> TextMessage:
@@ -91,6 +95,25 @@ def _follow_ups(ref: str) -> QuickReply:
     ])
 
 
+def safe_uri(url: str) -> str | None:
+    """``url`` fit for a Flex ``uri`` action, or None: http(s) with a host, no spaces or control
+    characters, non-ASCII percent-encoded, at most MAX_URI characters. Document sources come from
+    files and uploads, so they are checked rather than trusted (LINE refuses the whole message
+    over one bad URI, and other schemes have no business in a source button)."""
+    url = url.strip()
+    if not url or any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError on a malformed port)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    encoded = quote(url, safe=":/?#[]@!$&'()*+,;=%~")
+    return encoded if len(encoded) <= MAX_URI else None
+
+
 def _text(text: str, **style: object) -> dict:
     return {"type": "text", "text": text or " ", "wrap": True, **style}
 
@@ -112,9 +135,9 @@ def _citation_bubble(ref: str, i: int, c: Citation) -> dict:
                 "action": {"type": "postback", "label": BUTTON_PASSAGE,
                            "data": Action(PASSAGE, ref, str(i)).encode(),
                            "displayText": f"{BUTTON_PASSAGE} [{c.rank}]"}}]
-    if c.source.startswith(("http://", "https://")) and len(c.source) <= 1000:
+    if uri := safe_uri(c.source):
         buttons.append({"type": "button", "style": "link", "height": "sm",
-                        "action": {"type": "uri", "label": BUTTON_SOURCE, "uri": c.source}})
+                        "action": {"type": "uri", "label": BUTTON_SOURCE, "uri": uri}})
     return {"type": "bubble",
             "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": body},
             "footer": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": buttons}}

@@ -496,9 +496,12 @@ async def _reveal(context: ContextTypes.DEFAULT_TYPE, ref: str, message_id: int)
 
 
 async def _is_trainer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Configured trainers and admins, group owners and administrators, anyone in a private chat."""
+    """Configured trainers and admins, group owners and administrators, anyone in a private chat,
+    a channel's own posts (they carry no user; only its admins can post)."""
     services = _services(context)
     user, chat = update.effective_user, update.effective_chat
+    if user is None:
+        return chat.type == ChatType.CHANNEL
     if chat.type == ChatType.PRIVATE or user.id in services.trainers or user.id in services.admins:
         return True
     member = await context.bot.get_chat_member(chat.id, user.id)

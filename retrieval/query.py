@@ -5,6 +5,7 @@ polite particles and filler (ครับ, หน่อย) and either digit sys
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from index.thai_text import arabic_digits, collapse_spaces
@@ -81,6 +82,13 @@ class Query:
     named: list | None = None  # documents it names, set by Retriever.resolve
 
 
+def strip_invisible(text: str) -> str:
+    """``text`` without format characters (Unicode category Cf: zero-width space and joiners,
+    BOM, bidi marks, soft hyphen). Thai letters, vowels and tone marks are never Cf, so nothing
+    Thai needs is lost; no compatibility normalisation (NFKC) is applied."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def normalise_spelling(text: str) -> str:
     """Common misspellings and transliterations in their official spelling ("ดิจิตอล" → "ดิจิทัล")."""
     for pattern, replacement in _VARIANTS:
@@ -90,6 +98,7 @@ def normalise_spelling(text: str) -> str:
 
 def parse_query(question: str) -> Query:
     """Normalise a chat question (spelling, abbreviations, particles, digits) for search."""
+    question = strip_invisible(question)
     text = normalise_spelling(collapse_spaces(question))
     text = _ABBREV_RE.sub(lambda m: f"{m.group(0)} {_ABBREVIATIONS[m.group(0)]}", text)
     text = collapse_spaces(_FILLER.sub(" ", text)) or collapse_spaces(question)

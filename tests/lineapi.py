@@ -16,6 +16,7 @@ class FakeLineAPI:
         self.calls: list[tuple[str, dict]] = []  # (path, JSON body) of accepted requests
         self.times: list[float] = []  # time.monotonic() when each accepted request arrived
         self.expired_reply_tokens: set[str] = set()
+        self.refused_reply_tokens: set[str] = set()  # 400 for another reason than the token
         self._lock = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
 
@@ -60,6 +61,9 @@ class FakeLineAPI:
                     status, reply = 401, {"message": "Authentication failed"}
                 elif body.get("replyToken") in api.expired_reply_tokens:
                     status, reply = 400, {"message": "Invalid reply token"}
+                elif body.get("replyToken") in api.refused_reply_tokens:
+                    status, reply = 400, {"message": "The request body has 1 error(s)",
+                                          "details": [{"message": "invalid uri", "property": "x"}]}
                 else:
                     with api._lock:
                         api.calls.append((self.path, body))
