@@ -145,6 +145,30 @@ def test_concurrent_reveal_scores_once(db: Database) -> None:
     assert sorted(p for _, p in quiz.leaderboard("g")) == [1] * 5
 
 
+_REVEALER = """
+import sys, time
+from bot.state import QuizStore, open_database
+quiz = QuizStore(open_database(sys.argv[1]))
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # all processes at the same moment
+print("scored" if quiz.reveal("r") is not None else "already")
+"""
+
+
+def test_replicas_revealing_at_once_score_once(db: Database) -> None:
+    """A group round revealed by several replicas at the same moment (a timer here, a trainer's
+    button there): exactly one scores it."""
+    quiz = QuizStore(db)
+    quiz.start_session("g")
+    quiz.add(QuizRound("r", "g", _question()))
+    quiz.answer("r", "u1", "สมชาย", 2)
+    at = str(time.time() + 4)
+    procs = [subprocess.Popen([sys.executable, "-c", _REVEALER, db.url, at], cwd=ROOT, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert sorted(out.strip() for out, _ in outs) == ["already"] * 3 + ["scored"], outs
+    assert quiz.leaderboard("g") == [("สมชาย", 1)]
+
+
 def test_delivery_is_first_once_across_threads(db: Database) -> None:
     results = _in_threads(10, lambda _: first_delivery(db, "line", "01HSAMEEVENT"))
     assert sorted(results) == [False] * 9 + [True]

@@ -47,9 +47,8 @@ def all_migrations() -> list[Migration]:
         if not match:
             continue
         module = importlib.import_module(f"{package.__name__}.{info.name}")
-        found.append(Migration(match.group(1), int(match.group(2)), match.group(3),
-                               (module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else "",
-                               module.up))
+        summary = " ".join((module.__doc__ or "").strip().split("\n\n")[0].split())  # first paragraph
+        found.append(Migration(match.group(1), int(match.group(2)), match.group(3), summary, module.up))
     return sorted(found, key=lambda m: (m.component, m.version))
 
 
