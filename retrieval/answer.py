@@ -9,12 +9,17 @@ from index.glossary import Definition, lookup
 from index.sections import section_key
 from index.store import PublishedIndex
 from index.thai_text import compact
+from index.tokens import loose_key, toneless, word_tokens
 
-from .abstain import EVIDENCE_HITS, Evidence, evidence, should_abstain
-from .compose import MAX_ANSWER_CHARS, clip, compose, whole_list
-from .documents import Named
+from .abstain import EVIDENCE_HITS, Evidence, content_words, evidence, should_abstain
+from .compose import MAX_ANSWER_CHARS, best_clause, clip, compose, whole_list
+from .documents import Named, name_key
 from .query import Query, definition_subject, normalise_spelling, parse_query
 from .search import Hit, Retriever
+
+SECOND_SOURCES = 2  # later passages that may add a better-answering clause
+MENTIONED_LAW_SUPPORT = 0.75  # share of the asked words a document merely mentioning a law must hold
+QUOTED_TITLE = 0.5  # share of a title's words a question repeats when it quotes the title
 
 
 @dataclass
@@ -102,15 +107,52 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
     names_found_section = bool(query.section and best and
                                section_key(best.chunk.section) == ("มาตรา", query.section))
     if best is None or (should_abstain(ev) and not names_found_section):
-        return Answer(question, True, "", [], related_documents(retriever, query, hits), ev)
+        return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named))
+    mentioned = [n for n in named if n.title and n.doc_ids]
+    document = [c for c in retriever.index.chunks if c.doc_id == best.chunk.doc_id]
+    if mentioned and not _tells_about(query, mentioned, document):
+        # A law the collection lacks, which its documents only mention: answer only what a
+        # document about it says, never from another law (a PDPA fine is not in a training news).
+        return Answer(question, True, "", [], related_documents(retriever, query, hits), ev,
+                      mentioned[0].title)
     shown = hits[skip : skip + k]
     if not shown:
-        return Answer(question, True, "", [], related_documents(retriever, query, hits), ev)
-    passage = shown[0].chunk.text
-    if query.wants_list and any(ITEM_LABEL.match(line) for line in passage.split("\n")):
-        passage = whole_list(query, retriever.index.chunks, shown[0].position)
-    return Answer(question, False, _labelled(shown[0].chunk, compose(query, passage)),
+        return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named))
+    return Answer(question, False, _answer_text(retriever, query, shown),
                   cite(retriever.index, shown, start=1), [], ev)
+
+
+def _answer_text(retriever: Retriever, query: Query, shown: list[Hit]) -> str:
+    """The first passage's answering part; when a later passage of the same document holds a
+    clause that answers better (another part of the question, or the fact the first passage
+    only leads up to), its answering part follows, labelled with its own section."""
+    index = retriever.index
+    top = shown[0]
+    ignore = _naming_words(query, index.documents[top.chunk.doc_id].title)
+    passage = top.chunk.text
+    if query.wants_list and any(ITEM_LABEL.match(line) for line in passage.split("\n")):
+        return _labelled(top.chunk, compose(query, whole_list(query, index.chunks, top.position), ignore))
+    lead = top.chunk.section is not None
+    first = best_clause(query, passage, ignore)
+    key = section_key(top.chunk.section)
+    better = next((h for h in shown[1:SECOND_SOURCES + 1] if h.chunk.doc_id == top.chunk.doc_id
+                   and (not key or section_key(h.chunk.section) != key)
+                   and best_clause(query, h.chunk.text, ignore) > first), None)
+    if better is None:
+        return _labelled(top.chunk, compose(query, passage, ignore, lead))
+    half = MAX_ANSWER_CHARS // 2
+    return "\n".join([_labelled(top.chunk, compose(query, passage, ignore, lead, half)),
+                      _labelled(better.chunk, compose(query, better.chunk.text, ignore,
+                                                      better.chunk.section is not None, half))])
+
+
+def _naming_words(query: Query, title: str) -> frozenset[str]:
+    """The title's words, when the question quotes most of the title to name the document (they
+    name it; they do not say which clause answers)."""
+    words = content_words(word_tokens(title))
+    if words and len(words & set(query.tokens)) / len(words) >= QUOTED_TITLE:
+        return frozenset(words)
+    return frozenset()
 
 
 def _labelled(chunk: Chunk, text: str) -> str:
@@ -140,6 +182,25 @@ def define(retriever: Retriever, term: str) -> Answer:
 
 # Items of a definition written as a list ("(๑) …", "(ก) …") each start a line.
 _ITEM_START = re.compile(r"\s+(?=\((?:[0-9๐-๙]{1,2}|[ก-ฮ])\)\s)")
+
+
+def _tells_about(query: Query, laws: list[Named], document: list[Chunk]) -> bool:
+    """Whether ``document`` names one of ``laws`` and holds (as whole words) most of what the
+    question asks besides the law's name."""
+    text = "\n".join(c.text for c in document)
+    if not any(name_key(n.mention) in loose_key(text) for n in laws):
+        return False
+    rest = query.raw.lower()
+    for n in laws:
+        rest = rest.replace(n.mention.lower(), " ")
+    asked = {toneless(w) for w in content_words(word_tokens(rest))}
+    held = {toneless(w) for w in word_tokens(text)}
+    return bool(asked) and len(asked & held) / len(asked) >= MENTIONED_LAW_SUPPORT
+
+
+def _lacking(named: list[Named]) -> str:
+    """The title of a named law the collection lacks (its documents may only mention it)."""
+    return next((n.title for n in named if n.title), "")
 
 
 def _definition_hits(index: PublishedIndex, definitions: list[Definition]) -> list[Hit]:

@@ -67,27 +67,22 @@ def whole_list(query: Query, chunks: list[Chunk], position: int) -> str:
     return "\n".join(([lead] if lead else []) + [clip(item, share) for item in items])
 
 
-def compose(query: Query, passage: str) -> str:
+def compose(query: Query, passage: str, ignore: frozenset[str] = frozenset(), lead: bool = True,
+            limit: int = MAX_ANSWER_CHARS) -> str:
     """The part of ``passage`` that answers: the whole list for list questions, the whole passage
-    when it is short, otherwise its lead plus the clauses that answer, in the passage's order."""
+    when it is short, otherwise (with ``lead``) its lead plus the clauses that answer, in the
+    passage's order. Words in ``ignore`` (those naming the document) do not make a clause answer."""
     lines = passage.split("\n")
     if query.wants_list and any(ITEM_LABEL.match(line) for line in lines):
         return clip(passage, MAX_LIST_CHARS)
     text = _unwrap(lines)
-    if len(text) <= MAX_ANSWER_CHARS:
+    if len(text) <= limit:
         return text.replace("\n", " ")
     phrases = [s.strip() for s in _SENTENCE_BREAK.split(text) if s.strip()]
-    words = {loose_key(w) for w in content_words(query.tokens)}
-    cues = [_CUE_RES[i] for i in query.intents if i in _CUE_RES]
-
-    def score(phrase: str) -> float:
-        key = loose_key(phrase)
-        overlap = sum(1 for w in words if w and w in key)
-        return overlap + sum(1.5 for cue in cues if cue.search(phrase))
-
+    score = _scorer(query, ignore)
     scores = [score(p) for p in phrases]
     chosen: set[int] = set()
-    budget = MAX_ANSWER_CHARS
+    budget = limit
     # The best clause with the text around it, then (for questions with several parts) the best
     # clause outside that window with its own context, in the passage's order.
     for _ in range(2):
@@ -97,19 +92,39 @@ def compose(query: Query, passage: str) -> str:
         best = max(rest, key=lambda i: (scores[i], -i))
         window = _window(phrases, best, budget if not chosen else budget // 2, chosen)
         chosen |= window
-        budget = MAX_ANSWER_CHARS - sum(len(phrases[i]) + 1 for i in chosen)
+        budget = limit - sum(len(phrases[i]) + 1 for i in chosen)
     if not chosen:
-        chosen = _window(phrases, 0, MAX_ANSWER_CHARS, set())
-    if 0 not in chosen and len(phrases[0]) <= min(150, budget):
+        chosen = _window(phrases, 0, limit, set())
+    if lead and 0 not in chosen and len(phrases[0]) <= min(150, budget):
         chosen.add(0)  # the lead says who or what the section is about
     parts: list[str] = []
     for i in sorted(chosen):
         if parts and i - 1 not in chosen:
             parts.append("…")
-        parts.append(clip(phrases[i], MAX_ANSWER_CHARS))
+        parts.append(clip(phrases[i], limit))
     if max(chosen) < len(phrases) - 1:
         parts.append("…")
     return " ".join(parts)
+
+
+def best_clause(query: Query, passage: str, ignore: frozenset[str] = frozenset()) -> float:
+    """How well the best clause of ``passage`` answers ``query`` (see ``compose``)."""
+    score = _scorer(query, ignore)
+    return max((score(p) for p in _SENTENCE_BREAK.split(_unwrap(passage.split("\n"))) if p.strip()),
+               default=0.0)
+
+
+def _scorer(query: Query, ignore: frozenset[str]):  # -> Callable[[str], float]
+    """A clause's score: the question's words it holds plus the cues of the question's intent."""
+    words = {loose_key(w) for w in content_words(query.tokens) if w not in ignore}
+    cues = [_CUE_RES[i] for i in query.intents if i in _CUE_RES]
+
+    def score(phrase: str) -> float:
+        key = loose_key(phrase)
+        overlap = sum(1 for w in words if w and w in key)
+        return overlap + sum(1.5 for cue in cues if cue.search(phrase))
+
+    return score
 
 
 def _window(phrases: list[str], best: int, budget: int, taken: set[int]) -> set[int]:
@@ -142,9 +157,6 @@ def clip(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
         return text
     cut = text.rfind(" ", 0, limit)
     return text[: cut if cut > 0 else limit] + " …"
-
-
-
 
 
 def list_item(text: str, n: int) -> str | None:

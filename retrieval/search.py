@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -9,8 +10,9 @@ from index.documents import SUBSTANTIVE, Chunk
 from index.embedders import Embedder, make_embedder
 from index.store import IndexUnavailable, PublishedIndex
 from index.thai_text import arabic_digits
+from index.tokens import loose_key
 
-from .documents import Catalogue, Named, catalogue, named_documents
+from .documents import Catalogue, Named, catalogue, name_key, named_documents
 from .fuse import near_duplicate, normalized, rrf
 from .intent import asks_consequence
 from .query import Query, parse_query
@@ -18,6 +20,7 @@ from .query import Query, parse_query
 CANDIDATES = 50
 DENSE_WEIGHT = 0.5  # share of the dense score in the fused score (see docs/benchmarks.md)
 SECTION_BOOST = 0.5  # a passage of the มาตรา the question names
+MIN_MENTION = 4  # shortest law name looked up in the documents' text
 REASONS_BOOST = 0.3  # an Act's reasons, when the question asks why it was enacted
 _ASKS_REASONS = re.compile(r"เหตุผล(?:ใน)?(?:การ)?(?:ประกาศ|ออก|ตรา)|ทำไม(?:ถึง|จึง)?(?:ต้อง)?(?:ออก|ตรา|มี)|"
                            r"ตราขึ้น(?:ด้วย|เพราะ|เพื่อ)|ออกมาเพราะ|เหตุผล")
@@ -58,10 +61,25 @@ class Retriever:
         self._doc_ids = np.array([c.doc_id for c in self.index.chunks], dtype=object)
 
     def resolve(self, query: Query) -> list[Named]:
-        """The documents ``query`` names (resolved once and kept on the query)."""
+        """The documents ``query`` names (resolved once and kept on the query). A law the
+        collection lacks but some of its documents write about ("อบรม PDPA" in a news item)
+        stands for those documents, so search stays within them."""
         if query.named is None:
             query.named = named_documents(query.raw, self.names)
+            for named in query.named:
+                if named.missing:
+                    named.doc_ids = self._documents_mentioning(name_key(named.mention))
         return query.named
+
+    def _documents_mentioning(self, key: str) -> list[str]:
+        if len(key) < MIN_MENTION:
+            return []
+        return sorted({c.doc_id for c, text in zip(self.index.chunks, self._loose_texts, strict=True)
+                       if key in text})
+
+    @cached_property
+    def _loose_texts(self) -> list[str]:
+        return [loose_key(c.text) for c in self.index.chunks]
 
     def bm25_scores(self, query: Query) -> np.ndarray:
         """BM25 score of every passage (unknown words are ignored, not errors)."""

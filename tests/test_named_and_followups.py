@@ -49,6 +49,15 @@ def test_a_law_the_collection_lacks_is_declined_by_name(shipped, question: str) 
     assert answer.not_found in text and "ไม่อยู่ในคลังเอกสาร" in text
 
 
+def test_a_lacking_law_that_a_document_writes_about_is_answered_from_that_document(shipped) -> None:
+    # PDPA is not in the collection, but a news item reports a PDPA course: what it says is
+    # answerable, with a search limited to it; a PDPA fine (above) is still declined by name.
+    answer = ask(shipped, "อบรม PDPA ของรองปลัดภานุวัฒน์ จัดที่ห้องไหน ชั้นอะไรครับ")
+    assert not answer.abstained
+    assert {c.doc_id for c in answer.citations} == {"news_2022-11-05_digital_skills_training_civil_servants"}
+    assert any("Jubilee Ballroom ชั้น 11" in c.text for c in answer.citations)
+
+
 def test_penalty_of_a_named_section_is_found_through_the_reference_graph(shipped) -> None:
     answer = ask(shipped, "ถ้าทำธุรกิจที่ต้องแจ้งตามมาตรา 33 พรบ ธุรกรรมฯ แต่ไม่แจ้ง โดนโทษอะไร")
     assert answer.citations[0].section == "มาตรา ๔๔"
