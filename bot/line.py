@@ -10,7 +10,10 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import json
 import logging
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -42,6 +45,7 @@ from .bodies import BodyRefused, RefusalLog, parse_json, read_body
 from .compute import Compute
 from .dialogue import WELCOME, Dialogue, Turn
 from .health import DATABASE, LINE, Health, record_safely
+from .inbox import Inbox, Item
 from .messages import (
     DEFINE_USAGE,
     EXAMPLES,
@@ -71,6 +75,7 @@ from .web.settings import WebSettings
 
 log = logging.getLogger(__name__)
 refused = RefusalLog(log)
+REPLY_TOKEN_SECONDS = 30.0  # a retried event older than this is pushed: its token may have expired
 
 COMMANDS = ("/ask", "/help", "/start", "/sources", "/define", "/quiz", "/web")
 
@@ -85,7 +90,9 @@ class LineBot:
     limiter: RateLimiter
     health: Health = field(default_factory=Health)
     compute: Compute = field(default_factory=Compute)  # answers are computed off the event loop
+    inbox: Inbox | None = None  # events are stored before the 200 and answered from there
     api: MessagingApi = field(init=False)
+    _delivering: dict[str, list] = field(default_factory=dict, repr=False)  # event id → [Item, pushes]
     training: Training = field(init=False)
 
     def __post_init__(self) -> None:
@@ -121,8 +128,27 @@ class LineBot:
         except (ValueError, TypeError, KeyError) as exc:
             refused.warning("line webhook: malformed body from %s: %s", client, exc)
             return PlainTextResponse("malformed body", status_code=400)
-        events = [e for e in (self._event(raw) for raw in raw_events) if e is not None]
+        raws = [raw for raw in raw_events if isinstance(raw, dict)]
+        if self.inbox is not None and (ids := await self.inbox.accept("line", [_entry(r) for r in raws])
+                                       ) is not None:  # stored: answered right after the 200
+            return Response(status_code=200, background=BackgroundTask(self.inbox.process, ids))
+        events = [e for e in (self._event(raw) for raw in raws) if e is not None]
         return Response(status_code=200, background=BackgroundTask(self._handle_all, events))
+
+    async def handle_item(self, item: Item) -> None:
+        """Answer one event stored in the inbox (de-duplicated there already)."""
+        raw = json.loads(item.payload)
+        try:
+            event = Event.from_dict(raw)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            log.info("line: event of type %r ignored: %s", raw.get("type"), exc)
+            return
+        event_id = getattr(event, "webhook_event_id", None) or item.key
+        self._delivering[event_id] = [item, 0]
+        try:
+            await self._handle(event)
+        finally:
+            self._delivering.pop(event_id, None)
 
     def _event(self, raw: object) -> Event | None:
         """A parsed event, or None for duplicates, unknown types and malformed events."""
@@ -264,11 +290,20 @@ class LineBot:
         await asyncio.to_thread(record_safely, self.health, what, write, *args)
 
     async def _send(self, event: Event, messages: list[Message]) -> None:
-        """Reply with the event's token; push when it is unusable (expired or redelivered)."""
+        """Reply with the event's token; push when it is unusable (expired or redelivered).
+
+        After a restart an event may have been answered just before the process died. Then a
+        reply token refused as used means it was (no push), and pushes carry a retry key derived
+        from the event, which LINE accepts once (409 for a repeat)."""
         messages = messages[:MAX_MESSAGES]
+        event_id = getattr(event, "webhook_event_id", None) or ""
+        delivering = self._delivering.get(event_id)
+        retried = delivering is not None and delivering[0].attempts > 1
         token = getattr(event, "reply_token", None)
         redelivered = bool(event.delivery_context and event.delivery_context.is_redelivery)
-        if token and not redelivered:
+        # A retried event's token is tried only while surely unexpired: then "invalid" means used.
+        fresh = time.time() - (getattr(event, "timestamp", 0) or 0) / 1000 < REPLY_TOKEN_SECONDS
+        if token and not redelivered and (fresh or not retried):
             try:
                 await self._call(self.api.reply_message,
                                  ReplyMessageRequest(reply_token=token, messages=messages))
@@ -276,22 +311,43 @@ class LineBot:
             except ApiException as exc:
                 if not reply_token_unusable(exc):  # any other 400 is our fault: a push would fail too
                     raise
+                if retried:
+                    log.info("line: event %s was answered before a restart (reply token used)", event_id)
+                    return
                 log.info("line: reply token unusable (%s), pushing instead", exc.body)
-        await self._call(self.api.push_message, PushMessageRequest(to=_chat_key(event), messages=messages))
-
-    async def _call(self, method: Callable[..., object], request: object) -> None:
-        """One LINE API call in a thread; its outcome tells ``/healthz`` whether LINE works
-        (a 400 is about one request, not about LINE or our token)."""
+        retry_key = None
+        if delivering is not None:
+            delivering[1] += 1
+            retry_key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"line:{event_id}:{delivering[1]}"))
         try:
-            await asyncio.to_thread(method, request)
+            await self._call(self.api.push_message,
+                             PushMessageRequest(to=_chat_key(event), messages=messages),
+                             x_line_retry_key=retry_key)
         except ApiException as exc:
-            if exc.status != 400:
+            if exc.status != 409:
+                raise
+            log.info("line: push for event %s was already accepted before a restart", event_id)
+
+    async def _call(self, method: Callable[..., object], request: object, **options: object) -> None:
+        """One LINE API call in a thread; its outcome tells ``/healthz`` whether LINE works
+        (a 400 is about one request, a 409 a repeated retry key, not about LINE or our token)."""
+        try:
+            await asyncio.to_thread(method, request, **options)
+        except ApiException as exc:
+            if exc.status not in (400, 409):
                 self.health.failed(LINE, f"HTTP {exc.status} {exc.reason}")
             raise
         except Exception as exc:  # connection refused, timeouts …
             self.health.failed(LINE, f"{type(exc).__name__}: {exc}")
             raise
         self.health.succeeded(LINE)
+
+
+def _entry(raw: dict) -> tuple[str, str]:
+    """An event's inbox key (its webhookEventId; a digest for events without one) and JSON."""
+    payload = json.dumps(raw, ensure_ascii=False, sort_keys=True)
+    key = str(raw.get("webhookEventId") or "") or "sha256:" + hashlib.sha256(payload.encode()).hexdigest()
+    return key, payload
 
 
 def reply_token_unusable(exc: ApiException) -> bool:

@@ -6,11 +6,13 @@ LINE's body signature); anything else is refused before the body is parsed.
 
 import asyncio
 import hmac
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -23,6 +25,7 @@ from .bodies import BodyRefused, RefusalLog, parse_json, read_body
 from .compute import Compute
 from .dialogue import Dialogue
 from .health import Health
+from .inbox import Inbox, Item
 from .line import LineBot
 from .ratelimit import RateLimiter
 from .settings import BotSettings, SettingsError
@@ -40,20 +43,24 @@ def create_app(settings: BotSettings, dialogue: Dialogue, admin: Admin | None = 
     health = Health()
     compute = Compute(settings.answer_workers, settings.embed_threads)
     routes = [Route("/healthz", _healthz(dialogue, health))]
+    db = state_database(settings)
+    inbox = Inbox(db, health, settings.inbox_lease_seconds)  # webhooks store before their 200
     if settings.line_channel_secret or settings.line_channel_access_token:
-        db = state_database(settings)
         line = LineBot(settings, dialogue, db,
                        RateLimiter(db, settings.rate_limit_messages, settings.rate_limit_seconds), health,
-                       compute)
+                       compute, inbox)
+        inbox.register("line", line.handle_item)
         routes.append(Route("/line/webhook", line.webhook, methods=["POST"]))
     telegram: Application | None = None
+    telegram_ready = asyncio.Event()
     if settings.telegram_token:
         if not settings.telegram_webhook_secret:
             raise SettingsError("SARABUN_TELEGRAM_WEBHOOK_SECRET must be set to receive Telegram "
                              "webhooks (1-256 characters: A-Z, a-z, 0-9, _ and -)")
         telegram = build_application(settings, dialogue, admin, webhook=True, health=health,
                                      compute=compute)
-        routes.append(Route("/telegram/webhook", _telegram_webhook(telegram, settings),
+        inbox.register("telegram", _telegram_handler(telegram), telegram_ready)
+        routes.append(Route("/telegram/webhook", _telegram_webhook(telegram, settings, inbox),
                             methods=["POST"]))
     if admin is not None:  # the web console for admins and trainers (bot/web), under /admin
         routes.append(web_console(WebSettings(), admin.db, dialogue, admin))
@@ -62,10 +69,13 @@ def create_app(settings: BotSettings, dialogue: Dialogue, admin: Admin | None = 
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         # Telegram starts in the background: LINE and /healthz serve even while the Bot API is
         # unreachable, and Telegram joins as soon as it answers.
-        starting = asyncio.create_task(start_telegram(telegram, settings)) if telegram else None
+        starting = asyncio.create_task(start_telegram(telegram, settings, telegram_ready)) \
+            if telegram else None
+        await inbox.start()  # answers what a previous process acknowledged but did not answer
         try:
             yield
         finally:
+            await inbox.stop()
             if starting is not None:
                 starting.cancel()
                 await stop_telegram(telegram)
@@ -74,10 +84,10 @@ def create_app(settings: BotSettings, dialogue: Dialogue, admin: Admin | None = 
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-async def start_telegram(telegram: Application, settings: BotSettings, first_delay: float = 1.0,
-                         max_delay: float = 60.0) -> None:
+async def start_telegram(telegram: Application, settings: BotSettings, ready: asyncio.Event,
+                         first_delay: float = 1.0, max_delay: float = 60.0) -> None:
     """Initialise and start the Telegram application, retrying with growing pauses until the Bot
-    API answers (each failure is logged and shows in ``/healthz``)."""
+    API answers (each failure is logged and shows in ``/healthz``); then set ``ready``."""
     delay = first_delay
     while True:
         try:
@@ -90,6 +100,7 @@ async def start_telegram(telegram: Application, settings: BotSettings, first_del
                     allowed_updates=Update.ALL_TYPES)
                 log.info("Telegram webhook set to %s", settings.telegram_webhook_url)
             log.info("Telegram started")
+            ready.set()
             return
         except TelegramError as exc:
             log.warning("Telegram API unreachable at start (%s); retrying in %.0f s", exc, delay)
@@ -120,7 +131,14 @@ def _healthz(dialogue: Dialogue, health: Health):
     return healthz
 
 
-def _telegram_webhook(telegram: Application, settings: BotSettings):
+def _telegram_handler(telegram: Application):
+    async def handle(item: Item) -> None:
+        """Process one stored update (handler errors are reported by the bot's error handler)."""
+        await telegram.process_update(Update.de_json(json.loads(item.payload), telegram.bot))
+    return handle
+
+
+def _telegram_webhook(telegram: Application, settings: BotSettings, inbox: Inbox):
     secret = settings.telegram_webhook_secret.encode()
 
     async def webhook(request: Request) -> Response:
@@ -138,6 +156,9 @@ def _telegram_webhook(telegram: Application, settings: BotSettings):
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             refused.warning("telegram webhook: malformed update from %s: %s", client, exc)
             return PlainTextResponse("malformed update", status_code=400)
-        await telegram.update_queue.put(update)
-        return Response(status_code=200)
+        ids = await inbox.accept("telegram", [(str(update.update_id), json.dumps(data))])
+        if ids is None:
+            await telegram.update_queue.put(update)  # database down: answered, not stored
+            return Response(status_code=200)
+        return Response(status_code=200, background=BackgroundTask(inbox.process, ids))
     return webhook

@@ -1,5 +1,6 @@
 """A local HTTP server standing in for the LINE Messaging API: records reply and push requests
-made by the real line-bot-sdk client and answers like LINE does."""
+made by the real line-bot-sdk client and answers like LINE does (a reply token works once; a
+push's ``X-Line-Retry-Key`` is accepted once, a repeat gets 409)."""
 
 import json
 import threading
@@ -17,6 +18,9 @@ class FakeLineAPI:
         self.times: list[float] = []  # time.monotonic() when each accepted request arrived
         self.expired_reply_tokens: set[str] = set()
         self.refused_reply_tokens: set[str] = set()  # 400 for another reason than the token
+        self.used_reply_tokens: set[str] = set()
+        self.retry_keys: set[str] = set()
+        self.repeats = 0  # refused second uses of a reply token or retry key
         self._lock = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
 
@@ -48,6 +52,18 @@ class FakeLineAPI:
             self._server.shutdown()
             self._server.server_close()
 
+    def _first_use(self, reply_token: str | None, retry_key: str | None) -> bool:
+        with self._lock:
+            seen = self.used_reply_tokens if reply_token else self.retry_keys
+            key = reply_token or retry_key
+            if key is None:
+                return True
+            if key in seen:
+                self.repeats += 1
+                return False
+            seen.add(key)
+            return True
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         api = self
 
@@ -64,6 +80,9 @@ class FakeLineAPI:
                 elif body.get("replyToken") in api.refused_reply_tokens:
                     status, reply = 400, {"message": "The request body has 1 error(s)",
                                           "details": [{"message": "invalid uri", "property": "x"}]}
+                elif not api._first_use(body.get("replyToken"), self.headers.get("X-Line-Retry-Key")):
+                    status, reply = (409, {"message": "The retry key is already accepted"}) \
+                        if self.headers.get("X-Line-Retry-Key") else (400, {"message": "Invalid reply token"})
                 else:
                     with api._lock:
                         api.calls.append((self.path, body))
