@@ -120,19 +120,37 @@ def load(url: str, replies: Replies, seconds: float, concurrency: int) -> dict:
             "p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 3)}
 
 
+def poll_healthz(url: str, done: threading.Event, into: list[float]) -> None:
+    """GET /healthz every 20 ms until ``done``; latencies into ``into``."""
+    with httpx.Client(timeout=10) as client:
+        while not done.is_set():
+            t = time.monotonic()
+            client.get(f"{url}/healthz")
+            into.append(time.monotonic() - t)
+            time.sleep(0.02)
+
+
+def p95_ms(values: list[float]) -> float:
+    values = sorted(values)
+    return round(1000 * values[int(0.95 * (len(values) - 1))], 1)
+
+
 def quiz_flood(url: str, api: FakeLineAPI, count: int = 200) -> dict:
     """``count`` /quiz from one user as fast as 20 connections send them (the default rate limit
-    applies), while /healthz is polled every 20 ms."""
+    applies), while /healthz is polled every 20 ms; first 5 s of polling without the flood, for
+    the machine's baseline."""
+    idle: list[float] = []
+    quiet = threading.Event()
+    baseline = threading.Thread(target=poll_healthz, args=(url, quiet, idle))
+    baseline.start()
+    time.sleep(5)
+    quiet.set()
+    baseline.join()
     health: list[float] = []
     done = threading.Event()
 
     def poll() -> None:
-        with httpx.Client(timeout=10) as client:
-            while not done.is_set():
-                t = time.monotonic()
-                client.get(f"{url}/healthz")
-                health.append(time.monotonic() - t)
-                time.sleep(0.02)
+        poll_healthz(url, done, health)
 
     def send(_: int) -> None:
         event, _token = text_event("/quiz", "Uflood")
@@ -149,10 +167,11 @@ def quiz_flood(url: str, api: FakeLineAPI, count: int = 200) -> dict:
     done.set()
     poller.join()
     health.sort()
-    return {"quiz_sent": count, "seconds": round(time.monotonic() - started, 1),
+    return {"healthz_p95_ms_before_flood": p95_ms(idle),
+            "quiz_sent": count, "seconds": round(time.monotonic() - started, 1),
             "bot_messages": len(api.calls) - before, "healthz_checks": len(health),
             "healthz_p50_ms": round(1000 * statistics.median(health), 1),
-            "healthz_p95_ms": round(1000 * health[int(0.95 * (len(health) - 1))], 1),
+            "healthz_p95_ms": p95_ms(health),
             "healthz_max_ms": round(1000 * health[-1], 1)}
 
 
@@ -192,7 +211,8 @@ def main() -> int:
             replies = Replies(api)
             load(url, replies, 3, args.concurrency)  # warm-up
             print(f"embed threads per answer: {args.embed_threads or 'all cores'}; "
-                  f"{args.concurrency} senders; {os.cpu_count()} cores")
+                  f"{args.concurrency} senders; {os.cpu_count()} cores; load average "
+                  f"{os.getloadavg()[0]:.1f} (other work on the machine)")
             alone = load(url, replies, args.seconds, args.concurrency)
             print("alone         ", json.dumps(alone))
             if not args.skip_build:

@@ -4,6 +4,7 @@ signed LINE events; after a restart every acknowledged event is answered exactly
 The LINE API stand-in behaves like LINE where it matters here: a reply token works once and a
 push's retry key is accepted once, so a repeated delivery would be refused and counted."""
 
+import asyncio
 import json
 import os
 import signal
@@ -15,8 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
+
+from bot.health import Health
+from bot.inbox import Inbox, Item
+from bot.state import Database, open_database, sqlite_url
 
 from .lineapi import FakeLineAPI
+from .postgres import postgres  # noqa: F401  (the session's server fixture)
 from .test_line import signed
 from .test_serve_limits import free_port, serve_env, wait_healthy
 
@@ -124,3 +131,38 @@ def test_replayed_telegram_update_is_answered_once(api, settings, retriever) -> 
         api.wait_for("sendMessage", 1)
         api.wait_idle()
     assert len(api.of("sendMessage")) == 1
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    if request.param == "sqlite":
+        return open_database(sqlite_url(tmp_path / "state.sqlite3"))
+    return open_database(request.getfixturevalue("postgres").new_database())
+
+
+def test_inbox_stores_once_and_takes_over_expired_claims(state_db: Database) -> None:
+    handled: list[tuple[str, int]] = []
+
+    async def handler(item: Item) -> None:
+        handled.append((item.key, item.attempts))
+
+    async def scenario() -> None:
+        inbox = Inbox(state_db, Health(), lease=0.5)
+        inbox.register("line", handler)
+        ids = await inbox.accept("line", [("e1", '{"n": 1}'), ("e2", '{"n": 2}')])
+        assert ids is not None and len(ids) == 2
+        assert await inbox.accept("line", [("e1", '{"n": 1}')]) == []  # a redelivery: stored once
+        assert inbox._claim(ids[1], time.time()) is not None  # e2 taken by a process that then died
+        await inbox.process(ids)
+        assert handled == [("e1", 1)]  # e2 is still under the dead process's lease
+        await asyncio.sleep(0.6)
+        await inbox.start()  # a restart: queues what the lease no longer protects
+        for _ in range(100):
+            if len(handled) == 2:
+                break
+            await asyncio.sleep(0.05)
+        await inbox.stop()
+        assert handled == [("e1", 1), ("e2", 2)]  # attempts 2: "may have been answered"
+        assert inbox._claimable(time.time() + 10) == []  # both done
+
+    asyncio.run(scenario())
