@@ -8,7 +8,10 @@ serving process uses at most ``workers × threads`` cores however many questions
 """
 
 import asyncio
+import contextlib
 import functools
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -16,6 +19,7 @@ from typing import TypeVar
 from index.embedders import limit_threads
 
 T = TypeVar("T")
+WORKER_NICE = 5  # relative to the process; builds run at 10, so answers still come before them
 
 
 class Compute:
@@ -25,7 +29,7 @@ class Compute:
         self.workers = max(1, workers)
         self.threads = threads
         self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="answer",
-                                        initializer=limit_threads, initargs=(threads,))
+                                        initializer=_worker_start, initargs=(threads,))
 
     async def run(self, fn: Callable[..., T], *args: object) -> T:
         """``fn(*args)`` in the pool; the event loop stays free meanwhile."""
@@ -35,3 +39,11 @@ class Compute:
     def close(self) -> None:
         """Stop taking work; running calls finish."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _worker_start(threads: int) -> None:
+    """Cap the thread's math libraries and let the event loop's thread go first: Linux schedules
+    threads by their own nice value, so a busy pool cannot delay /healthz and acknowledgements."""
+    limit_threads(threads)
+    with contextlib.suppress(AttributeError, OSError):  # elsewhere: the loop's priority
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
