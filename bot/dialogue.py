@@ -31,6 +31,8 @@ _ITEM = re.compile(r"^(?:แล้ว|ขอ|ขยายความ|อธิ�
 _NEIGHBOUR = re.compile(r"มาตรา\s*(ก่อนหน้า|ก่อนหนา|ก่อน|ถัดไป|ถัดมา|ต่อไป|หน้า)")
 # A follow-up that carries the last question's topic: short, opening with "แล้ว"/"ถ้า"/"ต้อง…".
 _CARRY = re.compile(r"^(?:แล้ว|แล้วถ้า|ถ้า|งั้น|ส่วน|และ|ต้อง)|นี้|นั้น|ดังกล่าว|ครั้งนั้น|เขา|มัน")
+# A question that cannot stand alone: it continues a conversation ("แล้ว…", "งั้น…", "ส่วน…").
+_LEANS = re.compile(r"^(?:แล้ว|งั้น|ส่วน)")
 MAX_CARRY_CHARS = 60
 SHORT_QUESTION = 25  # a question this short leans on the conversation ("โทษเท่าไร", "จัดที่ไหน")
 NOTHING_TO_FOLLOW = ("ยังไม่มีคำตอบก่อนหน้าให้อ้างถึงค่ะ ลองพิมพ์คำถามแบบเต็ม เช่น "
@@ -101,17 +103,22 @@ class Dialogue:
         if item:
             if last is None:
                 return NOTHING_TO_FOLLOW
-            found = _item(last.answer, int(item.group(1)))
+            found = _item(retriever, last.answer, int(item.group(1)))
             if found is None:
                 return NO_ITEM.format(n=item.group(1))
             return self._remember(chat_id, last.question, last.skip, found, follow_up=True)
         carries = _CARRY.search(text) or len(text) <= SHORT_QUESTION
+        if last is None and _LEANS.match(text):
+            return NOTHING_TO_FOLLOW  # "แล้วใครเป็นประธาน" with no answer before it
         if last and last.answer.citations and carries and len(text) <= MAX_CARRY_CHARS:
             first = last.answer.citations[0]
             consequence = asks_consequence(text, intents(text))  # "แล้วถ้าไม่ทำ โทษเท่าไร"
-            answer = ask(retriever, text, self.k, within=first.doc_id,
+            # The new words lead; the last question's words keep its topic ("ใครเป็นประธาน" of
+            # the committee asked about, not of any committee in the document).
+            answer = ask(retriever, f"{text} {last.question}", self.k, within=first.doc_id,
                          section=_section_number(first.section) if consequence else None)
             if not answer.abstained:
+                answer.question = text
                 return self._remember(chat_id, text, 0, answer, follow_up=True)
         return self._remember(chat_id, text, 0, ask(retriever, text, self.k))
 
@@ -160,14 +167,40 @@ class Dialogue:
         return turn
 
 
-def _item(previous: Answer, n: int) -> Answer | None:
-    """Item ``n`` of the list in the previous answer ("แล้วข้อ 3 ล่ะ"): in its text first, then in
-    its passages; lists written line by line and lists written inline ("(1) … (2) …")."""
-    texts = [(previous.answer, previous.citations[:1])] + [(c.text, [c]) for c in previous.citations]
-    for text, citations in texts:
+def _item(retriever: Retriever, previous: Answer, n: int) -> Answer | None:
+    """Item ``n`` of the list in the previous answer ("แล้วข้อ 3 ล่ะ"): in the whole section its
+    first passage belongs to (a list runs over several passages, and the answer may shorten its
+    items), then in its text and its passages (lists written inline, "(1) … (2) …")."""
+    index = retriever.index
+    sources: list[tuple[str, list]] = []
+    if previous.citations and (pos := index.positions.get(previous.citations[0].chunk_id)) is not None:
+        for i in _same_section(index.chunks, pos):
+            sources.append((index.chunks[i].text, cite(index, [Hit(i, index.chunks[i], 1.0, 0.0, 0.0)])))
+    sources += [(previous.answer, previous.citations[:1])] + [(c.text, [c]) for c in previous.citations]
+    for text, citations in sources:
         if found := list_item(text, n):
             return Answer(f"ข้อ {n}", False, found, citations)
     return None
+
+
+def _same_section(chunks: list, pos: int) -> list[int]:
+    """Rows of the passages of the มาตรา (or other labelled section) the passage at ``pos`` is
+    part of, in order; just ``pos`` when it has no section."""
+    here = chunks[pos]
+    key = section_key(here.section)
+    if key is None:
+        return [pos]
+
+    def same(i: int) -> bool:
+        return (chunks[i].doc_id == here.doc_id and chunks[i].unit == here.unit
+                and section_key(chunks[i].section) == key)
+
+    first = last = pos
+    while first > 0 and same(first - 1):
+        first -= 1
+    while last + 1 < len(chunks) and same(last + 1):
+        last += 1
+    return list(range(first, last + 1))
 
 
 def _section_number(label: str | None) -> str | None:
