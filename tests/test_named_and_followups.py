@@ -106,3 +106,16 @@ def test_list_items_repeatedly(shipped) -> None:
     second = dialogue.reply("l", "ข้อ 2")
     fourth = dialogue.reply("l", "แล้วข้อ 4 ล่ะ")
     assert second.answer.answer.startswith("(๒)") and fourth.answer.answer.startswith("(๔)")
+
+
+def test_list_items_are_read_from_the_whole_section(shipped) -> None:
+    # มาตรา ๒๔ lists its cases over two passages and the answer shortens them: items come whole.
+    dialogue = Dialogue(shipped)
+    first = dialogue.reply("c", "หน่วยงานรัฐจะเปิดเผยข้อมูลส่วนบุคคลโดยไม่ได้รับความยินยอมได้ในกรณีไหนบ้างคะ")
+    assert first.answer.citations[0].section.startswith("มาตรา ๒๔")
+    assert "เพื่อประโยชน์ในการศึกษาวิจัยโดยไม่ระบุชื่อ" in dialogue.reply("c", "ข้อ 4 ค่ะ").answer.answer
+    assert "ระงับอันตรายต่อชีวิตหรือสุขภาพ" in dialogue.reply("c", "ข้อ 7").answer.answer
+
+
+def test_a_follow_up_with_nothing_before_it_says_so(shipped) -> None:
+    assert Dialogue(shipped).reply("new", "แล้วใครเป็นประธาน") == NOTHING_TO_FOLLOW
