@@ -37,7 +37,7 @@ from .tokens import toneless, word_tokens
 log = logging.getLogger(__name__)
 
 # Bump when loading, cleaning or chunking changes, so unchanged files are re-chunked once.
-PIPELINE = "2026-11-24.11"  # .10-.11: web-page furniture, repeated headlines dropped; .9: OCR of scanned pages, ocr flags
+PIPELINE = "2026-11-24.11"  # .10-.11: web-page furniture dropped; .9: OCR, ocr flags
 DOCUMENT_KINDS = ("act", "guideline", "news")
 IGNORED_NAMES = {"README.md", "LICENSE", ".gitkeep"}
 METADATA_SECTION = "ข้อมูลเอกสาร"
