@@ -33,9 +33,11 @@ from .query import Query
 from .search import Hit
 
 # Fitted by benchmarks/calibrate_abstention.py (see docs/benchmarks.md).
-WEIGHTS = (38.802, 0.514, 2.595, 0.899, 0.730, -1.633, 9.445)  # see Evidence.features
-BIAS = -35.919
-THRESHOLD = 0.207
+WEIGHTS = (40.778, 0.463, 3.019, 0.834, 1.101, -1.259, 1.406)  # see Evidence.features
+BIAS = -37.822
+THRESHOLD = 0.231
+MIN_SUPPORT = 0.12  # below this support, with little agreement, a question is never answered
+MIN_AGREEMENT = 0.25
 TOP = 3  # passages the evidence is measured on
 EVIDENCE_HITS = 10  # passages to search for: the top ones and the ones they must stand out from
 MAX_FALSE_DECLINES = 0.025  # share of answerable calibration questions the threshold may decline
@@ -117,5 +119,7 @@ def evidence(query: Query, hits: list[Hit], document_frequency: dict[str, int], 
 
 
 def should_abstain(ev: Evidence) -> bool:
-    """True when the documents most likely do not answer the question."""
-    return ev.probability < THRESHOLD
+    """True when the documents most likely do not answer the question, or when the top passages
+    hold almost none of its words and search and meaning disagree (a pasted instruction, chatter):
+    on the calibration set no answerable question looks like that."""
+    return ev.probability < THRESHOLD or (ev.support < MIN_SUPPORT and ev.agreement < MIN_AGREEMENT)
