@@ -23,11 +23,11 @@ from index.documents import SUBSTANTIVE, Chunk
 from index.glossary import Definition
 from index.sections import section_key
 from index.store import PublishedIndex
-from index.thai_text import arabic_digits, compact
+from index.thai_text import arabic_digits
 
 from .answer import Citation, cite
 from .query import parse_query
-from .quiz_check import MAX_CHOICE_CHARS, is_fragment, problems, same_kind, term_overlap
+from .quiz_check import MAX_CHOICE_CHARS, compact, is_fragment, problems, same_kind, term_overlap
 from .search import Hit, Retriever
 
 CHOICES = 4
@@ -108,11 +108,12 @@ def _question(index: PublishedIndex, candidate: _Candidate, rng: random.Random) 
 
 def _definition_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candidate]:
     glossary = index.glossary
+    keys = [d.keys for d in glossary]
     out = []
-    for d in glossary:
+    for i, d in enumerate(glossary):
         # Meanings any document gives this term are correct too, so they can never be distractors.
-        taken = {compact(x.meaning) for x in glossary if x.keys & d.keys}
-        pool = _shuffled_by_document(d, [x for x in glossary if not (x.keys & d.keys)
+        taken = {compact(x.meaning) for j, x in enumerate(glossary) if keys[j] & keys[i]}
+        pool = _shuffled_by_document(d, [x for j, x in enumerate(glossary) if not (keys[j] & keys[i])
                                          and compact(x.meaning) not in taken], rng)
         title = index.documents[d.doc_id].title
         # Meanings that repeat the term's words first, so that the answer is not the only one.
@@ -124,11 +125,12 @@ def _definition_candidates(index: PublishedIndex, rng: random.Random) -> list[_C
 
 def _term_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candidate]:
     glossary = index.glossary
+    keys = [d.keys for d in glossary]
     out = []
-    for d in glossary:
+    for i, d in enumerate(glossary):
         meaning = _brief(d.meaning)
         # Terms whose meaning is the same would be right too.
-        pool = _shuffled_by_document(d, [x for x in glossary if not (x.keys & d.keys)
+        pool = _shuffled_by_document(d, [x for j, x in enumerate(glossary) if not (keys[j] & keys[i])
                                          and compact(x.meaning) != compact(d.meaning)], rng)
         title = index.documents[d.doc_id].title
         out.append(_Candidate(f"ตาม{title} คำใดหมายความว่า “{meaning}”", d.term,

@@ -7,10 +7,11 @@ or list it asks about, a distractor that is plainly of another kind, or a choice
 """
 
 import re
+from functools import lru_cache
 
 from index.documents import SUBSTANTIVE
 from index.store import PublishedIndex
-from index.thai_text import compact
+from index.thai_text import compact as _compact
 from index.tokens import loose_key, word_tokens
 
 from .abstain import content_words
@@ -68,8 +69,8 @@ def _gives_away(question: str, correct: str, choices: list[str], answer: int) ->
     term's words than any distractor does (so it can be picked without knowing the meaning)."""
     if compact(correct) in compact(question):
         return True
-    words = content_words(word_tokens(correct))
-    if words and len(words & content_words(word_tokens(question))) / len(words) > MAX_ECHO:
+    words = _words(correct)
+    if words and len(words & _words(question)) / len(words) > MAX_ECHO:
         return True
     distractors = [c for i, c in enumerate(choices) if i != answer]
     for term in re.findall(r"“([^”]{2,})”", question):
@@ -81,17 +82,34 @@ def _gives_away(question: str, correct: str, choices: list[str], answer: int) ->
 
 def term_overlap(term: str, text: str) -> int:
     """How many of ``term``'s words ``text`` repeats (the whole term counts for all of them)."""
-    words = content_words(word_tokens(term))
+    words = _words(term)
     if compact(term) in compact(text):
         return len(words) + 1
-    return len(words & content_words(word_tokens(text)))
+    return len(words & _words(text))
+
+
+@lru_cache(maxsize=16384)
+def compact(text: str) -> str:
+    """``index.thai_text.compact``, remembered: the same choices are compared many times."""
+    return _compact(text)
+
+
+@lru_cache(maxsize=8192)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(word_tokens(text))
+
+
+@lru_cache(maxsize=8192)
+def _words(text: str) -> frozenset[str]:
+    """Content words of ``text`` (the same meanings and terms are compared many times)."""
+    return frozenset(content_words(list(_tokens(text))))
 
 
 def is_fragment(choice: str, limit: int = MAX_CHOICE_CHARS) -> bool:
     """A choice too long to show whole (over ``limit``), cut with "…", or ending where a clause
     cannot end."""
     text = choice.strip()
-    words = word_tokens(text)
+    words = _tokens(text)
     return (len(text) > limit or text.endswith(("…", "...", ":", ",", "(", "“"))
             or text.startswith(("…", "...")) or not words or words[-1] in _DANGLING)
 
