@@ -49,6 +49,8 @@ def citation_line(c: Citation) -> str:
         if c.printed_page:
             page += f" (เลขหน้าที่พิมพ์ {c.printed_page})"
         parts.append(page)
+    if c.ocr:  # a scan: the reader should know the quote may hold OCR errors
+        parts.append("อ่านด้วย OCR" + (f" ({c.ocr_confidence:.0f}%)" if c.ocr_confidence is not None else ""))
     return " · ".join(parts)
 
 

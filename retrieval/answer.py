@@ -37,12 +37,14 @@ class Citation:
     chunk_id: str = ""
     printed_page: str | None = None
     date: str = ""
+    ocr: bool = False  # the passage was read by OCR from a scan or a photo
+    ocr_confidence: float | None = None  # its lowest page confidence (0-100)
 
     def to_json(self) -> dict:
         """The citation object of ``sarabun ask --json``."""
         return {"rank": self.rank, "doc_id": self.doc_id, "title": self.title, "source": self.source,
                 "page": self.page, "section": self.section, "text": self.text,
-                "score": round(self.score, 4)}
+                "score": round(self.score, 4), "ocr": self.ocr, "ocr_confidence": self.ocr_confidence}
 
 
 @dataclass
@@ -75,7 +77,8 @@ def cite(index: PublishedIndex, hits: list[Hit], start: int = 1) -> list[Citatio
         # A section of an amending Act is cited as that Act's, never as the main Act's.
         text = "\n".join([chunk.text, *(f"[เชิงอรรถ] {note}" for note in chunk.notes)])
         out.append(Citation(rank, doc.doc_id, chunk.unit or doc.title, doc.source, chunk.page,
-                            chunk.section, text, hit.score, chunk.chunk_id, chunk.printed_page, doc.date))
+                            chunk.section, text, hit.score, chunk.chunk_id, chunk.printed_page, doc.date,
+                            chunk.ocr, chunk.ocr_confidence))
     return out
 
 

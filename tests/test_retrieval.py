@@ -118,7 +118,8 @@ def test_ask_json_contract(small_index: Path) -> None:
     assert set(answered) == {"question", "abstained", "answer", "citations"}
     assert len(answered["citations"]) == 2
     c = answered["citations"][0]
-    assert set(c) == {"rank", "doc_id", "title", "source", "page", "section", "text", "score"}
+    assert set(c) == {"rank", "doc_id", "title", "source", "page", "section", "text", "score",
+                                "ocr", "ocr_confidence"}
     assert c["rank"] == 1 and isinstance(c["score"], float) and c["text"]
     assert rows[1]["citations"] == []
 

@@ -57,7 +57,8 @@ def test_quiz_and_define_command_lines(shipped_index: Path) -> None:
     assert len(rows) == 3
     for row in rows:
         assert set(row) == {"question", "choices", "answer", "citation"} and 0 <= row["answer"] <= 3
-        fields = {"rank", "doc_id", "title", "source", "page", "section", "text", "score"}
+        fields = {"rank", "doc_id", "title", "source", "page", "section", "text", "score", "ocr",
+                  "ocr_confidence"}
         assert set(row["citation"]) == fields
     define_out = subprocess.run([sys.executable, "-m", "bot", "define", "--index", str(shipped_index),
                                  "--json", "รัฐบาลดิจิทัล"], capture_output=True, text=True, timeout=300)
