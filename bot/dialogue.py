@@ -113,12 +113,9 @@ class Dialogue:
         if last and last.answer.citations and carries and len(text) <= MAX_CARRY_CHARS:
             first = last.answer.citations[0]
             consequence = asks_consequence(text, intents(text))  # "แล้วถ้าไม่ทำ โทษเท่าไร"
-            # The new words lead; the last question's words keep its topic ("ใครเป็นประธาน" of
-            # the committee asked about, not of any committee in the document).
-            answer = ask(retriever, f"{text} {last.question}", self.k, within=first.doc_id,
+            answer = ask(retriever, text, self.k, within=first.doc_id,
                          section=_section_number(first.section) if consequence else None)
             if not answer.abstained:
-                answer.question = text
                 return self._remember(chat_id, text, 0, answer, follow_up=True)
         return self._remember(chat_id, text, 0, ask(retriever, text, self.k))
 
