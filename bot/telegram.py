@@ -71,7 +71,15 @@ from .render_telegram import (
 from .render_text import document_lines
 from .report import build_report, render_report
 from .settings import BotSettings, SettingsError
-from .state import Database, Feedback, record_feedback, record_question, state_database
+from .state import (
+    AuditEntry,
+    Database,
+    Feedback,
+    record_audit,
+    record_feedback,
+    record_question,
+    state_database,
+)
 from .telegram_http import TrackedRequest
 from .training import Training
 from .web import auth as web_auth
@@ -337,6 +345,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not services.is_admin(update):
         log.info("document from non-admin %s refused", update.effective_user.id)
         await message.reply_text(HINT_DOCUMENT)
+        await _audit_refused(services, update, "upload", document.file_name or "document")
         return
     actor = f"telegram:{update.effective_user.id}"
     name = document.file_name or "document"
@@ -356,6 +365,7 @@ async def on_admin_change(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     message = update.effective_message
     if not services.is_admin(update):
         await message.reply_text(ADMIN_ONLY)
+        await _audit_refused(services, update, _command(message), " ".join(context.args or []))
         return
     actor = f"telegram:{update.effective_user.id}"
     command = _command(message)
@@ -370,6 +380,15 @@ async def on_admin_change(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await message.reply_text(REINDEX_STARTED)
         result = await asyncio.to_thread(services.admin.reindex, actor)
     await message.reply_text(result.message)
+
+
+async def _audit_refused(services: Services, update: Update, action: str, target: str) -> None:
+    """An admin action attempted by someone who is not an admin goes to the audit log, after the
+    reply (a failing log never holds the answer back)."""
+    user = update.effective_user
+    entry = AuditEntry(f"telegram:{user.id if user else '?'}", action, target[:200], "refused",
+                       "not an admin")
+    await asyncio.to_thread(record_safely, services.health, "audit", record_audit, services.db, entry)
 
 
 async def on_admin_info(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

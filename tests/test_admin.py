@@ -124,7 +124,11 @@ def test_refused_uploads_leave_documents_and_index_unchanged(
     assert [c["file_id"] for c in api.of("getFile")] == ["broken"]  # only the admin's valid-looking file
     assert sorted(p.name for p in live.docs.iterdir()) == files_before
     assert current_version(live.index) == version_before
-    assert [e.outcome for e in read_audit(live.admin.db)] == ["refused"] * 3
+    audit = read_audit(live.admin.db)
+    assert [e.outcome for e in audit] == ["refused"] * 5
+    # The non-admin's attempts are audited too, with who tried.
+    tried = sorted(e.action for e in audit if e.actor == f"telegram:{OTHER_USER['id']}")
+    assert tried == ["reindex", "upload"]
 
 
 def test_admin_commands_status_remove_rollback_report(
