@@ -9,6 +9,8 @@ with its lead-in. The text is never cut mid-word and never starts on a dangling 
 
 import re
 
+from pythainlp.tokenize import word_tokenize
+
 from index.chunking import ITEM_LABEL, continues_list
 from index.documents import Chunk
 from index.thai_text import arabic_digits
@@ -152,11 +154,24 @@ def _unwrap(lines: list[str]) -> str:
 
 
 def clip(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
-    """``text`` cut at a space to at most ``limit`` characters, ending in " …" when cut."""
+    """``text`` cut at a space to at most ``limit`` characters, ending in " …" when cut; Thai
+    written without spaces is cut between words, never inside one."""
     if len(text) <= limit:
         return text
     cut = text.rfind(" ", 0, limit)
+    if cut < limit // 2:
+        cut = max(cut, _word_boundary(text, limit))
     return text[: cut if cut > 0 else limit] + " …"
+
+
+def _word_boundary(text: str, limit: int) -> int:
+    """The last boundary between Thai words at or before ``limit`` (the word the limit falls in
+    is left out whole)."""
+    ends, end = [], 0
+    for word in word_tokenize(text[: limit + 1], engine="newmm", keep_whitespace=True)[:-1]:
+        end += len(word)
+        ends.append(end)
+    return max((e for e in ends if e <= limit), default=0)
 
 
 def list_item(text: str, n: int) -> str | None:

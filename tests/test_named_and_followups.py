@@ -119,3 +119,12 @@ def test_list_items_are_read_from_the_whole_section(shipped) -> None:
 
 def test_a_follow_up_with_nothing_before_it_says_so(shipped) -> None:
     assert Dialogue(shipped).reply("new", "แล้วใครเป็นประธาน") == NOTHING_TO_FOLLOW
+
+
+def test_thai_without_spaces_is_clipped_between_words() -> None:
+    from retrieval.compose import clip
+    item = "(๑) จัดให้มีระบบข้อมูลข่าวสารส่วนบุคคลเพียงเท่าที่เกี่ยวข้องและจำเป็นเพื่อการดำเนินงานของหน่วยงานของรัฐ"
+    short = clip(item, 60)
+    assert short.endswith(" …") and len(short) <= 62
+    assert short.startswith("(๑) จัดให้มีระบบข้อมูลข่าวสาร")  # never "(๑) …" and never a broken word
+    assert item.startswith(short.removesuffix(" …"))
