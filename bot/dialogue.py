@@ -114,7 +114,8 @@ class Dialogue:
             first = last.answer.citations[0]
             consequence = asks_consequence(text, intents(text))  # "แล้วถ้าไม่ทำ โทษเท่าไร"
             answer = ask(retriever, text, self.k, within=first.doc_id,
-                         section=_section_number(first.section) if consequence else None)
+                         section=_section_number(first.section) if consequence else None,
+                         near=first.chunk_id)
             if not answer.abstained:
                 return self._remember(chat_id, text, 0, answer, follow_up=True)
         return self._remember(chat_id, text, 0, ask(retriever, text, self.k))

@@ -83,17 +83,18 @@ def cite(index: PublishedIndex, hits: list[Hit], start: int = 1) -> list[Citatio
 
 
 def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: str | None = None,
-        section: str | None = None) -> Answer:
+        section: str | None = None, near: str | None = None) -> Answer:
     """Answer ``question`` from the index: the best passage's answering sentence(s) and up to
     ``k`` citations (``skip`` passes over results already shown, for "another answer").
-    A follow-up that carries the topic passes the document (``within``) and the มาตรา
-    (``section``) of the previous answer, unless the question names its own.
+    A follow-up that carries the topic passes the document (``within``), the มาตรา (``section``)
+    and the passage (``near``, a chunk id) of the previous answer, unless the question names its own.
     "X คืออะไร" questions about a term the documents define get those definitions first."""
     query = parse_query(question)
     named = retriever.resolve(query)
     if within and not named:
         query.named = [Named("", [within])]
         query.section = query.section or section
+        query.near = retriever.index.positions.get(near) if near else None
     missing = [n for n in named if n.missing]
     if missing and len(missing) == len(query.named):
         # A law the collection lacks: never answer from another law.

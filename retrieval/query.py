@@ -80,6 +80,7 @@ class Query:
     intents: list[str] = field(default_factory=list)  # see retrieval.intent
     toneless_tokens: list[str] = field(default_factory=list)  # for the tone-free BM25 field
     named: list | None = None  # documents it names, set by Retriever.resolve
+    near: int | None = None  # row of the passage a follow-up continues from (the conversation's place)
 
 
 def strip_invisible(text: str) -> str:

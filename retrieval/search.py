@@ -22,6 +22,8 @@ DENSE_WEIGHT = 0.5  # share of the dense score in the fused score (see docs/benc
 SECTION_BOOST = 0.5  # a passage of the มาตรา the question names
 MIN_MENTION = 4  # shortest law name looked up in the documents' text
 REASONS_BOOST = 0.3  # an Act's reasons, when the question asks why it was enacted
+NEAR_BOOST = 0.4  # passages around the one a follow-up continues from
+NEAR_WINDOW = 8  # rows either side that count as around it
 _ASKS_REASONS = re.compile(r"เหตุผล(?:ใน)?(?:การ)?(?:ประกาศ|ออก|ตรา)|ทำไม(?:ถึง|จึง)?(?:ต้อง)?(?:ออก|ตรา|มี)|"
                            r"ตราขึ้น(?:ด้วย|เพราะ|เพื่อ)|ออกมาเพราะ|เหตุผล")
 
@@ -115,6 +117,8 @@ class Retriever:
         by_lexical = np.argsort(-lexical, kind="stable")[:CANDIDATES]
         by_dense = np.argsort(-dense, kind="stable")[:CANDIDATES]
         boost, extra = self._section_boost(query, scope)
+        if query.near is not None:  # a follow-up: the passages around the last answer first
+            boost += self._nearby(query.near, scope)
         if _ASKS_REASONS.search(query.raw):  # "why was this Act enacted": its reasons passage
             boost[self._reasons & scope] += REASONS_BOOST
         candidates = np.union1d(np.union1d(by_lexical, by_dense), extra).astype(int)
@@ -170,6 +174,18 @@ class Retriever:
             if (scope & unit).any():
                 scope &= unit
         return scope
+
+    def _nearby(self, row: int, scope: np.ndarray) -> np.ndarray:
+        """A boost fading with distance for the passages of the same Act within ``NEAR_WINDOW``
+        rows of ``row``: a follow-up ("แล้วใครเป็นประธาน") is most likely about what surrounds the
+        passage it follows."""
+        boost = np.zeros(len(self.index.chunks), dtype=np.float64)
+        here = self.index.chunks[row]
+        for i in range(max(0, row - NEAR_WINDOW), min(len(boost), row + NEAR_WINDOW + 1)):
+            chunk = self.index.chunks[i]
+            if scope[i] and chunk.doc_id == here.doc_id and chunk.unit == here.unit:
+                boost[i] = NEAR_BOOST * (1 - abs(i - row) / (NEAR_WINDOW + 1))
+        return boost
 
     def _section_boost(self, query: Query, scope: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Boosts for the มาตรา the question names and, when it asks what follows from that

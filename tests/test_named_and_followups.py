@@ -128,3 +128,13 @@ def test_thai_without_spaces_is_clipped_between_words() -> None:
     assert short.endswith(" …") and len(short) <= 62
     assert short.startswith("(๑) จัดให้มีระบบข้อมูลข่าวสาร")  # never "(๑) …" and never a broken word
     assert item.startswith(short.removesuffix(" …"))
+
+
+
+def test_a_topic_follow_up_looks_around_the_last_answer_first(shipped) -> None:
+    # "ภายในกี่วัน" alone matches any deadline in the Act; after a question about a complaint it is
+    # the complaint's deadline: the passages around the last answer are preferred.
+    dialogue = Dialogue(shipped)
+    dialogue.reply("c", "หน่วยงานไม่ยอมจัดหาข้อมูลข่าวสารให้ตามที่ขอ ร้องเรียนที่ไหนได้บ้าง")
+    follow = dialogue.reply("c", "ต้องพิจารณาให้เสร็จภายในกี่วัน")
+    assert "ต้องพิจารณาให้แล้วเสร็จภายในสามสิบวัน" in follow.answer.answer
