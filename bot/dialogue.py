@@ -221,9 +221,7 @@ def _neighbour(retriever: Retriever, previous: Answer, before: bool) -> Answer |
         chunk = chunks[i]
         if chunk.unit == here.unit and chunk.section and chunk.role in SUBSTANTIVE and \
                 section_key(chunk.section) != section_key(here.section):
-            while i > 0 and chunks[i - 1].doc_id == here.doc_id and \
-                    section_key(chunks[i - 1].section) == section_key(chunk.section):
-                i -= 1  # a long section: start at its beginning
+            i = _same_section(chunks, i)[0]  # a long section: start at its beginning
             hit = Hit(i, chunks[i], 1.0, 0.0, 0.0)
             return Answer(chunks[i].section or "", False, chunks[i].text, cite(retriever.index, [hit]))
         i += step

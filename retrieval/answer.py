@@ -113,8 +113,7 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
     if best is None or (should_abstain(ev) and not names_found_section):
         return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named))
     mentioned = [n for n in named if n.title and n.doc_ids]
-    document = [c for c in retriever.index.chunks if c.doc_id == best.chunk.doc_id]
-    if mentioned and not _tells_about(query, mentioned, document):
+    if mentioned and not _tells_about(query, mentioned, retriever.index.chunks, best.chunk.doc_id):
         # A law the collection lacks, which its documents only mention: answer only what a
         # document about it says, never from another law (a PDPA fine is not in a training news).
         return Answer(question, True, "", [], related_documents(retriever, query, hits), ev,
@@ -188,10 +187,10 @@ def define(retriever: Retriever, term: str) -> Answer:
 _ITEM_START = re.compile(r"\s+(?=\((?:[0-9๐-๙]{1,2}|[ก-ฮ])\)\s)")
 
 
-def _tells_about(query: Query, laws: list[Named], document: list[Chunk]) -> bool:
-    """Whether ``document`` names one of ``laws`` and holds (as whole words) most of what the
-    question asks besides the law's name."""
-    text = "\n".join(c.text for c in document)
+def _tells_about(query: Query, laws: list[Named], chunks: list[Chunk], doc_id: str) -> bool:
+    """Whether document ``doc_id`` names one of ``laws`` and holds (as whole words) most of what
+    the question asks besides the law's name."""
+    text = "\n".join(c.text for c in chunks if c.doc_id == doc_id)
     if not any(name_key(n.mention) in loose_key(text) for n in laws):
         return False
     rest = query.raw.lower()

@@ -5,11 +5,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
 import index  # noqa: F401  (offline environment, before any model library loads)
 from bot.settings import BotSettings
 
 from .botapi import TOKEN, FakeBotAPI
+from .lineapi import ACCESS_TOKEN, SECRET, FakeLineAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -127,3 +129,33 @@ def settings(api: FakeBotAPI, tmp_path: Path) -> BotSettings:
                        telegram_file_url=api.file_url, data_db=tmp_path / "data.sqlite3",
                        rate_limit_messages=5, rate_limit_seconds=60,
                        telegram_webhook_secret="s3cret-token")
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, small_docs: Path, small_index: Path) -> tuple[Path, Path]:
+    """A private copy of the small corpus and its built index (no re-embedding needed)."""
+    docs, index_dir = tmp_path / "docs", tmp_path / "index"
+    shutil.copytree(small_docs, docs)
+    shutil.copytree(small_index, index_dir, symlinks=True)
+    return docs, index_dir
+
+
+@pytest.fixture
+def line_api() -> Iterator[FakeLineAPI]:
+    """The local stand-in for the LINE Messaging API."""
+    with FakeLineAPI().running() as api:
+        yield api
+
+
+@pytest.fixture
+def client(line_api: FakeLineAPI, retriever, tmp_path: Path) -> Iterator[TestClient]:
+    """The webhook app answering LINE through the stand-in, on the small index."""
+    from bot.dialogue import Dialogue
+    from bot.serve import create_app
+
+    settings = BotSettings(telegram_token="", line_channel_secret=SECRET,
+                           line_channel_access_token=ACCESS_TOKEN, line_api_url=line_api.url,
+                           data_db=tmp_path / "data.sqlite3", rate_limit_messages=50)
+    with TestClient(create_app(settings, Dialogue(retriever))) as test_client:
+        test_client.db_path = settings.data_db
+        yield test_client

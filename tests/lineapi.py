@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ACCESS_TOKEN = "test-channel-access-token"
+SECRET = "line-channel-secret"  # the channel secret webhooks are signed with
 
 
 class FakeLineAPI:

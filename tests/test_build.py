@@ -2,7 +2,6 @@
 
 import os
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,15 +18,6 @@ from retrieval.search import open_retriever
 from .conftest import minilm_path, thai_pdf
 
 LIMIT = 10**7
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, small_docs: Path, small_index: Path) -> tuple[Path, Path]:
-    """A private copy of the small corpus and its built index (no re-embedding needed)."""
-    docs, index_dir = tmp_path / "docs", tmp_path / "index"
-    shutil.copytree(small_docs, docs)
-    shutil.copytree(small_index, index_dir, symlinks=True)
-    return docs, index_dir
 
 
 def test_rebuild_is_incremental(workdir: tuple[Path, Path]) -> None:

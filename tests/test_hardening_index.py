@@ -130,14 +130,6 @@ def test_failing_build_is_audited_as_error_and_leaves_no_file(admin: Admin, tmp_
 QUESTION = "หนังสือราชการอิเล็กทรอนิกส์ต้องเก็บกี่ปี"
 
 
-@pytest.fixture
-def workdir(tmp_path: Path, small_docs: Path, small_index: Path) -> tuple[Path, Path]:
-    docs, index_dir = tmp_path / "docs", tmp_path / "index"
-    shutil.copytree(small_docs, docs)
-    shutil.copytree(small_index, index_dir, symlinks=True)
-    return docs, index_dir
-
-
 def flip_bit(path: Path, at: float = 0.5) -> None:
     data = bytearray(path.read_bytes())
     data[int(len(data) * at)] ^= 0x04

@@ -7,22 +7,15 @@ import hmac
 import itertools
 import json
 import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from starlette.testclient import TestClient
 
-from bot.dialogue import Dialogue
 from bot.messages import HINT_NON_TEXT, QUIZ_AGAIN, RIGHT, STALE, THANKS
 from bot.render_text import ABSTAIN
-from bot.serve import create_app
-from bot.settings import BotSettings
 from retrieval.quiz import generate_quiz
 
-from .lineapi import ACCESS_TOKEN, FakeLineAPI
+from .lineapi import SECRET, FakeLineAPI
 
-SECRET = "line-channel-secret"
 USER = {"type": "user", "userId": "U1111"}
 GROUP = {"type": "group", "groupId": "C2222", "userId": "U3333"}
 _ids = itertools.count(1)
@@ -49,22 +42,6 @@ def postback(data: str, source: dict = USER) -> dict:
 def signed(body: bytes, secret: str = SECRET) -> dict:
     digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
     return {"X-Line-Signature": base64.b64encode(digest).decode(), "content-type": "application/json"}
-
-
-@pytest.fixture
-def line_api() -> Iterator[FakeLineAPI]:
-    with FakeLineAPI().running() as api:
-        yield api
-
-
-@pytest.fixture
-def client(line_api: FakeLineAPI, retriever, tmp_path: Path) -> Iterator[TestClient]:
-    settings = BotSettings(telegram_token="", line_channel_secret=SECRET,
-                           line_channel_access_token=ACCESS_TOKEN, line_api_url=line_api.url,
-                           data_db=tmp_path / "data.sqlite3", rate_limit_messages=50)
-    with TestClient(create_app(settings, Dialogue(retriever))) as test_client:
-        test_client.db_path = settings.data_db
-        yield test_client
 
 
 def post(client: TestClient, *events: dict, secret: str = SECRET) -> int:

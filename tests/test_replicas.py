@@ -29,12 +29,6 @@ LIMIT = 6  # actions per user per minute, on every replica together
 USER = {"type": "user", "userId": "U7001"}
 
 
-@pytest.fixture
-def line_api() -> Iterator[FakeLineAPI]:
-    with FakeLineAPI().running() as api:
-        yield api
-
-
 @pytest.fixture(params=["postgresql", "sqlite"])
 def replicas(request, line_api: FakeLineAPI, small_index: Path, small_docs: Path, tmp_path: Path
              ) -> Iterator[tuple[list[str], str]]:

@@ -25,12 +25,6 @@ from .test_line import SECRET, post, text
 
 
 @pytest.fixture
-def line_api() -> Iterator[FakeLineAPI]:
-    with FakeLineAPI().running() as api:
-        yield api
-
-
-@pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A real 1 MB file system (tmpfs), so that the database can really run out of space."""
     mount = tmp_path / "disk"

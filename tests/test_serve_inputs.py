@@ -3,10 +3,7 @@ posts without a user, the Telegram API down at start-up, unsafe source URLs in F
 that are not about the reply token. Real clients against the local API stand-ins."""
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from starlette.testclient import TestClient
 
 from bot.dialogue import Dialogue
@@ -21,21 +18,6 @@ from .lineapi import ACCESS_TOKEN, FakeLineAPI
 from .test_line import SECRET, all_text, post, text
 
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
-
-
-@pytest.fixture
-def line_api() -> Iterator[FakeLineAPI]:
-    with FakeLineAPI().running() as api:
-        yield api
-
-
-@pytest.fixture
-def client(line_api: FakeLineAPI, retriever, tmp_path: Path) -> Iterator[TestClient]:
-    settings = BotSettings(telegram_token="", line_channel_secret=SECRET,
-                           line_channel_access_token=ACCESS_TOKEN, line_api_url=line_api.url,
-                           data_db=tmp_path / "data.sqlite3", rate_limit_messages=50)
-    with TestClient(create_app(settings, Dialogue(retriever))) as test_client:
-        yield test_client
 
 
 def test_zero_width_characters_do_not_change_the_answer(client: TestClient, line_api: FakeLineAPI) -> None:
