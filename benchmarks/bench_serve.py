@@ -173,6 +173,31 @@ def quiz_flood(url: str, api: FakeLineAPI, count: int = 200, seconds: float = 15
             "healthz_p95_ms": p95_ms(health), "healthz_max_ms": round(1000 * health[-1], 1)}
 
 
+def start_server(api: FakeLineAPI, index: Path, tmp: Path, extra_env: dict[str, str] | None = None
+                 ) -> tuple[subprocess.Popen, str]:
+    """``sarabun serve`` on a free port, configured for the stand-in, once /healthz answers 200
+    (RuntimeError with the end of its log when it does not start)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "SARABUN_LINE_CHANNEL_SECRET": SECRET,
+           "SARABUN_LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN, "SARABUN_LINE_API_URL": api.url,
+           "SARABUN_TELEGRAM_TOKEN": "", "SARABUN_DATA_DB": str(tmp / "data.sqlite3"), **(extra_env or {})}
+    with open(tmp / "serve.log", "wb") as log:
+        server = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port),
+                                   "--index", str(index.resolve())], env=env, cwd=tmp, stderr=log)
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return server, url
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.kill()
+            raise RuntimeError((tmp / "serve.log").read_text()[-2000:])
+        time.sleep(0.5)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", type=Path, default=ROOT / "var/index")
@@ -182,30 +207,15 @@ def main() -> int:
     parser.add_argument("--skip-build", action="store_true")
     parser.add_argument("--skip-flood", action="store_true")
     args = parser.parse_args()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     tmp = Path(tempfile.mkdtemp(prefix="bench-serve-"))
     with FakeLineAPI().running() as api:
-        env = {**os.environ, "SARABUN_LINE_CHANNEL_SECRET": SECRET,
-               "SARABUN_LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN, "SARABUN_LINE_API_URL": api.url,
-               "SARABUN_TELEGRAM_TOKEN": "", "SARABUN_DATA_DB": str(tmp / "data.sqlite3"),
-               "SARABUN_EMBED_THREADS": str(args.embed_threads)}
-        with open(tmp / "serve.log", "wb") as log:
-            server = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port),
-                                       "--index", str(args.index.resolve())], env=env, cwd=tmp,
-                                      stderr=log)
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    print((tmp / "serve.log").read_text()[-2000:], file=sys.stderr)
-                    return 1
-                time.sleep(0.5)
+            server, url = start_server(api, args.index, tmp,
+                                       {"SARABUN_EMBED_THREADS": str(args.embed_threads)})
+        except RuntimeError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        try:
             replies = Replies(api)
             load(url, replies, 3, args.concurrency)  # warm-up
             print(f"embed threads per answer: {args.embed_threads or 'all cores'}; "

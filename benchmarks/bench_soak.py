@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,8 +35,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_serve import SECRET, free_port, signed_body, text_event  # noqa: E402
-from tests.lineapi import ACCESS_TOKEN, FakeLineAPI  # noqa: E402
+from benchmarks.bench_serve import signed_body, start_server, text_event  # noqa: E402
+from tests.lineapi import FakeLineAPI  # noqa: E402
 
 QUESTIONS = [json.loads(line)["q"] for line in
              (ROOT / "benchmarks/evalsets/eval.jsonl").read_text("utf-8").splitlines() if line.strip()]
@@ -66,29 +65,6 @@ def rss_kb(pid: int, key: str = "VmRSS") -> int:
         if line.startswith(key + ":"):
             return int(line.split()[1])
     return 0
-
-
-def start_server(api: FakeLineAPI, index: Path, tmp: Path) -> tuple[subprocess.Popen, str]:
-    """``sarabun serve`` on a free port, configured for the stand-in, once /healthz answers 200."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "SARABUN_LINE_CHANNEL_SECRET": SECRET,
-           "SARABUN_LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN, "SARABUN_LINE_API_URL": api.url,
-           "SARABUN_TELEGRAM_TOKEN": "", "SARABUN_DATA_DB": str(tmp / "data.sqlite3")}
-    with open(tmp / "serve.log", "wb") as log:
-        server = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port),
-                                   "--index", str(index.resolve())], env=env, cwd=tmp, stderr=log)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return server, url
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or server.poll() is not None:
-            server.kill()
-            raise RuntimeError((tmp / "serve.log").read_text()[-2000:])
-        time.sleep(0.5)
 
 
 def send_all(url: str, soak: Soak, events: int, seconds: float, users: int, pid: int) -> float:
