@@ -2,11 +2,15 @@
 users at a steady rate for minutes, against the local LINE API stand-in (tests/lineapi.py).
 
     python benchmarks/bench_soak.py [--index var/index] [--events 20000] [--seconds 600]
-                                    [--users 5000] [--drain 180]
+                                    [--users 5000] [--drain 180] [--conversations [--turn-gap 10]]
 
 Events go out open-loop at ``events / seconds`` per second (each POST in its own sender thread,
 so a slow answer does not slow the senders), the questions rotating through
-benchmarks/evalsets/eval.jsonl and the users through ``users`` distinct ids. Reported:
+benchmarks/evalsets/eval.jsonl and the users through ``users`` distinct ids. With
+``--conversations`` each user instead holds one conversation of ``events / users`` turns, about
+``turn-gap`` seconds apart: the sessions of benchmarks/evalsets/followups.jsonl in turn (a first
+question, then follow-ups such as "แล้วข้อ 3 ล่ะ" or "มาตราถัดไป"), starting at a session of its
+own. Reported:
 
 - resident memory (VmRSS) of the server process at the start, every minute and at the end, and
   its peak (VmHWM);
@@ -14,10 +18,14 @@ benchmarks/evalsets/eval.jsonl and the users through ``users`` distinct ids. Rep
   by the stand-in;
 - events sent vs answered, each exactly once (replies counted per reply token; repeats the
   stand-in refused are counted too), and errors (non-200 webhook answers, failed POSTs);
-- a table of the first minute (baseline) beside the last minute and the whole run.
+- a table of the first minute (baseline) beside the last minute and the whole run;
+- with ``--conversations``, per kind of turn, how many replies state the session's expected
+  wording (as benchmarks/bench_followups.py checks it in-process): follow-ups answered in their
+  conversation's context under load.
 """
 
 import argparse
+import itertools
 import json
 import os
 import statistics
@@ -25,7 +33,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,20 +44,40 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_serve import signed_body, start_server, text_event  # noqa: E402
+from index.thai_text import compact  # noqa: E402
 from tests.lineapi import FakeLineAPI  # noqa: E402
 
 QUESTIONS = [json.loads(line)["q"] for line in
              (ROOT / "benchmarks/evalsets/eval.jsonl").read_text("utf-8").splitlines() if line.strip()]
+SESSIONS = [json.loads(line)["turns"] for line in
+            (ROOT / "benchmarks/evalsets/followups.jsonl").read_text("utf-8").splitlines()
+            if line.strip()]
+CHECKED = ("first", "topic", "next_section", "previous_section", "list_item")  # have wording
+
+
+@dataclass
+class Planned:
+    """One event to send: the user, the text and, for a conversation's turn, its kind and the
+    wording its answer should state."""
+
+    user: str
+    text: str
+    kind: str = ""
+    expect: tuple[str, ...] = ()
 
 
 @dataclass
 class Sent:
-    """One webhook event: who sent it, its reply token, when, and how the webhook answered."""
+    """One webhook event: what was sent, its reply token, when, and how the webhook answered."""
 
-    user: str
+    turn: Planned
     token: str
     at: float
     status: int | str = 0
+
+    @property
+    def user(self) -> str:
+        return self.turn.user
 
 
 @dataclass
@@ -67,35 +95,68 @@ def rss_kb(pid: int, key: str = "VmRSS") -> int:
     return 0
 
 
-def send_all(url: str, soak: Soak, events: int, seconds: float, users: int, pid: int) -> float:
-    """Post ``events`` events at a steady rate over ``seconds``; sample RSS every minute.
+def user_id(n: int) -> str:
+    """A LINE-shaped user id ("U" and 32 hex digits) for user number ``n``."""
+    return f"U{n:032x}"
+
+
+def question_plan(events: int, users: int, first_user: int = 0) -> list[Planned]:
+    """``events`` questions rotating through eval.jsonl, the users rotating through ``users``
+    ids from ``first_user`` on."""
+    return [Planned(user_id(first_user + i % users), QUESTIONS[i % len(QUESTIONS)])
+            for i in range(events)]
+
+
+def conversation_plan(users: int, turns: int, gap: float, rate: float) -> list[Planned]:
+    """Each of ``users`` holds a conversation of ``turns`` turns: the follow-up sessions one
+    after another, from session ``user % sessions`` on. Users go in blocks of ``gap * rate``, a
+    block's members taking turn 1, then turn 2, ..., so at ``rate`` events/s a user's turns come
+    about ``gap`` seconds apart (time to read the answer; a follow-up needs the turn before it)."""
+    scripts = []
+    for u in range(users):
+        script = itertools.chain.from_iterable(SESSIONS[(u + k) % len(SESSIONS)]
+                                               for k in itertools.count())
+        scripts.append([Planned(user_id(u), t["user"], t["kind"], tuple(t["expect"]))
+                        for t in itertools.islice(script, turns)])
+    block = max(1, round(gap * rate))
+    return [script[j] for start in range(0, users, block)
+            for j in range(turns) for script in scripts[start:start + block]]
+
+
+def send_all(urls: list[str], soak: Soak, plan: list[Planned], seconds: float,
+             pids: list[int]) -> float:
+    """Post the planned events at a steady rate over ``seconds``, one event per webhook request,
+    to ``urls`` in turn (round-robin); sample the summed RSS of ``pids`` every minute.
     Returns the monotonic start time."""
     local = threading.local()
 
     def post(i: int) -> None:
         if not hasattr(local, "client"):
             local.client = httpx.Client(timeout=30)
-        event, token = text_event(QUESTIONS[i % len(QUESTIONS)], f"U{i % users:032x}")
+        event, token = text_event(plan[i].text, plan[i].user)
         body, headers = signed_body([event])
-        record = Sent(f"U{i % users:032x}", token, time.monotonic())
+        record = Sent(plan[i], token, time.monotonic())
         with soak.lock:
             soak.sent.append(record)
         try:
-            record.status = local.client.post(f"{url}/line/webhook", content=body,
+            record.status = local.client.post(f"{urls[i % len(urls)]}/line/webhook", content=body,
                                               headers=headers).status_code
         except httpx.HTTPError as exc:
             record.status = type(exc).__name__
 
     start = time.monotonic()
-    soak.memory.append((0.0, rss_kb(pid)))
+    soak.memory.append((0.0, sum(map(rss_kb, pids))))
     next_sample = start + 60
     with ThreadPoolExecutor(32) as pool:
-        for i in range(events):
-            due = start + i * seconds / events
+        for i in range(len(plan)):
+            due = start + i * seconds / len(plan)
             while (now := time.monotonic()) < due:
                 if now >= next_sample:
-                    soak.memory.append((now - start, rss_kb(pid)))
+                    soak.memory.append((now - start, sum(map(rss_kb, pids))))
                     next_sample += 60
+                    print(f"  {(now - start) / 60:.0f} min: {len(soak.sent)} sent, RSS "
+                          f"{soak.memory[-1][1] / 1024:.0f} MB, load average "
+                          f"{os.getloadavg()[0]:.1f}", flush=True)
                 time.sleep(min(due - now, 0.05))
             pool.submit(post, i)
     return start
@@ -132,6 +193,29 @@ def latencies(soak: Soak, api: FakeLineAPI) -> tuple[dict[str, float], int]:
     return out, twice
 
 
+def _strings(value: object) -> list[str]:
+    """Every string inside a JSON value (the texts of a LINE message, wherever they sit)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    return [s for v in value for s in _strings(v)] if isinstance(value, list) else []
+
+
+def in_context(soak: Soak, api: FakeLineAPI) -> tuple[Counter, Counter]:
+    """Per kind of conversation turn: replies that state every expected string (compared as
+    benchmarks/bench_followups.py does), and turns checked."""
+    with api._lock:
+        bodies = {body.get("replyToken"): body for path, body in api.calls if path.endswith("/reply")}
+    right, total = Counter(), Counter()
+    for s in soak.sent:
+        if s.turn.kind in CHECKED:
+            text = compact(" ".join(_strings(bodies.get(s.token, {}).get("messages", []))))
+            total[s.turn.kind] += 1
+            right[s.turn.kind] += bool(text) and all(compact(e) in text for e in s.turn.expect)
+    return right, total
+
+
 def summary(rows: list[Sent], took: dict[str, float]) -> dict[str, object]:
     values = sorted(took[s.token] for s in rows if s.token in took)
     pick = (lambda q: round(values[int(q * (len(values) - 1))], 2)) if values else (lambda q: None)
@@ -149,7 +233,16 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=5000)
     parser.add_argument("--drain", type=float, default=180.0,
                         help="after the last event, wait at most this long for the answers")
+    parser.add_argument("--conversations", action="store_true",
+                        help="each user holds one conversation of events/users turns (follow-ups)")
+    parser.add_argument("--turn-gap", type=float, default=10.0,
+                        help="with --conversations: seconds between a user's turns")
     args = parser.parse_args()
+    rate = args.events / args.seconds
+    if args.conversations:
+        plan = conversation_plan(args.users, max(1, args.events // args.users), args.turn_gap, rate)
+    else:
+        plan = question_plan(args.events, args.users)
     tmp = Path(tempfile.mkdtemp(prefix="bench-soak-"))
     soak = Soak()
     with FakeLineAPI().running() as api:
@@ -157,17 +250,19 @@ def main() -> int:
         try:
             ready_kb = rss_kb(server.pid)
             # warm-up outside the figures: the first answers load the model and the index
-            send_all(url, Soak(), 10, 5, 10, server.pid)
+            send_all([url], Soak(), question_plan(10, 10, args.users), 5, [server.pid])
             api.wait_for("reply", 10, timeout=120)
             with api._lock:
                 api.calls.clear()
                 api.times.clear()
-            print(f"{args.events} events over {args.seconds:.0f} s "
-                  f"({args.events / args.seconds:.1f}/s), {args.users} users, {len(QUESTIONS)} "
-                  f"questions; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}; "
-                  f"server RSS ready {ready_kb / 1024:.0f} MB, after warm-up "
-                  f"{rss_kb(server.pid) / 1024:.0f} MB", flush=True)
-            start = send_all(url, soak, args.events, args.seconds, args.users, server.pid)
+            what = (f"conversations of {len(plan) // args.users} turns ~{args.turn_gap:.0f} s apart "
+                    f"from {len(SESSIONS)} follow-up sessions" if args.conversations
+                    else f"{len(QUESTIONS)} questions")
+            print(f"{len(plan)} events over {args.seconds:.0f} s ({len(plan) / args.seconds:.1f}/s), "
+                  f"{len({t.user for t in plan})} users, {what}; {os.cpu_count()} cores; "
+                  f"load average {os.getloadavg()[0]:.1f}; server RSS ready {ready_kb / 1024:.0f} MB, "
+                  f"after warm-up {rss_kb(server.pid) / 1024:.0f} MB", flush=True)
+            start = send_all([url], soak, plan, args.seconds, [server.pid])
             sending_ended = time.monotonic() - start
             deadline = time.monotonic() + args.drain
             while time.monotonic() < deadline:
@@ -178,6 +273,7 @@ def main() -> int:
             soak.memory.append((end, rss_kb(server.pid)))
             peak_kb = rss_kb(server.pid, "VmHWM")
             took, twice = latencies(soak, api)
+            right, checked = in_context(soak, api)
             alive = server.poll() is None
         finally:
             server.terminate()
@@ -198,7 +294,14 @@ def main() -> int:
     print(f"{'RSS MB':14}{mem_first / 1024:>26.0f}{soak.memory[-1][1] / 1024:>26.0f}"
           f"{'peak ' + str(round(peak_kb / 1024)):>26}")
     print(f"answered twice: {twice}; repeats refused by the stand-in: {api.repeats}; "
-          f"answered == sent: {whole['answered'] == whole['sent']}")
+          f"answered == sent: {whole['answered'] == whole['sent']}; "
+          f"load average at the end {os.getloadavg()[0]:.1f}")
+    if checked:
+        print("replies stating the expected wording, by kind of turn:",
+              ", ".join(f"{k} {right[k]}/{checked[k]}" for k in CHECKED if checked[k]))
+        follow = [k for k in checked if k != "first"]
+        print(f"follow-up turns in context: {sum(right[k] for k in follow)}/"
+              f"{sum(checked[k] for k in follow)}")
     return 0 if whole["answered"] == whole["sent"] and not twice else 1
 
 
