@@ -2,8 +2,9 @@
 serve`` sharing one PostgreSQL answer at a p95 time-to-reply of at most 1 s, with no reply lost
 or sent twice; beside it the same curve for one replica on its SQLite file.
 
-    python benchmarks/bench_load.py [--index var/index] [--rates 4,8,12,...,40,48]
-                                    [--seconds 30] [--drain 60] [--replicas 2] [--no-baseline]
+    python benchmarks/bench_load.py [--index var/index] [--rates 4,8,12,16,20,24,28,32,36,40,48]
+                                    [--seconds 30] [--drain 60] [--replicas 2] [--patience 2]
+                                    [--no-baseline]
 
 A throwaway PostgreSQL server is started from the Debian binaries as tests/postgres.py does
 (initdb and pg_ctl in a temporary directory, an unprivileged user when run as root), its schema
@@ -16,8 +17,11 @@ the first event to the last answer), time-to-reply p50/p95 (webhook POST sent ->
 accepted by the LINE stand-in, tests/lineapi.py), lost (sent, not answered by the end of the
 drain), duplicated (second messages to one event's user, and second uses of a reply token or
 push retry key the stand-in refused), and the 1-minute load average. A configuration stops after
-the first rate whose p95 exceeds 1 s or that loses an answer. Afterwards, when not
-``--no-baseline``, the same curve for one replica on SQLite, and both side by side.
+``patience`` rates whose p95 exceeds 1 s or that lose an answer; its sustained rate is the highest
+offered rate with p95 ≤ 1 s and nothing lost, duplicated or refused. Unless ``--no-baseline``, one
+replica on its own SQLite file runs beside them (idle while the replicas are measured, and the
+other way round); the two are measured rate by rate in turn, so that both meet the machine's
+other load of the same minutes, and printed side by side.
 """
 
 import argparse
@@ -26,7 +30,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,59 +110,79 @@ def memory(pids: list[int], key: str = "VmRSS") -> str:
     return " + ".join(f"{rss_kb(pid, key) / 1024:.0f}" for pid in pids)
 
 
-def curve(name: str, urls: list[str], api: FakeLineAPI, pids: list[int], args: argparse.Namespace
-          ) -> list[Step]:
-    """Warm every replica up, then step through the rates until p95 > 1 s or a loss."""
-    warm = Soak()
-    send_all(urls, warm, question_plan(5 * len(urls), 5 * len(urls), 10**9), 5, pids)
-    api.wait_for("reply", 5 * len(urls), timeout=180)
-    print(f"{name}: RSS after warm-up {memory(pids)} MB", flush=True)
-    steps = []
-    for n, rate in enumerate(args.rates):
-        steps.append(step(urls, api, pids, rate, args.seconds, args.drain, (n + 1) * 10**6))
-        s = steps[-1]
-        print(f"  {name} {rate:g}/s: achieved {s.achieved}/s, p50 {s.p50} s, p95 {s.p95} s, "
-              f"sent {s.sent}, lost {s.lost}, duplicated {s.duplicated}, errors {s.errors}, "
-              f"load average {s.load:.1f}", flush=True)
-        if s.p95 is None or s.p95 > P95_LIMIT or s.lost:
-            break
-    print(f"{name}: RSS at the end {memory(pids)} MB (peak {memory(pids, 'VmHWM')})", flush=True)
-    return steps
+@dataclass
+class Setup:
+    """One configuration under test: its serving processes and the steps measured so far."""
+
+    name: str
+    urls: list[str]
+    pids: list[int]
+    steps: list[Step] = field(default_factory=list)
+    failed: int = 0  # rates with p95 > 1 s or a loss
+
+    def stopped(self, patience: int) -> bool:
+        return self.failed >= patience
 
 
-def replicas_on_postgres(api: FakeLineAPI, args: argparse.Namespace) -> list[Step]:
+def serve(api: FakeLineAPI, index: Path, stack: ExitStack, env: dict[str, str] | None = None
+          ) -> tuple[str, int]:
+    """One ``sarabun serve`` (bench_serve.start_server), stopped when ``stack`` closes."""
+    proc, base = start_server(api, index, Path(tempfile.mkdtemp(prefix="bench-load-")), env)
+
+    def stop() -> None:
+        proc.terminate()
+        proc.wait(30)
+
+    stack.callback(stop)
+    return base, proc.pid
+
+
+def replicas_on_postgres(api: FakeLineAPI, args: argparse.Namespace, stack: ExitStack) -> Setup:
+    """A throwaway PostgreSQL, its schema by ``sarabun db upgrade``, and the replicas on it."""
     from tests.postgres import start_postgres
 
     server = start_postgres()
-    procs: list[subprocess.Popen] = []
-    try:
-        url = server.new_database()
-        env = {**os.environ, "SARABUN_DATABASE_URL": url}
-        subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], env=env, check=True,
-                       cwd=tempfile.mkdtemp(prefix="bench-load-"))
-        urls = []
-        for _ in range(args.replicas):
-            proc, base = start_server(api, args.index, Path(tempfile.mkdtemp(prefix="bench-load-")),
-                                      {"SARABUN_DATABASE_URL": url,
-                                       "SARABUN_DATABASE_AUTO_UPGRADE": "false"})
-            procs.append(proc)
-            urls.append(base)
-        return curve(f"{args.replicas} replicas + PostgreSQL", urls, api, [p.pid for p in procs], args)
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(30)
-        server.stop()
+    stack.callback(server.stop)
+    url = server.new_database()
+    subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], check=True,
+                   env={**os.environ, "SARABUN_DATABASE_URL": url},
+                   cwd=tempfile.mkdtemp(prefix="bench-load-"))
+    started = [serve(api, args.index, stack, {"SARABUN_DATABASE_URL": url,
+                                               "SARABUN_DATABASE_AUTO_UPGRADE": "false"})
+               for _ in range(args.replicas)]
+    return Setup(f"{args.replicas} replicas + PostgreSQL", *map(list, zip(*started, strict=True)))
 
 
-def one_on_sqlite(api: FakeLineAPI, args: argparse.Namespace) -> list[Step]:
-    proc, base = start_server(api, args.index, Path(tempfile.mkdtemp(prefix="bench-load-")))
-    try:
-        return curve("1 replica + SQLite", [base], api, [proc.pid], args)
-    finally:
-        proc.terminate()
-        proc.wait(30)
+def warm_up(setup: Setup, api: FakeLineAPI) -> None:
+    """A few answers per process first: they load the model and the index."""
+    with api._lock:
+        api.calls.clear()
+        api.times.clear()
+    events = 5 * len(setup.urls)
+    send_all(setup.urls, Soak(), question_plan(events, events, 10**9), 5, setup.pids)
+    api.wait_for("reply", events, timeout=180)
+    print(f"{setup.name}: RSS after warm-up {memory(setup.pids)} MB", flush=True)
+
+
+def measure(setups: list[Setup], api: FakeLineAPI, args: argparse.Namespace) -> None:
+    """Rate by rate, each configuration in turn (so that both meet the machine's other load of
+    the same minutes), until each had ``patience`` rates with p95 > 1 s or a loss."""
+    for n, rate in enumerate(args.rates):
+        for k, setup in enumerate(setups):
+            if setup.stopped(args.patience):
+                continue
+            s = step(setup.urls, api, setup.pids, rate, args.seconds, args.drain,
+                     (n * len(setups) + k + 1) * 10**6)
+            setup.steps.append(s)
+            print(f"  {setup.name} {rate:g}/s: achieved {s.achieved}/s, p50 {s.p50} s, p95 {s.p95} s, "
+                  f"sent {s.sent}, lost {s.lost}, duplicated {s.duplicated}, errors {s.errors}, "
+                  f"load average {s.load:.1f}", flush=True)
+            setup.failed += s.p95 is None or s.p95 > P95_LIMIT or bool(s.lost)
+            if setup.stopped(args.patience):
+                print(f"{setup.name}: RSS at the end {memory(setup.pids)} MB "
+                      f"(peak {memory(setup.pids, 'VmHWM')})", flush=True)
+        if all(setup.stopped(args.patience) for setup in setups):
+            return
 
 
 def table(curves: dict[str, list[Step]]) -> None:
@@ -187,18 +212,24 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--drain", type=float, default=60.0)
     parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--patience", type=int, default=2,
+                        help="stop a configuration after this many rates with p95 > 1 s or a loss "
+                             "(more than one: the machine's other load comes and goes)")
     parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start; "
           f"{args.seconds:g} s per rate, drain ≤ {args.drain:g} s", flush=True)
-    curves: dict[str, list[Step]] = {}
-    with FakeLineAPI().running() as api:
-        curves[f"{args.replicas} replicas + PostgreSQL"] = replicas_on_postgres(api, args)
+    with FakeLineAPI().running() as api, ExitStack() as stack:
+        setups = [replicas_on_postgres(api, args, stack)]
         if not args.no_baseline:
-            curves["1 replica + SQLite"] = one_on_sqlite(api, args)
+            setups.append(Setup("1 replica + SQLite", *map(list, zip(serve(api, args.index, stack),
+                                                                     strict=True))))
+        for setup in setups:
+            warm_up(setup, api)
+        measure(setups, api, args)
+    curves = {setup.name: setup.steps for setup in setups}
     table(curves)
     return 0 if all(any(s.sustained for s in steps) for steps in curves.values()) else 1
-
 
 if __name__ == "__main__":
     sys.exit(main())
