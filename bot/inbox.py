@@ -4,7 +4,10 @@ A webhook stores its events in the ``inbox`` table (one transaction) and only th
 right after the response it claims the rows it stored, hands them to the platform's handler and
 marks them done (:meth:`Inbox.process`). Background workers pick up everything else. A process
 killed mid-burst leaves its rows "new" or "claimed": at the next start (or on another replica,
-once the claim's lease has run out) they are claimed again and answered. The unique
+once the claim's lease has run out) they are claimed again and answered. A live process renews
+the lease of every row it is still answering (a third of the lease apart, on a thread of its own),
+so a lease runs out only when its process is gone: a slow answer is never taken over and sent
+twice by another replica, and the lease can be short enough for a takeover to still reply. The unique
 (platform, key) pair, a LINE ``webhookEventId`` or a Telegram ``update_id``, makes a redelivered
 or replayed event a no-op, on any replica. Done rows are kept a week for that, then pruned.
 
@@ -17,6 +20,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
@@ -52,12 +56,14 @@ class Inbox:
 
     db: Database
     health: Health
-    lease: float = 60.0  # seconds a claim is exclusive; then another worker may take the row
+    lease: float = 15.0  # seconds a claim is exclusive unless renewed; then another may take the row
     workers: int = 8
     _handlers: dict[str, tuple[Handler, asyncio.Event]] = field(default_factory=dict)
     _queue: asyncio.Queue[int] = field(default_factory=asyncio.Queue)
     _queued: set[int] = field(default_factory=set)  # row ids waiting in _queue
     _active: set[int] = field(default_factory=set)  # row ids being answered by this process
+    _held: dict[int, int] = field(default_factory=dict)  # claimed row id → its attempts, renewed
+    _renewer: ThreadPoolExecutor | None = None  # renewals never wait behind answers' threads
     _tasks: list[asyncio.Task] = field(default_factory=list)
     _prune: Every = field(default_factory=Every)
 
@@ -92,8 +98,10 @@ class Inbox:
     async def start(self) -> None:
         """Queue what earlier processes left unanswered, start the workers and the rescan."""
         await self._rescan()
+        self._renewer = ThreadPoolExecutor(1, thread_name_prefix="inbox-lease")
         self._tasks = [asyncio.create_task(self._work()) for _ in range(self.workers)]
-        self._tasks.append(asyncio.create_task(self._rescan_now_and_then()))
+        self._tasks += [asyncio.create_task(self._rescan_now_and_then()),
+                        asyncio.create_task(self._renew_now_and_then())]
 
     async def stop(self) -> None:
         """Stop the workers; claimed rows stay claimed and are answered after the lease."""
@@ -101,6 +109,9 @@ class Inbox:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        if self._renewer is not None:
+            self._renewer.shutdown(wait=False)
+            self._renewer = None
 
     # -- workers -------------------------------------------------------------------------------
 
@@ -129,6 +140,13 @@ class Inbox:
             return
         if item is None:  # done, or claimed by another worker or replica
             return
+        self._held[item.id] = item.attempts
+        try:
+            await self._answer_claimed(item)
+        finally:
+            self._held.pop(item.id, None)
+
+    async def _answer_claimed(self, item: Item) -> None:
         handler, ready = self._handlers.get(item.platform, (None, None))
         if handler is None:
             return  # a platform this process does not serve: its lease runs out for another
@@ -154,6 +172,20 @@ class Inbox:
                 await self._rescan()
             except Exception as exc:
                 log.error("inbox: rescan failed: %s", exc)
+
+    async def _renew_now_and_then(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            if not self._held:
+                continue
+            try:
+                lost = await asyncio.get_running_loop().run_in_executor(
+                    self._renewer, self._renew, dict(self._held), time.time())
+            except Exception as exc:  # the next renewal may still come in time
+                log.error("inbox: could not renew %d claims: %s", len(self._held), exc)
+                continue
+            if lost:  # this process stalled a whole lease: another one took these rows
+                log.warning("inbox: claims on rows %s were taken over before they were renewed", lost)
 
     async def _rescan(self) -> None:
         """Queue rows nobody is working on: new ones, and claims whose lease ran out."""
@@ -191,6 +223,19 @@ class Inbox:
                 "RETURNING id, platform, key, payload, received_at, attempts"),
                 {"id": row_id, "now": now, "expired": now - self.lease}).first()
         return Item(*row) if row is not None else None
+
+    def _renew(self, held: dict[int, int], now: float) -> list[int]:
+        """Extend the leases of ``held`` rows (id → attempts of our claim); the ids no longer
+        ours (claimed again by someone else since, or done)."""
+        lost = []
+        with self.db.tx() as conn:
+            for row_id, attempts in held.items():
+                if conn.execute(text(
+                        "UPDATE inbox SET claimed_at = :now "
+                        "WHERE id = :id AND state = 'claimed' AND attempts = :attempts"),
+                        {"id": row_id, "now": now, "attempts": attempts}).rowcount != 1:
+                    lost.append(row_id)
+        return lost
 
     def _done(self, row_id: int, now: float) -> None:
         with self.db.tx() as conn:

@@ -272,7 +272,9 @@ class LineBot:
         answer = await self.compute.run(reply)
         await self._send(event, reply_messages(answer))
         if isinstance(answer, Turn) and not answer.follow_up:  # after the answer went out
-            await self._record("question", record_question, self.db, "line", user, answer)
+            # Keyed by the event: a takeover after a replica died logs it once (or at all).
+            await self._record("question", record_question, self.db, "line", user, answer,
+                               getattr(event, "webhook_event_id", None))
 
     async def _allowed(self, event: MessageEvent | PostbackEvent) -> bool:
         """Count one action against the user's rate limit (every message and postback for the

@@ -37,7 +37,7 @@ class BotSettings(BaseSettings):
     request_header_seconds: float = 10.0  # `sarabun serve`: a request's headers must arrive in this
     request_body_seconds: float = 20.0  # ... and its body in this; slower clients are cut off
     max_connections: int = 1000  # open at once (lowered to fit the open-file limit)
-    inbox_lease_seconds: float = 60.0  # a stored webhook event being answered is retried after this
+    inbox_lease_seconds: float = 15.0  # a claim not renewed this long (its process died) is taken over
 
     @property
     def state_url(self) -> str:

@@ -166,3 +166,53 @@ def test_inbox_stores_once_and_takes_over_expired_claims(state_db: Database) -> 
         assert inbox._claimable(time.time() + 10) == []  # both done
 
     asyncio.run(scenario())
+
+
+def test_a_live_claim_is_renewed_so_no_other_replica_answers_it_again(state_db: Database) -> None:
+    """Two inboxes on one database stand for two replicas: a slow answer lasting several leases
+    is not taken over while its replica lives; a claim taken over after a stall is reported lost."""
+    handled: list[tuple[str, str, int]] = []
+
+    def handler(name: str, seconds: float):
+        async def handle(item: Item) -> None:
+            await asyncio.sleep(seconds)
+            handled.append((name, item.key, item.attempts))
+        return handle
+
+    async def scenario() -> None:
+        slow, other = Inbox(state_db, Health(), lease=0.6), Inbox(state_db, Health(), lease=0.6)
+        slow.register("line", handler("slow", 2.5))  # four leases long
+        other.register("line", handler("other", 0))
+        await slow.start()
+        await other.start()
+        ids = await slow.accept("line", [("e1", "{}")])
+        await slow.process(ids)  # meanwhile the other replica rescans every second
+        await asyncio.sleep(1.2)
+        assert handled == [("slow", "e1", 1)]
+        # A replica that stalled past its lease: the row was claimed again, renewing says so.
+        (e2,) = await other.accept("line", [("e2", "{}")])
+        assert slow._claim(e2, time.time() - 1) is not None
+        assert other._claim(e2, time.time()) is not None  # past the first claim's lease
+        assert slow._renew({e2: 1}, time.time()) == [e2]
+        await slow.stop()
+        await other.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_question_is_logged_once_per_event(state_db: Database) -> None:
+    """An event answered again after a takeover logs its question once; questions without an
+    event key (the CLI, older callers) are each logged."""
+    from sqlalchemy import text as sql
+
+    from bot.dialogue import Turn
+    from bot.state import record_question
+
+    from .test_state import _answer
+
+    turn = Turn("r1", "U1", "มาตรา 6 ว่าอย่างไร", 0, _answer())
+    for key in ("01EVENT1", "01EVENT1", None, None):
+        record_question(state_db, "line", "U1", turn, key)
+    record_question(state_db, "telegram", "U1", turn, "01EVENT1")  # another platform's key space
+    with state_db.read() as conn:
+        assert conn.execute(sql("SELECT COUNT(*) FROM questions")).scalar() == 4

@@ -1,17 +1,24 @@
-"""Replicas: two real ``sarabun serve`` processes sharing one state database (PostgreSQL, and the
-SQLite file), each taking signed LINE webhooks in turn, the real line-bot-sdk client calling a local
-stand-in for the LINE API. A conversation, a quiz, a redelivered event and a user's rate limit work
-the same whichever replica gets each event."""
+"""Replicas: three real ``sarabun serve`` processes sharing one state database (PostgreSQL, and the
+SQLite file) behind a real round-robin reverse proxy (tests/proxy.py). Signed LINE webhooks go to
+the proxy, which hands each one to the next replica; the real line-bot-sdk client calls a local
+stand-in for the LINE API that accepts a reply token once and a push retry key once.
+
+A conversation, a group quiz, a redelivered event and a user's rate limit work the same whichever
+replica gets each event; and a replica killed with SIGKILL in the middle of a burst loses no
+acknowledged event and sends no answer twice: the others take over its claimed rows once their
+lease runs out (bot/inbox.py), and the restarted replica rejoins the rotation."""
 
 import json
 import os
 import re
-import socket
+import signal
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -23,90 +30,121 @@ from bot.state import open_database, sqlite_url
 
 from .lineapi import ACCESS_TOKEN, FakeLineAPI
 from .postgres import postgres  # noqa: F401  (the session's server fixture)
+from .proxy import RoundRobinProxy
+from .test_inbox import deliveries, line_event
 from .test_line import GROUP, SECRET, postback, signed, text
+from .test_serve_limits import free_port, wait_healthy
 
+REPLICAS = 3
 LIMIT = 6  # actions per user per minute, on every replica together
+LEASE = 5  # seconds before a dead replica's claimed events are taken over (renewed while alive)
 USER = {"type": "user", "userId": "U7001"}
 
 
+@dataclass
+class Cluster:
+    """Replicas on one shared database behind the proxy."""
+
+    proxy: RoundRobinProxy
+    processes: list[subprocess.Popen]
+    ports: list[int]
+    database_url: str
+    env: dict[str, str]
+    args: list[str]
+    tmp: Path
+
+    def start(self, n: int) -> None:
+        """(Re)start replica ``n`` on its port and wait until it is healthy."""
+        log = self.tmp / f"replica-{n}.log"
+        with open(log, "ab") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "serve", "--port", str(self.ports[n]), *self.args],
+                cwd=self.tmp, env=self.env, stdout=subprocess.DEVNULL, stderr=out)
+        self.processes[n:n + 1] = [process]  # replaces replica n, or adds it
+
+    def wait(self, n: int) -> None:
+        wait_healthy(f"http://127.0.0.1:{self.ports[n]}", self.processes[n],
+                     self.tmp / f"replica-{n}.log", 180)
+
+    def post(self, *events: dict, status: int = 200) -> int:
+        """POST a signed webhook to the proxy; the replica that took it."""
+        response = send(self.proxy.url, *events)
+        assert response.status_code == status, response.text
+        return int(response.headers["X-Upstream"])
+
+
 @pytest.fixture(params=["postgresql", "sqlite"])
-def replicas(request, line_api: FakeLineAPI, small_index: Path, small_docs: Path, tmp_path: Path
-             ) -> Iterator[tuple[list[str], str]]:
-    """Base URLs of two serving processes and their shared database URL."""
+def cluster(request: pytest.FixtureRequest, line_api: FakeLineAPI, small_index: Path,
+            small_docs: Path, tmp_path: Path) -> Iterator[Cluster]:
+    """Three serving processes on one shared database, behind a round-robin proxy."""
     url = (request.getfixturevalue("postgres").new_database() if request.param == "postgresql"
            else sqlite_url(tmp_path / "shared.sqlite3"))
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "SARABUN_DATABASE_URL": url,
            "SARABUN_LINE_CHANNEL_SECRET": SECRET, "SARABUN_LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
            "SARABUN_LINE_API_URL": line_api.url, "SARABUN_RATE_LIMIT_MESSAGES": str(LIMIT),
-           "SARABUN_RATE_LIMIT_SECONDS": "600"}
-    ports = [_free_port() for _ in range(2)]
-    procs = [subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port),
-                               "--index", str(small_index), "--docs", str(small_docs)],
-                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                              stderr=open(tmp_path / f"replica-{n}.log", "w"))  # noqa: SIM115
-             for n, port in enumerate(ports)]
-    bases = [f"http://127.0.0.1:{port}" for port in ports]
+           "SARABUN_RATE_LIMIT_SECONDS": "600", "SARABUN_INBOX_LEASE_SECONDS": str(LEASE)}
+    ports = [free_port() for _ in range(REPLICAS)]
+    proxy = RoundRobinProxy([f"127.0.0.1:{port}" for port in ports])
+    args = ["--index", str(small_index), "--docs", str(small_docs)]
+    cluster = Cluster(proxy, [], ports, url, env, args, tmp_path)
     try:
-        for base, proc, n in zip(bases, procs, range(2), strict=True):
-            _wait_healthy(base, proc, tmp_path / f"replica-{n}.log")
-        yield bases, url
+        for n in range(REPLICAS):
+            cluster.start(n)
+        for n in range(REPLICAS):
+            cluster.wait(n)
+        with proxy.running():
+            yield cluster
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(30)
+        for process in cluster.processes:
+            process.terminate()
+        for process in cluster.processes:
+            process.wait(30)
 
 
-def test_a_conversation_spans_replicas(replicas: tuple[list[str], str], line_api: FakeLineAPI) -> None:
-    (a, b), url = replicas
-
-    # A follow-up lands on the replica that never saw the list.
+def test_a_conversation_spans_replicas(cluster: Cluster, line_api: FakeLineAPI) -> None:
+    # A follow-up lands on a replica that never saw the list.
     first = text("จุดเน้นการพัฒนาภาครัฐ 4 เรื่องมีอะไรบ้าง", USER)
-    _post(a, first)
+    asked_on = cluster.post(first)
     _reply(line_api, first)
     item = text("แล้วข้อ 3 ล่ะ", USER)
-    _post(b, item)
+    assert cluster.post(item) != asked_on
     assert "Driving Innovation" in _reply(line_api, item)
 
-    # A group quiz: the round made on one replica is answered through both, once per user.
+    # A group quiz: the round made on one replica is answered through the others, once per user.
     quiz = text("/quiz", GROUP)
-    _post(a, quiz)
+    cluster.post(quiz)
     ref = re.search(r'"data": "qa\|([^|"]+)\|', _reply(line_api, quiz)).group(1)
     answers = [postback(f"qa|{ref}|0", GROUP), postback(f"qa|{ref}|1", GROUP),
                postback(f"qa|{ref}|2", {**GROUP, "userId": "U4444"})]
-    _post(b, answers[0])
-    _reply(line_api, answers[0])
-    _post(a, answers[1])
-    assert QUIZ_AGAIN in _reply(line_api, answers[1])  # same user through the other replica
-    _post(a, answers[2])
-    _reply(line_api, answers[2])
+    answered_on = []
+    for answer in answers:
+        answered_on.append(cluster.post(answer))
+        _reply(line_api, answer)
+    assert answered_on[0] != answered_on[1]  # the same user again, through another replica
+    assert QUIZ_AGAIN in _replies(line_api, {answers[1]["replyToken"]})[0]
 
-    # A redelivered event reaches both replicas at once: answered once.
+    # LINE redelivers an event while the first delivery is still being taken: two replicas get
+    # it at once (the proxy's round robin), it is answered once.
     twice = text("มาตรา 6 ว่าอย่างไร", {"type": "user", "userId": "U7002"})
-    threads = [threading.Thread(target=_post, args=(base, twice)) for base in (a, b)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    _reply(line_api, twice)
+    again = {**twice, "deliveryContext": {"isRedelivery": True}}
+    with ThreadPoolExecutor(2) as pool:
+        upstreams = set(pool.map(cluster.post, (twice, again)))
+    assert len(upstreams) == 2
+    _wait(lambda: _answers_to(line_api, twice) >= 1)
 
     # One user's rate limit holds across replicas: LIMIT answers, one notice, the rest dropped.
     burst = [text(f"มาตรา {5 + i % 3} ว่าอย่างไร", {"type": "user", "userId": "U7003"})
              for i in range(LIMIT + 3)]
-    for i, event in enumerate(burst):
-        _post((a, b)[i % 2], event)
+    assert {cluster.post(event) for event in burst} == set(range(REPLICAS))
     tokens = {e["replyToken"] for e in burst}
-    deadline = time.monotonic() + 120
-    while len(_replies(line_api, tokens)) < LIMIT + 1 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    _wait(lambda: len(_replies(line_api, tokens)) >= LIMIT + 1)
     time.sleep(2)  # anything more would have come by now
     replies = _replies(line_api, tokens)
     assert len(replies) == LIMIT + 1
     assert sum(RATE_LIMITED in r for r in replies) == 1
 
-    time.sleep(1)
-    assert len(_replies(line_api, {twice["replyToken"]})) == 1
-    db = open_database(url, upgrade=False)
+    assert _answers_to(line_api, twice) == 1
+    db = open_database(cluster.database_url, upgrade=False)
     with db.read() as conn:
         assert conn.execute(sql("SELECT COUNT(*) FROM quiz_answers WHERE ref = :r"), {"r": ref}).scalar() == 2
         asked = conn.execute(sql("SELECT user_id, COUNT(*) FROM questions GROUP BY user_id")).all()
@@ -115,40 +153,109 @@ def test_a_conversation_spans_replicas(replicas: tuple[list[str], str], line_api
     db.close()
 
 
-def _post(base: str, *events: dict) -> None:
+BURST = 60  # events from distinct users, sent through the proxy a few at a time
+KILL_AT = 20  # events sent before replica VICTIM gets SIGKILL
+VICTIM = 1
+
+
+@pytest.mark.parametrize("cluster", ["postgresql"], indirect=True)
+def test_kill_9_of_a_replica_mid_burst(cluster: Cluster, line_api: FakeLineAPI) -> None:
+    acknowledged: dict[int, int] = {}  # event → replica that answered 200
+    broken: list[int] = []  # events whose replica died with the request (502 from the proxy)
+    lock = threading.Lock()
+
+    def deliver(i: int) -> None:
+        response = send(cluster.proxy.url, line_event(i))
+        with lock:
+            if response.status_code == 200:
+                acknowledged[i] = int(response.headers["X-Upstream"])
+            else:
+                assert response.status_code == 502, response.text
+                broken.append(i)
+
+    with ThreadPoolExecutor(8) as pool:
+        futures = []
+        for i in range(BURST):
+            if i == KILL_AT:  # as soon as the victim holds an acknowledged, unanswered event
+                _wait(lambda: bool(_on(acknowledged, lock, VICTIM) - set(deliveries(line_api))))
+                on_victim = _on(acknowledged, lock, VICTIM)
+                os.kill(cluster.processes[VICTIM].pid, signal.SIGKILL)
+                cluster.processes[VICTIM].wait()
+                answered = set(deliveries(line_api))
+                killed_at = len(acknowledged)
+            futures.append(pool.submit(deliver, i))
+            time.sleep(0.05)
+        for future in futures:
+            future.result()
+    orphans = on_victim - answered  # acknowledged by the victim, not answered when it died
+    assert orphans, "the kill came after the victim had answered everything it acknowledged"
+    after_kill = [acknowledged[i] for i in range(KILL_AT, BURST) if i in acknowledged]
+    assert after_kill and VICTIM not in after_kill  # the others took the rest of the burst
+    assert cluster.proxy.refused >= 1  # the dead replica was skipped
+
+    # LINE redelivers what did not get 200 (the request died with the replica), to another one.
+    for i in broken:
+        assert cluster.post({**line_event(i), "deliveryContext": {"isRedelivery": True}}) != VICTIM
+
+    # Every event is answered exactly once: the victim's orphans by a survivor after the lease.
+    every = set(range(BURST))
+    _wait(lambda: set(deliveries(line_api)) >= every, timeout=180)
+    time.sleep(LEASE + 2)  # past another lease and rescan: nothing more may arrive
+    counts = deliveries(line_api)
+    assert counts == dict.fromkeys(every, 1), {i: n for i, n in counts.items() if n != 1}
+
+    # The killed replica restarts and rejoins the rotation; it finds nothing left to answer.
+    cluster.start(VICTIM)
+    cluster.wait(VICTIM)
+    time.sleep(cluster.proxy.down_seconds)
+    late = [line_event(BURST + i) for i in range(REPLICAS)]
+    assert {cluster.post(event) for event in late} == set(range(REPLICAS))
+    _wait(lambda: len(deliveries(line_api)) == BURST + REPLICAS)
+    time.sleep(1)
+    assert deliveries(line_api) == dict.fromkeys(range(BURST + REPLICAS), 1)
+
+    db = open_database(cluster.database_url, upgrade=False)
+    with db.read() as conn:
+        inbox = dict(conn.execute(sql("SELECT state, COUNT(*) FROM inbox GROUP BY state")).all())
+        asked = dict(conn.execute(sql("SELECT user_id, COUNT(*) FROM questions GROUP BY user_id")).all())
+    db.close()
+    assert inbox == {"done": BURST + REPLICAS}  # every acknowledged row stored, none left open
+    assert asked == {f"Ukill{i}": 1 for i in range(BURST + REPLICAS)}  # logged once each
+    print(f"\nkill -9 of replica {VICTIM} after {killed_at} acknowledged events: "
+          f"{len(orphans)} of its {len(on_victim)} unanswered then, {len(broken)} requests broken "
+          f"(502, redelivered), {cluster.proxy.refused} connections refused and skipped; every one of "
+          f"{BURST + REPLICAS} events answered once ({len(line_api.of('push'))} by push); "
+          f"{line_api.repeats} repeats refused by the stand-in")
+
+
+def _on(acknowledged: dict[int, int], lock: threading.Lock, replica: int) -> set[int]:
+    with lock:
+        return {event for event, n in acknowledged.items() if n == replica}
+
+
+def send(base: str, *events: dict) -> httpx.Response:
+    """A signed LINE webhook carrying ``events``."""
     body = json.dumps({"destination": "Ubot", "events": list(events)}).encode()
-    response = httpx.post(f"{base}/line/webhook", content=body, headers=signed(body), timeout=30)
-    assert response.status_code == 200
+    return httpx.post(f"{base}/line/webhook", content=body, headers=signed(body), timeout=60)
 
 
 def _replies(api: FakeLineAPI, tokens: set[str]) -> list[str]:
     return [json.dumps(b, ensure_ascii=False) for b in api.of("reply") if b.get("replyToken") in tokens]
 
 
-def _reply(api: FakeLineAPI, event: dict, timeout: float = 120) -> str:
+def _answers_to(api: FakeLineAPI, event: dict) -> int:
+    """Replies with the event's token plus pushes to its user."""
+    user = event["source"]["userId"]
+    return len(_replies(api, {event["replyToken"]})) + sum(b["to"] == user for b in api.of("push"))
+
+
+def _reply(api: FakeLineAPI, event: dict) -> str:
+    _wait(lambda: bool(_replies(api, {event["replyToken"]})))
+    return _replies(api, {event["replyToken"]})[0]
+
+
+def _wait(done, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if found := _replies(api, {event["replyToken"]}):
-            return found[0]
+    while not done():
+        assert time.monotonic() < deadline, "timed out"
         time.sleep(0.1)
-    raise AssertionError(f"no reply to {event['replyToken']}")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(base: str, proc: subprocess.Popen, log: Path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"replica exited: {log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"replica not healthy: {log.read_text()[-3000:]}")

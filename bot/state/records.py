@@ -41,15 +41,19 @@ class AuditEntry:
     at: float = 0.0
 
 
-def record_question(db: Database, platform: str, user_id: str, turn: "Turn") -> None:
+def record_question(db: Database, platform: str, user_id: str, turn: "Turn",
+                    event_key: str | None = None) -> None:
     """Log an answered (or abstained) question for the admins' report (stored as asked; the
-    report escapes control characters when it prints)."""
+    report escapes control characters when it prints). With the webhook event's ``event_key``
+    a question is logged once per event, however often the event is answered (a takeover after
+    a replica died)."""
     with db.tx() as conn:
-        conn.execute(text("INSERT INTO questions (at, platform, user_id, question, abstained, chunk_ids) "
-                          "VALUES (:at, :platform, :user, :question, :abstained, :chunks)"),
+        conn.execute(text("INSERT INTO questions (at, platform, user_id, question, abstained, chunk_ids, "
+                          "event_key) VALUES (:at, :platform, :user, :question, :abstained, :chunks, "
+                          ":key) ON CONFLICT (platform, event_key) DO NOTHING"),
                      {"at": time.time(), "platform": platform, "user": user_id,
                       "question": turn.question, "abstained": int(turn.answer.abstained),
-                      "chunks": " ".join(c.chunk_id for c in turn.answer.citations)})
+                      "chunks": " ".join(c.chunk_id for c in turn.answer.citations), "key": event_key})
 
 
 def record_feedback(db: Database, fb: Feedback) -> bool:
