@@ -12,7 +12,7 @@ from index.thai_text import compact
 from index.tokens import loose_key, toneless, word_tokens
 
 from .abstain import EVIDENCE_HITS, Evidence, content_words, evidence, should_abstain
-from .compose import MAX_ANSWER_CHARS, best_clause, clip, compose, whole_list
+from .compose import MAX_ANSWER_CHARS, best_clause, clip, compose, context, whole_list
 from .documents import Named, name_key
 from .query import Query, definition_subject, normalise_spelling, parse_query
 from .search import Hit, Retriever
@@ -136,15 +136,17 @@ def _answer_text(retriever: Retriever, query: Query, shown: list[Hit]) -> str:
     if query.wants_list and any(ITEM_LABEL.match(line) for line in passage.split("\n")):
         return _labelled(top.chunk, compose(query, whole_list(query, index.chunks, top.position), ignore))
     lead = top.chunk.section is not None
-    first = best_clause(query, passage, ignore)
+    whole = context(index.chunks, top.position)
+    first = best_clause(query, whole, ignore)
     key = section_key(top.chunk.section)
     better = next((h for h in shown[1:SECOND_SOURCES + 1] if h.chunk.doc_id == top.chunk.doc_id
                    and (not key or section_key(h.chunk.section) != key)
+                   and h.chunk.text not in whole
                    and best_clause(query, h.chunk.text, ignore) > first), None)
     if better is None:
-        return _labelled(top.chunk, compose(query, passage, ignore, lead))
+        return _labelled(top.chunk, compose(query, whole, ignore, lead, focus=passage))
     half = MAX_ANSWER_CHARS // 2
-    return "\n".join([_labelled(top.chunk, compose(query, passage, ignore, lead, half)),
+    return "\n".join([_labelled(top.chunk, compose(query, whole, ignore, lead, half, passage)),
                       _labelled(better.chunk, compose(query, better.chunk.text, ignore,
                                                       better.chunk.section is not None, half))])
 

@@ -12,7 +12,8 @@ import re
 from pythainlp.tokenize import word_tokenize
 
 from index.chunking import ITEM_LABEL, continues_list
-from index.documents import Chunk
+from index.documents import SUBSTANTIVE, Chunk
+from index.sections import section_key
 from index.thai_text import arabic_digits
 from index.tokens import loose_key, word_tokens
 
@@ -21,7 +22,14 @@ from .query import Query
 
 MAX_ANSWER_CHARS = 700  # a section this short is shown whole
 MAX_LIST_CHARS = 900  # a whole list may be longer than a sentence answer
+NEIGHBOURS = 1  # passages either side of one without a section label that its answer may draw on
+FOCUS_BONUS = 1.0  # a clause of the passage the search ranked first, over the rest of its section
+EXTRA_CHARS = 250  # room kept for the clause answering another part of the question
 _SENTENCE_BREAK = re.compile(r"\n|(?<=[ก-๙a-z)”])\s{1,2}(?=[ก-ฮเ-ไ“(A-Z])")
+# A number with its unit, in digits or written out ("เก้าสิบวัน", "ไม่เกินเจ็ดคน", "ปีละหนึ่งครั้ง").
+_NUMBER_WORD = r"(?:หนึ่ง|สอง|สาม(?!าร)|สี่|ห้า(?!ม)|หก|เจ็ด|แปด|เก้า|สิบ|ยี่|ร้อย|พัน(?!ธ)|หมื่น|แสน|ล้าน)"
+_COUNT = (rf"(?:[0-9๐-๙]+|{_NUMBER_WORD}+)\s*(?:คน|วัน|เดือน|ปี|ครั้ง|ชั่วโมง|บาท|ประการ|ระดับ|ด้าน|ข้อ|"
+          r"รางวัล|ประเภท|กลุ่ม|โครงการ|ระยะ|เท่า|เรื่อง|ส่วน|ล้าน|แสน|หมื่น|พัน|ร้อย)")
 # Clauses that hold what an intent asks for.
 _CUES = {
     "penalty": r"ระวางโทษ|จำคุก|ปรับไม่เกิน|ปรับตั้งแต่|โทษ",
@@ -35,6 +43,8 @@ _CUES = {
     "how": r"โดย|ให้|ต้อง|วิธี",
 }
 _CUE_RES = {name: re.compile(pattern) for name, pattern in _CUES.items()}
+_COUNT_RE = re.compile(_COUNT)
+_COUNTED = frozenset({"amount", "when", "list"})  # intents whose answer is a number with its unit
 
 
 def whole_list(query: Query, chunks: list[Chunk], position: int) -> str:
@@ -69,11 +79,35 @@ def whole_list(query: Query, chunks: list[Chunk], position: int) -> str:
     return "\n".join(([lead] if lead else []) + [clip(item, share) for item in items])
 
 
+def context(chunks: list[Chunk], position: int) -> str:
+    """The text an answer about chunk ``position`` may draw on: its whole section (a long section
+    is split over chunks, and the fact asked may sit in the part the search did not rank first),
+    or, for a passage without a section label (a news paragraph), the passages just around it."""
+    here = chunks[position]
+    key = section_key(here.section)
+
+    def same(i: int) -> bool:
+        other = chunks[i]
+        if other.doc_id != here.doc_id or other.unit != here.unit or other.role not in SUBSTANTIVE:
+            return False
+        return section_key(other.section) == key if key else other.section == here.section
+
+    first = last = position
+    reach = len(chunks) if key else NEIGHBOURS
+    while first > 0 and position - first < reach and same(first - 1):
+        first -= 1
+    while last + 1 < len(chunks) and last - position < reach and same(last + 1):
+        last += 1
+    return "\n".join(c.text for c in chunks[first : last + 1])
+
+
 def compose(query: Query, passage: str, ignore: frozenset[str] = frozenset(), lead: bool = True,
-            limit: int = MAX_ANSWER_CHARS) -> str:
+            limit: int = MAX_ANSWER_CHARS, focus: str = "") -> str:
     """The part of ``passage`` that answers: the whole list for list questions, the whole passage
     when it is short, otherwise (with ``lead``) its lead plus the clauses that answer, in the
-    passage's order. Words in ``ignore`` (those naming the document) do not make a clause answer."""
+    passage's order. Words in ``ignore`` (those naming the document) do not make a clause answer.
+    ``focus`` is the part of ``passage`` (its section, see ``context``) that the search ranked
+    first: its clauses win ties."""
     lines = passage.split("\n")
     if query.wants_list and any(ITEM_LABEL.match(line) for line in lines):
         return clip(passage, MAX_LIST_CHARS)
@@ -82,21 +116,26 @@ def compose(query: Query, passage: str, ignore: frozenset[str] = frozenset(), le
         return text.replace("\n", " ")
     phrases = [s.strip() for s in _SENTENCE_BREAK.split(text) if s.strip()]
     score = _scorer(query, ignore)
-    scores = [score(p) for p in phrases]
+    focus = " ".join(focus.split())
+    scores = [score(p) + (FOCUS_BONUS if focus and score(p) > 0 and " ".join(p.split()) in focus else 0.0)
+              for p in phrases]
     chosen: set[int] = set()
-    budget = limit
-    # The best clause with the text around it, then (for questions with several parts) the best
-    # clause outside that window with its own context, in the passage's order.
-    for _ in range(2):
-        rest = [i for i in range(len(phrases)) if i not in chosen and scores[i] > 0]
-        if not rest or budget < 120:
-            break
+    rest = [i for i in range(len(phrases)) if scores[i] > 0]
+    if rest:
         best = max(rest, key=lambda i: (scores[i], -i))
-        window = _window(phrases, best, budget if not chosen else budget // 2, chosen)
-        chosen |= window
-        budget = limit - sum(len(phrases[i]) + 1 for i in chosen)
-    if not chosen:
+        chosen = _window(phrases, best, limit, chosen)
+        # A question with several parts: the clause stating what the best one lacks (the other
+        # part, the deadline of the next paragraph) gets a window of its own when outside.
+        lacking = _scorer(query, ignore, missing_from=phrases[best])
+        second = max(range(len(phrases)), key=lambda i: (lacking(phrases[i]), scores[i], -abs(i - best)))
+        if lacking(phrases[second]) >= 1 and second not in chosen:
+            chosen = _window(phrases, best, limit - min(EXTRA_CHARS, limit // 3), set())
+            if second not in chosen:
+                used = sum(len(phrases[i]) + 1 for i in chosen)
+                chosen |= _window(phrases, second, limit - used, chosen)
+    else:
         chosen = _window(phrases, 0, limit, set())
+    budget = limit - sum(len(phrases[i]) + 1 for i in chosen)
     if lead and 0 not in chosen and len(phrases[0]) <= min(150, budget):
         chosen.add(0)  # the lead says who or what the section is about
     parts: list[str] = []
@@ -116,10 +155,17 @@ def best_clause(query: Query, passage: str, ignore: frozenset[str] = frozenset()
                default=0.0)
 
 
-def _scorer(query: Query, ignore: frozenset[str]):  # -> Callable[[str], float]
-    """A clause's score: the question's words it holds plus the cues of the question's intent."""
+def _scorer(query: Query, ignore: frozenset[str], missing_from: str = ""):  # -> Callable[[str], float]
+    """A clause's score: the question's words it holds plus the cues of the question's intent;
+    with ``missing_from``, only the words and cues that text lacks count."""
     words = {loose_key(w) for w in content_words(query.tokens) if w not in ignore}
     cues = [_CUE_RES[i] for i in query.intents if i in _CUE_RES]
+    if _COUNTED & set(query.intents):
+        cues.append(_COUNT_RE)
+    if missing_from:
+        held = loose_key(missing_from)
+        words = {w for w in words if w not in held}
+        cues = [cue for cue in cues if not cue.search(missing_from)]
 
     def score(phrase: str) -> float:
         key = loose_key(phrase)
@@ -130,8 +176,12 @@ def _scorer(query: Query, ignore: frozenset[str]):  # -> Callable[[str], float]
 
 
 def _window(phrases: list[str], best: int, budget: int, taken: set[int]) -> set[int]:
-    """``best`` and its neighbours, the following text first, within ``budget`` characters."""
+    """``best`` and its neighbours within ``budget`` characters: the following text first (the
+    fact asked usually follows the words that name it), up to two thirds of the budget, then
+    both sides."""
     lo, hi, size = best, best + 1, len(phrases[best])
+    while hi < len(phrases) and hi not in taken and size + len(phrases[hi]) <= budget * 2 // 3:
+        size, hi = size + len(phrases[hi]) + 1, hi + 1
     grew = True
     while grew:
         grew = False
