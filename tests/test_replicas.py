@@ -180,6 +180,7 @@ def test_kill_9_of_a_replica_mid_burst(cluster: Cluster, line_api: FakeLineAPI) 
                 _wait(lambda: bool(_on(acknowledged, lock, VICTIM) - set(deliveries(line_api))))
                 on_victim = _on(acknowledged, lock, VICTIM)
                 os.kill(cluster.processes[VICTIM].pid, signal.SIGKILL)
+                killed = time.monotonic()
                 cluster.processes[VICTIM].wait()
                 answered = set(deliveries(line_api))
                 killed_at = len(acknowledged)
@@ -203,6 +204,7 @@ def test_kill_9_of_a_replica_mid_burst(cluster: Cluster, line_api: FakeLineAPI) 
     time.sleep(LEASE + 2)  # past another lease and rescan: nothing more may arrive
     counts = deliveries(line_api)
     assert counts == dict.fromkeys(every, 1), {i: n for i, n in counts.items() if n != 1}
+    taken_over = max(t for path, body, t in _calls(line_api) if _event_of(body) in orphans) - killed
 
     # The killed replica restarts and rejoins the rotation; it finds nothing left to answer.
     cluster.start(VICTIM)
@@ -222,7 +224,8 @@ def test_kill_9_of_a_replica_mid_burst(cluster: Cluster, line_api: FakeLineAPI) 
     assert inbox == {"done": BURST + REPLICAS}  # every acknowledged row stored, none left open
     assert asked == {f"Ukill{i}": 1 for i in range(BURST + REPLICAS)}  # logged once each
     print(f"\nkill -9 of replica {VICTIM} after {killed_at} acknowledged events: "
-          f"{len(orphans)} of its {len(on_victim)} unanswered then, {len(broken)} requests broken "
+          f"{len(orphans)} of its {len(on_victim)} unanswered then (all answered by the others "
+          f"{taken_over:.1f} s after the kill, lease {LEASE} s), {len(broken)} requests broken "
           f"(502, redelivered), {cluster.proxy.refused} connections refused and skipped; every one of "
           f"{BURST + REPLICAS} events answered once ({len(line_api.of('push'))} by push); "
           f"{line_api.repeats} repeats refused by the stand-in")
@@ -231,6 +234,16 @@ def test_kill_9_of_a_replica_mid_burst(cluster: Cluster, line_api: FakeLineAPI) 
 def _on(acknowledged: dict[int, int], lock: threading.Lock, replica: int) -> set[int]:
     with lock:
         return {event for event, n in acknowledged.items() if n == replica}
+
+
+def _calls(api: FakeLineAPI) -> list[tuple[str, dict, float]]:
+    """Accepted LINE API calls: path, body and when (time.monotonic())."""
+    return [(path, body, at) for (path, body), at in zip(api.calls, api.times, strict=True)]
+
+
+def _event_of(body: dict) -> int:
+    """The burst event a reply or push answers (tokens "kill-<i>", users "Ukill<i>")."""
+    return int(body.get("replyToken", "").removeprefix("kill-") or body["to"].removeprefix("Ukill"))
 
 
 def send(base: str, *events: dict) -> httpx.Response:
