@@ -18,12 +18,14 @@ from index.thai_text import arabic_digits
 from index.tokens import loose_key, word_tokens
 
 from .abstain import content_words
+from .intent import asked_words
 from .query import Query
 
 MAX_ANSWER_CHARS = 700  # a section this short is shown whole
 MAX_LIST_CHARS = 900  # a whole list may be longer than a sentence answer
 NEIGHBOURS = 1  # passages either side of one without a section label that its answer may draw on
 FOCUS_BONUS = 1.0  # a clause of the passage the search ranked first, over the rest of its section
+ASKED_WEIGHT = 2  # a word next to the question word counts this much (see intent.asked_words)
 EXTRA_CHARS = 250  # room kept for the clause answering another part of the question
 _SENTENCE_BREAK = re.compile(r"\n|(?<=[ก-๙a-z)”])\s{1,2}(?=[ก-ฮเ-ไ“(A-Z])")
 # A number with its unit, in digits or written out ("เก้าสิบวัน", "ไม่เกินเจ็ดคน", "ปีละหนึ่งครั้ง").
@@ -158,7 +160,9 @@ def best_clause(query: Query, passage: str, ignore: frozenset[str] = frozenset()
 def _scorer(query: Query, ignore: frozenset[str], missing_from: str = ""):  # -> Callable[[str], float]
     """A clause's score: the question's words it holds plus the cues of the question's intent;
     with ``missing_from``, only the words and cues that text lacks count."""
-    words = {loose_key(w) for w in content_words(query.tokens) if w not in ignore}
+    content = {w for w in content_words(query.tokens) if w not in ignore}
+    asked = {loose_key(w) for w in asked_words(word_tokens(query.raw), content)}
+    words = {loose_key(w) for w in content}
     cues = [_CUE_RES[i] for i in query.intents if i in _CUE_RES]
     if _COUNTED & set(query.intents):
         cues.append(_COUNT_RE)
@@ -169,7 +173,7 @@ def _scorer(query: Query, ignore: frozenset[str], missing_from: str = ""):  # ->
 
     def score(phrase: str) -> float:
         key = loose_key(phrase)
-        overlap = sum(1 for w in words if w and w in key)
+        overlap = sum(ASKED_WEIGHT if w in asked else 1 for w in words if w and w in key)
         return overlap + sum(1.5 for cue in cues if cue.search(phrase))
 
     return score

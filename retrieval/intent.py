@@ -35,6 +35,29 @@ CONSEQUENCES = frozenset({"penalty"})
 _CONSEQUENCE_WORDS = re.compile(toneless(r"อุทธรณ์|ฝ่าฝืน|ไม่ปฏิบัติตาม|ไม่ทำตาม|ไม่ทำ|ละเว้น|โดน"))
 
 
+# Question words: the words right next to them say what is asked ("ประชุมวันที่เท่าไหร่").
+_QUESTION_WORDS = frozenset(toneless(w) for w in str.split(
+    "ใคร ไหน ใด อะไร เท่าไร เท่าไหร่ ไหร่ กี่ เมื่อไร เมื่อไหร่ อย่างไร ยังไง ไหม มั้ย หรือไม่ "
+    "หรือเปล่า บ้าง แค่ไหน ทำไม"))
+ASKED_SPAN = 2  # content words either side of a question word that it asks about
+
+
+def asked_words(tokens: list[str], content: set[str]) -> set[str]:
+    """The content words (of ``content``) within ``ASKED_SPAN`` content words of a question word
+    in ``tokens``: "การประชุม", "วันที่" in "ในการประชุมวันที่เท่าไหร่"."""
+    marks = [i for i, t in enumerate(tokens) if toneless(t) in _QUESTION_WORDS]
+    out: set[str] = set()
+    for i in marks:
+        for step in (-1, 1):
+            j, found = i + step, 0
+            while 0 <= j < len(tokens) and found < ASKED_SPAN:
+                if tokens[j] in content:
+                    out.add(tokens[j])
+                    found += 1
+                j += step
+    return out
+
+
 def intents(question: str) -> list[str]:
     """The intents of ``question``, most specific first (may be empty)."""
     text = toneless(question)
