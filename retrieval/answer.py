@@ -12,7 +12,7 @@ from index.thai_text import compact
 from index.tokens import loose_key, toneless, word_tokens
 
 from .abstain import EVIDENCE_HITS, Evidence, content_words, evidence, should_abstain
-from .compose import MAX_ANSWER_CHARS, best_clause, clip, compose, context, whole_list
+from .compose import MAX_ANSWER_CHARS, MAX_REASONS_CHARS, best_clause, clip, compose, context, whole_list
 from .documents import Named, name_key
 from .query import Query, definition_subject, normalise_spelling, parse_query
 from .search import Hit, Retriever
@@ -135,6 +135,8 @@ def _answer_text(retriever: Retriever, query: Query, shown: list[Hit]) -> str:
     passage = top.chunk.text
     if query.wants_list and any(ITEM_LABEL.match(line) for line in passage.split("\n")):
         return _labelled(top.chunk, compose(query, whole_list(query, index.chunks, top.position), ignore))
+    if top.chunk.role == "reasons":  # why an Act was made: its reasons are the answer, whole
+        return compose(query, passage.removeprefix("หมายเหตุ :- "), ignore, False, MAX_REASONS_CHARS)
     lead = top.chunk.section is not None
     whole = context(index.chunks, top.position)
     first = best_clause(query, whole, ignore)

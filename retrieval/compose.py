@@ -23,10 +23,14 @@ from .query import Query
 
 MAX_ANSWER_CHARS = 700  # a section this short is shown whole
 MAX_LIST_CHARS = 900  # a whole list may be longer than a sentence answer
+MAX_REASONS_CHARS = 1200  # an Act's reasons note, the answer to "why", is shown whole up to this
+ASKED_ITEM_CHARS = 400  # a list item that the question is about is shown whole up to this
 NEIGHBOURS = 1  # passages either side of one without a section label that its answer may draw on
 FOCUS_BONUS = 1.0  # a clause of the passage the search ranked first, over the rest of its section
 ASKED_WEIGHT = 2  # a word next to the question word counts this much (see intent.asked_words)
 EXTRA_CHARS = 250  # room kept for the clause answering another part of the question
+# The Council of State's clerk line closing a text ("ธนบดี/วิวรรธน์/จัดทำ ๒๑ มิถุนายน ๒๕๖๒").
+_CLERK_LINE = re.compile(r"^\s*[ก-๙]+(?:/[ก-๙]+)*/\s*จัดทำ\b.*$", re.MULTILINE)
 _SENTENCE_BREAK = re.compile(r"\n|(?<=[ก-๙a-z)”])\s{1,2}(?=[ก-ฮเ-ไ“(A-Z])")
 # A number with its unit, in digits or written out ("เก้าสิบวัน", "ไม่เกินเจ็ดคน", "ปีละหนึ่งครั้ง").
 _NUMBER_WORD = r"(?:หนึ่ง|สอง|สาม(?!าร)|สี่|ห้า(?!ม)|หก|เจ็ด|แปด|เก้า|สิบ|ยี่|ร้อย|พัน(?!ธ)|หมื่น|แสน|ล้าน)"
@@ -53,7 +57,7 @@ def whole_list(query: Query, chunks: list[Chunk], position: int) -> str:
     """The list in chunk ``position`` that the question asks for, in full: its lead-in and every
     item, also from neighbouring chunks that continue it; long items are shortened so that all
     of them show."""
-    first = last = position
+    first, last = _section_span(chunks, position)
     while first > 0 and continues_list(chunks[first - 1], chunks[first]):
         first -= 1
     while last + 1 < len(chunks) and continues_list(chunks[last], chunks[last + 1]):
@@ -77,14 +81,30 @@ def whole_list(query: Query, chunks: list[Chunk], position: int) -> str:
     # The lead-in names the list ("จุดเน้นการพัฒนาภาครัฐ … ดังนี้"), so it decides; items break ties.
     lead, items = max(runs, key=lambda r: (len(words & set(word_tokens(r[0]))),
                                            len(words & set(word_tokens(" ".join(r[1]))))))
-    share = max(60, (MAX_LIST_CHARS - len(lead)) // len(items))
-    return "\n".join(([lead] if lead else []) + [clip(item, share) for item in items])
+    # The item the question is about ("ข้าราชการ 4 กลุ่ม" inside item 2) shows whole; an item of
+    # the passage the search ranked first wins a tie.
+    found = chunks[position].text
+    held = [len(words & set(word_tokens(item))) + 0.5 * (item[:30] in found) for item in items]
+    asked = max(range(len(items)), key=lambda i: held[i])
+    if held[asked] < 2 or held.count(held[asked]) > 1:
+        asked = -1
+    whole = min(len(items[asked]), ASKED_ITEM_CHARS) if asked >= 0 else 0
+    share = max(60, (MAX_LIST_CHARS - len(lead) - whole) // max(1, len(items) - (asked >= 0)))
+    return "\n".join(([lead] if lead else []) +
+                     [clip(item, ASKED_ITEM_CHARS if i == asked else share) for i, item in enumerate(items)])
 
 
 def context(chunks: list[Chunk], position: int) -> str:
     """The text an answer about chunk ``position`` may draw on: its whole section (a long section
     is split over chunks, and the fact asked may sit in the part the search did not rank first),
     or, for a passage without a section label (a news paragraph), the passages just around it."""
+    first, last = _section_span(chunks, position, NEIGHBOURS)
+    return "\n".join(c.text for c in chunks[first : last + 1])
+
+
+def _section_span(chunks: list[Chunk], position: int, neighbours: int = 0) -> tuple[int, int]:
+    """First and last row of the section chunk ``position`` belongs to; for a passage without a
+    section label, ``neighbours`` passages either side of the same kind in the same document."""
     here = chunks[position]
     key = section_key(here.section)
 
@@ -95,12 +115,12 @@ def context(chunks: list[Chunk], position: int) -> str:
         return section_key(other.section) == key if key else other.section == here.section
 
     first = last = position
-    reach = len(chunks) if key else NEIGHBOURS
+    reach = len(chunks) if key else neighbours
     while first > 0 and position - first < reach and same(first - 1):
         first -= 1
     while last + 1 < len(chunks) and last - position < reach and same(last + 1):
         last += 1
-    return "\n".join(c.text for c in chunks[first : last + 1])
+    return first, last
 
 
 def compose(query: Query, passage: str, ignore: frozenset[str] = frozenset(), lead: bool = True,
@@ -110,9 +130,9 @@ def compose(query: Query, passage: str, ignore: frozenset[str] = frozenset(), le
     passage's order. Words in ``ignore`` (those naming the document) do not make a clause answer.
     ``focus`` is the part of ``passage`` (its section, see ``context``) that the search ranked
     first: its clauses win ties."""
-    lines = passage.split("\n")
+    lines = _CLERK_LINE.sub("", passage).strip().split("\n")
     if query.wants_list and any(ITEM_LABEL.match(line) for line in lines):
-        return clip(passage, MAX_LIST_CHARS)
+        return clip("\n".join(lines), MAX_LIST_CHARS)
     text = _unwrap(lines)
     if len(text) <= limit:
         return text.replace("\n", " ")
