@@ -190,9 +190,11 @@ def _digest(path: Path) -> str:
 
 
 def _reuse(previous, info: DocumentInfo) -> _Prepared:
-    idx = [i for i, c in enumerate(previous.chunks) if c.doc_id == info.doc_id]
-    vectors = np.stack([previous.vectors.reconstruct(i) for i in idx]) if idx else None
-    return _Prepared(info, [previous.chunks[i] for i in idx], vectors)
+    store = previous.chunks
+    code = store.doc_ids.index(info.doc_id) if info.doc_id in store.doc_ids else -1
+    idx = np.flatnonzero(store.column("doc") == code)
+    vectors = np.array(previous.vectors.matrix[idx]) if len(idx) else None
+    return _Prepared(info, [store[i] for i in idx], vectors)
 
 
 def _prepare(path: Path, rel: str, doc_id: str, digest: str, loaded: LoadedDocument) -> _Prepared:

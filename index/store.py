@@ -3,9 +3,11 @@
 Layout of ``index_dir``::
 
     versions/<version>/manifest.json   embedder, model, dim, documents, build figures
-    versions/<version>/chunks.jsonl    one Chunk per line, in vector order
-    versions/<version>/vectors.faiss   IndexFlatIP over normalised vectors
-    versions/<version>/bm25/           bm25s index over word tokens
+    versions/<version>/chunks.jsonl    one Chunk per line, in vector order (read lazily)
+    versions/<version>/columns/        per-chunk arrays for search (index/chunkstore.py)
+    versions/<version>/vectors.npy     normalised passage vectors, memory-mapped
+    versions/<version>/ann.faiss       HNSW graph, only for large collections (index/vectors.py)
+    versions/<version>/bm25/           bm25s index over word tokens, memory-mapped
     versions/<version>/bm25-toneless/  the same without tone marks (questions typed without them)
     versions/<version>/references.json the section reference graph: who cites which มาตรา
     versions/<version>/manifest.sha256 SHA-256 of manifest.json, which lists every other file's
@@ -24,24 +26,24 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
 
 import bm25s
-import faiss
 import numpy as np
 
+from .chunkstore import ChunkStore, RowLookup, write_chunks
 from .documents import Chunk, DocumentInfo
-from .glossary import Definition, extract_definitions
-from .sections import section_key
+from .glossary import Definition
+from .vectors import VectorIndex, load_vectors, write_vectors
 from .verify import MANIFEST, checksum_problems, count_problems, write_manifest
 
 # bm25s sets its own logger to DEBUG, which would print every index load through the root handler.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
-FORMAT = 1
+FORMAT = 2  # 2: lazy chunks with columns, vectors.npy (+ ann.faiss)
 CURRENT = "current"
 VERSIONS = "versions"
 TMP_PREFIX = ".tmp-"
@@ -63,42 +65,24 @@ class PublishedIndex:
     path: Path
     manifest: dict
     documents: dict[str, DocumentInfo]
-    chunks: list[Chunk]
-    vectors: faiss.IndexFlatIP
+    chunks: ChunkStore
+    vectors: VectorIndex
     bm25: bm25s.BM25
     glossary: list[Definition]
-    bm25_toneless: bm25s.BM25 | None = None  # absent in versions built before it existed
+    bm25_toneless: bm25s.BM25 | None = None
 
     @property
     def embedder_spec(self) -> str:
         return str(self.manifest["embedder"])
 
     def all_vectors(self) -> np.ndarray:
-        return self.vectors.reconstruct_n(0, self.vectors.ntotal)
+        """The passage vectors, one row per chunk (memory-mapped, read-only)."""
+        return self.vectors.matrix
 
     @cached_property
-    def positions(self) -> dict[str, int]:
+    def positions(self) -> RowLookup:
         """Row of each chunk id in ``chunks`` (and in the vectors)."""
-        return {c.chunk_id: i for i, c in enumerate(self.chunks)}
-
-    @cached_property
-    def section_rows(self) -> dict[str, list[int]]:
-        """มาตรา number ("57") → rows of the chunks of that section, in any document or Act."""
-        rows: dict[str, list[int]] = {}
-        for i, chunk in enumerate(self.chunks):
-            if (key := section_key(chunk.section)) and key[0] == "มาตรา":
-                rows.setdefault(key[1], []).append(i)
-        return rows
-
-    @cached_property
-    def cited_by(self) -> dict[tuple[str, str, str], list[int]]:
-        """The reference graph reversed: (doc id, Act unit, มาตรา number) → rows of the chunks
-        that cite that section ("ตามมาตรา ๕๗" in a penalty section cites "57")."""
-        graph: dict[tuple[str, str, str], list[int]] = {}
-        for i, chunk in enumerate(self.chunks):
-            for number in chunk.cites:
-                graph.setdefault((chunk.doc_id, chunk.unit, number), []).append(i)
-        return graph
+        return RowLookup(self.chunks)
 
 
 def current_version(index_dir: Path) -> str | None:
@@ -121,14 +105,15 @@ def read_manifest(index_dir: Path, version: str | None = None) -> dict | None:
         return None
 
 
-def load_index(index_dir: Path) -> PublishedIndex:
+def load_index(index_dir: Path, verify: bool = True) -> PublishedIndex:
     """Load the published version (reads through the symlink once, so a concurrent publish
-    cannot mix two versions)."""
+    cannot mix two versions). Chunk texts, vectors and BM25 postings are memory-mapped, not
+    read. ``verify`` checks every file's SHA-256 first (reading the whole version once)."""
     version = current_version(index_dir)
     if version is None:
         raise IndexUnavailable(f"no index in {index_dir}: run 'sarabun index build' first")
     path = index_dir / VERSIONS / version
-    if problems := checksum_problems(path):
+    if verify and (problems := checksum_problems(path)):
         raise IndexUnavailable(f"index {path} is damaged ({'; '.join(problems[:5])}): "
                                "rebuild or roll back")
     try:
@@ -136,24 +121,26 @@ def load_index(index_dir: Path) -> PublishedIndex:
         if manifest.get("format") != FORMAT:
             raise IndexUnavailable(f"index {path} has format {manifest.get('format')}, expected "
                               f"{FORMAT}: rebuild it with 'sarabun index build'")
-        with (path / "chunks.jsonl").open(encoding="utf-8") as fh:
-            chunks = [Chunk(**json.loads(line)) for line in fh]
-        vectors = faiss.read_index(str(path / "vectors.faiss"))
-        bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False)
-        toneless = (bm25s.BM25.load(str(path / "bm25-toneless"), show_progress=False)
+        chunks = ChunkStore(path)
+        vectors = load_vectors(path)
+        bm25 = bm25s.BM25.load(str(path / "bm25"), mmap=True, show_progress=False)
+        toneless = (bm25s.BM25.load(str(path / "bm25-toneless"), mmap=True, show_progress=False)
                     if (path / "bm25-toneless").is_dir() else None)
-        glossary_file = path / "glossary.jsonl"
-        glossary = ([Definition(**json.loads(line)) for line in glossary_file.open(encoding="utf-8")]
-                    if glossary_file.exists() else extract_definitions(chunks))  # older versions
-        counts = {"chunks.jsonl": len(chunks), "vectors.faiss": vectors.ntotal,
+        with (path / "glossary.jsonl").open(encoding="utf-8") as fh:
+            glossary = [Definition(**json.loads(line)) for line in fh]
+        counts = {"chunks.jsonl": len(chunks), "vectors.npy": len(vectors),
                   "bm25": int(bm25.scores["num_docs"])}
+        if vectors.ann is not None:
+            counts["ann.faiss"] = vectors.ann.ntotal
         if toneless is not None:
             counts["bm25-toneless"] = int(toneless.scores["num_docs"])
         documents = {d["doc_id"]: DocumentInfo(**d) for d in manifest["documents"]}
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexUnavailable(f"index {path} is unreadable ({exc}): rebuild or roll back") from exc
     problems = count_problems(manifest, counts)
-    if strays := sorted({c.doc_id for c in chunks} - set(documents)):
+    if size_problem := chunks.size_problem():
+        problems.append(size_problem)
+    if strays := sorted(set(chunks.doc_ids) - set(documents)):
         problems.append(f"chunks of documents missing from the manifest: {', '.join(strays[:3])}")
     if problems:
         raise IndexUnavailable(f"index {path} is inconsistent ({'; '.join(problems)}): "
@@ -161,7 +148,7 @@ def load_index(index_dir: Path) -> PublishedIndex:
     return PublishedIndex(version, path, manifest, documents, chunks, vectors, bm25, glossary, toneless)
 
 
-def write_version(index_dir: Path, version: str, manifest: dict, chunks: list[Chunk],
+def write_version(index_dir: Path, version: str, manifest: dict, chunks: Sequence[Chunk],
                   vectors: np.ndarray, tokens: list[list[str]], glossary: list[Definition],
                   toneless_tokens: list[list[str]] | None = None) -> Path:
     """Write a complete version directory (not yet published) and return its path. Nothing is
@@ -185,19 +172,14 @@ def write_version(index_dir: Path, version: str, manifest: dict, chunks: list[Ch
     return final
 
 
-def _write_parts(tmp: Path, version: str, manifest: dict, chunks: list[Chunk], vectors: np.ndarray,
+def _write_parts(tmp: Path, version: str, manifest: dict, chunks: Sequence[Chunk], vectors: np.ndarray,
                  tokens: list[list[str]], glossary: list[Definition],
                  toneless_tokens: list[list[str]] | None) -> None:
-    with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
-        for chunk in chunks:
-            fh.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
+    write_chunks(tmp, chunks, [d["doc_id"] for d in manifest["documents"]])
     with (tmp / "glossary.jsonl").open("w", encoding="utf-8") as fh:
         for definition in glossary:
             fh.write(json.dumps(asdict(definition), ensure_ascii=False) + "\n")
-    flat = faiss.IndexFlatIP(manifest["dim"])
-    if len(vectors):
-        flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    faiss.write_index(flat, str(tmp / "vectors.faiss"))
+    write_vectors(tmp, vectors, manifest["dim"])
     for name, field_tokens in (("bm25", tokens), ("bm25-toneless", toneless_tokens)):
         if field_tokens is not None:
             bm25 = bm25s.BM25(k1=BM25_K1, b=BM25_B)

@@ -69,7 +69,7 @@ def checksum_problems(version_dir: Path) -> list[str]:
 
 def count_problems(manifest: dict, counts: dict[str, int]) -> list[str]:
     """Disagreements between the manifest's chunk count, its documents' chunk counts and the
-    counted parts of a loaded version (``{"chunks.jsonl": n, "vectors.faiss": n, ...}``)."""
+    counted parts of a loaded version (``{"chunks.jsonl": n, "vectors.npy": n, ...}``)."""
     expected = int(manifest.get("chunks", -1))
     per_document = sum(int(d.get("chunks", 0)) for d in manifest.get("documents", []))
     problems = [f"{part} has {n} entries, the manifest says {expected}"

@@ -16,15 +16,12 @@ def rrf(*rankings: np.ndarray, weights: tuple[float, ...] | None = None, k: int 
     return fused
 
 
-def normalized(scores: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """Min-max normalise ``scores`` over ``candidates`` (others get 0), so that BM25 and cosine
-    scores can be added."""
-    out = np.zeros_like(scores, dtype=np.float64)
-    values = scores[candidates]
+def normalized(scores: np.ndarray) -> np.ndarray:
+    """Min-max normalise the candidates' ``scores`` to 0..1 (all 0 when they are equal), so that
+    BM25 and cosine scores can be added."""
+    values = np.asarray(scores, dtype=np.float64)
     low, high = float(values.min()), float(values.max())
-    if high > low:
-        out[candidates] = (values - low) / (high - low)
-    return out
+    return (values - low) / (high - low) if high > low else np.zeros_like(values)
 
 
 def near_duplicate(a: set[str], b: set[str], threshold: float = 0.9) -> bool:

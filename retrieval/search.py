@@ -6,11 +6,12 @@ from functools import cached_property
 
 import numpy as np
 
-from index.documents import SUBSTANTIVE, Chunk
+from index.documents import ROLES, SUBSTANTIVE, Chunk
 from index.embedders import Embedder, make_embedder
 from index.store import IndexUnavailable, PublishedIndex
 from index.thai_text import arabic_digits
 from index.tokens import loose_key
+from index.vectors import top_rows
 
 from .documents import Catalogue, Named, catalogue, name_key, named_documents
 from .fuse import near_duplicate, normalized, rrf
@@ -21,6 +22,8 @@ CANDIDATES = 50
 DENSE_WEIGHT = 0.5  # share of the dense score in the fused score (see docs/benchmarks.md)
 SECTION_BOOST = 0.5  # a passage of the มาตรา the question names
 MIN_MENTION = 4  # shortest law name looked up in the documents' text
+SCAN_ROWS = 50_000  # up to this many passages, a law name is looked up in all their text
+MENTION_SHORTLIST = 2000  # above it, only in the passages whose words match it best
 REASONS_BOOST = 0.3  # an Act's reasons, when the question asks why it was enacted
 NEAR_BOOST = 0.4  # passages around the one a follow-up continues from
 NEAR_WINDOW = 8  # rows either side that count as around it
@@ -41,11 +44,13 @@ class Hit:
 
 @dataclass
 class Retriever:
-    """A loaded index plus the embedder it was built with."""
+    """A loaded index plus the embedder it was built with.
+
+    Search never scores or sorts every passage in Python: BM25 (over memory-mapped postings) and
+    the vector index each give their top ``CANDIDATES``, and only those are fused and ranked."""
 
     index: PublishedIndex
     embedder: Embedder
-    _vectors: np.ndarray = field(init=False, repr=False)
     names: Catalogue = field(init=False, repr=False)  # names of the documents and of other laws
     document_frequency: dict[str, int] = field(init=False, repr=False)  # BM25 word → passages
 
@@ -55,12 +60,12 @@ class Retriever:
                 f"index was built with embedder '{self.index.embedder_spec}' but "
                 f"'{self.embedder.spec}' is configured: set SARABUN_EMBEDDER to match or rebuild"
             )
-        self._vectors = self.index.all_vectors()
         self.names = catalogue(self.index.documents)
         self.document_frequency = _document_frequencies(self.index.bm25)
-        self._substantive = np.array([c.role in SUBSTANTIVE for c in self.index.chunks], dtype=bool)
-        self._reasons = np.array([c.role == "reasons" for c in self.index.chunks], dtype=bool)
-        self._doc_ids = np.array([c.doc_id for c in self.index.chunks], dtype=object)
+        store = self.index.chunks
+        roles = np.asarray(store.column("role"))
+        self._substantive = np.isin(roles, [ROLES.index(r) for r in SUBSTANTIVE])
+        self._reasons = roles == ROLES.index("reasons")
 
     def resolve(self, query: Query) -> list[Named]:
         """The documents ``query`` names (resolved once and kept on the query). A law the
@@ -70,14 +75,21 @@ class Retriever:
             query.named = named_documents(query.raw, self.names)
             for named in query.named:
                 if named.missing:
-                    named.doc_ids = self._documents_mentioning(name_key(named.mention))
+                    named.doc_ids = self._documents_mentioning(named.mention)
         return query.named
 
-    def _documents_mentioning(self, key: str) -> list[str]:
+    def _documents_mentioning(self, mention: str) -> list[str]:
+        key = name_key(mention)
         if len(key) < MIN_MENTION:
             return []
-        return sorted({c.doc_id for c, text in zip(self.index.chunks, self._loose_texts, strict=True)
-                       if key in text})
+        chunks = self.index.chunks
+        if len(chunks) <= SCAN_ROWS:
+            rows = [i for i, text in enumerate(self._loose_texts) if key in text]
+        else:  # too many passages to read: only those whose words match the name
+            tokens = parse_query(mention)
+            shortlist, _ = top_rows(self.lexical_scores(tokens), MENTION_SHORTLIST)
+            rows = [i for i in shortlist if key in loose_key(chunks[i].text)]
+        return sorted({chunks[i].doc_id for i in rows})
 
     @cached_property
     def _loose_texts(self) -> list[str]:
@@ -96,41 +108,46 @@ class Retriever:
         return scores
 
     def dense_scores(self, query: Query) -> np.ndarray:
-        """Cosine similarity of every passage to the question."""
-        if not len(self._vectors):
+        """Cosine similarity of every passage to the question (a full scan: for baselines)."""
+        if not len(self.index.vectors):
             return np.zeros(0, dtype=np.float32)
-        return self._vectors @ self.embedder.embed_query(query.text)
+        return self.index.vectors.matrix @ self.embedder.embed_query(query.text)
 
     def search(self, query: Query, k: int = 10, method: str = "hybrid") -> list[Hit]:
         """Rank passages for ``query``; ``method`` is "hybrid" (the shipped ranking), or one of
         the plain baselines "bm25", "dense" and "rrf"."""
-        n = len(self.index.chunks)
-        if n == 0:
+        if len(self.index.chunks) == 0:
             return []
         if method != "hybrid":
             return self._baseline(query, k, method)
         named = [d for d in self.resolve(query) if not d.missing]
         scope = self._scope(named)
         focused = _without_names(query, named)
-        lexical = np.where(scope, self.lexical_scores(focused), -1.0)
-        dense = np.where(scope, self.dense_scores(focused), -2.0)
-        by_lexical = np.argsort(-lexical, kind="stable")[:CANDIDATES]
-        by_dense = np.argsort(-dense, kind="stable")[:CANDIDATES]
-        boost, extra = self._section_boost(query, scope)
-        if query.near is not None:  # a follow-up: the passages around the last answer first
-            boost += self._nearby(query.near, scope)
-        if _ASKS_REASONS.search(query.raw):  # "why was this Act enacted": its reasons passage
-            boost[self._reasons & scope] += REASONS_BOOST
-        candidates = np.union1d(np.union1d(by_lexical, by_dense), extra).astype(int)
-        candidates = candidates[scope[candidates]]
+        lexical = self.lexical_scores(focused)
+        by_lexical, _ = top_rows(lexical if scope is None else np.where(scope, lexical, -1.0), CANDIDATES)
+        question = self.embedder.embed_query(focused.text)
+        by_dense, _ = self.index.vectors.top(question, CANDIDATES, scope)
+        boosts = self._section_boost(query, scope)
+        candidates = np.union1d(np.union1d(by_lexical, by_dense), list(boosts)).astype(int)
+        if scope is not None:
+            candidates = candidates[scope[candidates]]
         if not len(candidates):
             return []
-        fused = np.zeros(n, dtype=np.float64)
-        fused[candidates] = (1 - DENSE_WEIGHT) * normalized(np.maximum(lexical, 0), candidates)[candidates] \
-            + DENSE_WEIGHT * normalized(dense, candidates)[candidates] + boost[candidates] + 1e-6
+        if query.near is not None:  # a follow-up: the passages around the last answer first
+            for row, value in self._nearby(query.near, scope).items():
+                boosts[row] = boosts.get(row, 0.0) + value
+        if _ASKS_REASONS.search(query.raw):  # "why was this Act enacted": its reasons passage
+            for row in candidates[self._reasons[candidates]]:
+                boosts[int(row)] = boosts.get(int(row), 0.0) + REASONS_BOOST
+        lexical_c = np.maximum(lexical[candidates], 0)
+        dense_c = self.index.vectors.scores(question, candidates)
+        boost_c = np.array([boosts.get(int(i), 0.0) for i in candidates])
+        fused = (1 - DENSE_WEIGHT) * normalized(lexical_c) + DENSE_WEIGHT * normalized(dense_c) \
+            + boost_c + 1e-6
         # Boilerplate, footnotes and metadata stay citable but never rank above a substantive passage.
-        order = sorted(candidates, key=lambda i: (not self._substantive[i], -fused[i]))
-        return self._hits(order, fused, lexical, dense, k)
+        order = sorted(range(len(candidates)),
+                       key=lambda j: (not self._substantive[candidates[j]], -fused[j]))
+        return self._hits([(int(candidates[j]), fused[j], lexical_c[j], dense_c[j]) for j in order], k)
 
     def _baseline(self, query: Query, k: int, method: str) -> list[Hit]:
         n = len(self.index.chunks)
@@ -142,71 +159,71 @@ class Retriever:
         elif method == "dense":
             fused = dense.astype(np.float64)
         else:
-            fused = rrf(np.argsort(-lexical, kind="stable")[:CANDIDATES],
-                        np.argsort(-dense, kind="stable")[:CANDIDATES], size=n)
-        order = [i for i in np.argsort(-fused, kind="stable") if fused[i] > 0]
-        return self._hits(order, fused, lexical, dense, k)
+            fused = rrf(top_rows(lexical, CANDIDATES)[0], top_rows(dense, CANDIDATES)[0], size=n)
+        order = [int(i) for i in top_rows(fused, CANDIDATES)[0] if fused[i] > 0]
+        return self._hits([(i, fused[i], max(float(lexical[i]), 0.0), dense[i]) for i in order], k)
 
-    def _hits(self, order, fused: np.ndarray, lexical: np.ndarray, dense: np.ndarray, k: int) -> list[Hit]:
+    def _hits(self, ranked: list[tuple[int, float, float, float]], k: int) -> list[Hit]:
+        """The first ``k`` of ``ranked`` (row, score, BM25, cosine), near-duplicates dropped."""
         hits: list[Hit] = []
-        for pos in order:
+        for pos, score, lexical, dense in ranked:
             if len(hits) == k:
                 break
             chunk = self.index.chunks[pos]
             words = set(chunk.text.split())
             if any(near_duplicate(words, set(h.chunk.text.split())) for h in hits):
                 continue
-            hits.append(Hit(int(pos), chunk, float(fused[pos]), max(float(lexical[pos]), 0.0),
-                            float(dense[pos])))
+            hits.append(Hit(pos, chunk, float(score), float(lexical), float(dense)))
         return hits
 
-    def _scope(self, named: list[Named]) -> np.ndarray:
-        """Passages the search may return: those of the documents the question names (and of the
-        amending Act it names by edition, "ฉบับที่ ๒"), else all."""
-        chunks = self.index.chunks
+    def _scope(self, named: list[Named]) -> np.ndarray | None:
+        """Passages the search may return (a mask): those of the documents the question names (and
+        of the amending Act it names by edition, "ฉบับที่ ๒"); None for all."""
         if not named:
-            return np.ones(len(chunks), dtype=bool)
-        scope = np.isin(self._doc_ids, [d for n in named for d in n.doc_ids])
+            return None
+        store = self.index.chunks
+        wanted = {d for n in named for d in n.doc_ids}
+        scope = np.isin(store.column("doc"), [i for i, d in enumerate(store.doc_ids) if d in wanted])
         editions = {n.edition for n in named if n.edition}
         if editions:
-            unit = np.array([any(f"(ฉบับที่{e})" in arabic_digits(c.unit.replace(" ", "")) for e in editions)
-                             for c in chunks], dtype=bool)
+            units = [i for i, u in enumerate(store.units)
+                     if any(f"(ฉบับที่{e})" in arabic_digits(u.replace(" ", "")) for e in editions)]
+            unit = np.isin(store.column("unit"), units)
             if (scope & unit).any():
                 scope &= unit
         return scope
 
-    def _nearby(self, row: int, scope: np.ndarray) -> np.ndarray:
+    def _nearby(self, row: int, scope: np.ndarray | None) -> dict[int, float]:
         """A boost fading with distance for the passages of the same Act within ``NEAR_WINDOW``
         rows of ``row``: a follow-up ("แล้วใครเป็นประธาน") is most likely about what surrounds the
         passage it follows."""
-        boost = np.zeros(len(self.index.chunks), dtype=np.float64)
-        here = self.index.chunks[row]
-        for i in range(max(0, row - NEAR_WINDOW), min(len(boost), row + NEAR_WINDOW + 1)):
-            chunk = self.index.chunks[i]
-            if scope[i] and chunk.doc_id == here.doc_id and chunk.unit == here.unit:
+        store = self.index.chunks
+        doc, unit = store.column("doc"), store.column("unit")
+        boost: dict[int, float] = {}
+        for i in range(max(0, row - NEAR_WINDOW), min(len(store), row + NEAR_WINDOW + 1)):
+            if (scope is None or scope[i]) and doc[i] == doc[row] and unit[i] == unit[row]:
                 boost[i] = NEAR_BOOST * (1 - abs(i - row) / (NEAR_WINDOW + 1))
         return boost
 
-    def _section_boost(self, query: Query, scope: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _section_boost(self, query: Query, scope: np.ndarray | None) -> dict[int, float]:
         """Boosts for the มาตรา the question names and, when it asks what follows from that
-        section (a penalty, an appeal), for the sections that cite it; and their rows."""
-        boost = np.zeros(len(self.index.chunks), dtype=np.float64)
+        section (a penalty, an appeal), for the sections that cite it, by row."""
         if not query.section:
-            return boost, np.zeros(0, dtype=int)
+            return {}
         consequence = asks_consequence(query.raw, query.intents)
-        chunks = self.index.chunks
-        named = [i for i in self.index.section_rows.get(query.section, [])
-                 if scope[i] and (chunks[i].unit == "" or not scope.all())]
-        boost[named] = SECTION_BOOST * (0.5 if consequence else 1.0)
-        citing: list[int] = []
+        store = self.index.chunks
+        doc, unit = store.column("doc"), store.column("unit")
+        rows = store.rows_of_section(query.section)
+        # Without a named document, a มาตรา means a section of a main Act, not of an amending one.
+        named = rows[scope[rows]] if scope is not None else rows[unit[rows] == store.unit_code("")]
+        boost = {int(i): SECTION_BOOST * (0.5 if consequence else 1.0) for i in named}
         if consequence:
             for i in named:
-                citing += self.index.cited_by.get((chunks[i].doc_id, chunks[i].unit, query.section), [])
-            for i in set(citing):
-                if scope[i]:
-                    penalty = "penalty" in query.intents and "โทษ" in chunks[i].text
-                    boost[i] = SECTION_BOOST * (1.5 if penalty else 1.0)
-        return boost, np.array(sorted(set(named) | set(citing)), dtype=int)
+                for c in store.rows_citing(doc[i], unit[i], query.section):
+                    if scope is None or scope[c]:
+                        penalty = "penalty" in query.intents and "โทษ" in store[int(c)].text
+                        boost[int(c)] = SECTION_BOOST * (1.5 if penalty else 1.0)
+        return boost
 
 
 def _document_frequencies(bm25) -> dict[str, int]:

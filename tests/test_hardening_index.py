@@ -145,7 +145,8 @@ def test_every_file_of_a_version_is_verified(workdir: tuple[Path, Path], capsys)
     _, index_dir = workdir
     assert cli(["index", "verify", "--index", str(index_dir)]) == 0
     files = version_files(index_dir)
-    assert {"manifest.json", "manifest.sha256", "chunks.jsonl", "vectors.faiss"} <= {p.name for p in files}
+    names = {p.name for p in files}
+    assert {"manifest.json", "manifest.sha256", "chunks.jsonl", "vectors.npy", "offsets.npy"} <= names
     for path in files:
         original = path.read_bytes()
         flip_bit(path)
@@ -165,7 +166,7 @@ def test_follower_keeps_serving_when_the_new_version_is_damaged(
     (docs / "note.md").write_text("การประชุมทดสอบจัดทุกวันพุธ เวลาเก้าโมงเช้า", "utf-8")
     report = build_index(docs, index_dir, retriever.embedder, LIMIT)
     assert report.published
-    flip_bit(index_dir / "versions" / report.version / "vectors.faiss")
+    flip_bit(index_dir / "versions" / report.version / "vectors.npy")
     assert live.current().index.version == before and live.refused == report.version
     assert any("refused" in r.message and report.version in r.message for r in caplog.records)
     answer = ask(live.current(), QUESTION)
@@ -205,7 +206,7 @@ def test_a_version_that_lost_chunks_is_refused_and_rebuilt(workdir: tuple[Path, 
     drop_trailing_chunks(index_dir, reseal=reseal)
     with pytest.raises(IndexUnavailable, match="rebuild or roll back") as err:
         load_index(index_dir)
-    assert ("entries, the manifest says" if reseal else "does not match its checksum") in str(err.value)
+    assert ("its offsets say" if reseal else "does not match its checksum") in str(err.value)
     report = build_index(docs, index_dir, retriever.embedder, LIMIT)  # notices, re-embeds all
     assert report.published and report.version != damaged and report.embedded == total
     rebuilt = load_index(index_dir)

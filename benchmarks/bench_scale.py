@@ -1,0 +1,206 @@
+"""Scale curve (issue 14): search cost at 10k, 100k and 1M chunks, synthetic from the shipped ones.
+
+    python benchmarks/bench_scale.py [--index var/index] [--sizes 10000,100000,1000000]
+                                     [--queries 200] [--work var/bench-scale]
+
+For each size a version is written once under ``--work`` (kept for later runs) by the same
+``write_version`` as a real build: the shipped chunks repeated as copies of their documents, each
+copy's vectors the originals plus Gaussian noise (renormalised) and its BM25 words the
+originals with a random tenth left out, so copies rank differently. Each measurement runs in a
+fresh process and reports:
+
+- load: ``load_index`` without and with the SHA-256 verification of every file;
+- p50/p95 per question (embedding included) over the evaluation questions;
+- resident memory (VmRSS) of one worker after the questions, and the proportional set size
+  (PSS, shared pages split between processes) of one worker and of two workers together;
+- disk size of the version;
+- recall@10: the hybrid top 10 found through the HNSW graph against the same ranking with the
+  vectors searched exactly (the flat scan, which is also the baseline column).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import index  # noqa: E402,F401  (sets offline environment)
+from index.documents import index_text  # noqa: E402
+from index.store import load_index, publish, write_version  # noqa: E402
+from index.tokens import toneless, word_tokens  # noqa: E402
+
+NOISE = 0.35  # norm of the noise added to a copy's vector, relative to the unit vector
+QUESTIONS = ROOT / "benchmarks" / "evalsets" / "eval.jsonl"
+
+
+def make_version(source: Path, size: int, work: Path) -> Path:
+    """Write (once) a published index of ``size`` chunks made from the shipped index."""
+    index_dir = work / str(size)
+    if (index_dir / "current").exists():
+        return index_dir
+    shutil.rmtree(index_dir, ignore_errors=True)
+    shipped = load_index(source)
+    chunks = list(shipped.chunks)
+    titles = {d: shipped.documents[d].title for d in shipped.documents}
+    tokens = [word_tokens(index_text(c, titles[c.doc_id])) for c in chunks]
+    loose = [word_tokens(toneless(index_text(c, titles[c.doc_id]))) for c in chunks]
+    rng = np.random.default_rng(size)
+    base = np.asarray(shipped.vectors.matrix)
+    copies = -(-size // len(chunks))
+    out_chunks, out_tokens, out_loose, parts, documents = [], [], [], [], []
+    for copy in range(copies):
+        take = min(len(chunks), size - copy * len(chunks))
+        suffix = "" if copy == 0 else f"~{copy}"
+        for doc in shipped.documents.values():
+            documents.append({**doc.__dict__, "doc_id": doc.doc_id + suffix,
+                              "chunks": sum(1 for c in chunks[:take] if c.doc_id == doc.doc_id)})
+        for i in range(take):
+            c = chunks[i]
+            out_chunks.append(replace(c, chunk_id=c.chunk_id.replace(c.doc_id, c.doc_id + suffix, 1),
+                                      doc_id=c.doc_id + suffix))
+            keep = rng.random(len(tokens[i])) > (0.1 if copy else 0.0)
+            out_tokens.append([t for t, k in zip(tokens[i], keep, strict=True) if k] or tokens[i])
+            out_loose.append(loose[i])
+        noise = rng.normal(size=(take, base.shape[1])).astype(np.float32)
+        noise *= NOISE / np.linalg.norm(noise, axis=1, keepdims=True) if copy else 0.0
+        v = base[:take] + noise
+        parts.append(v / np.linalg.norm(v, axis=1, keepdims=True))
+    documents = [d for d in documents if d["chunks"]]
+    manifest = {**{k: v for k, v in shipped.manifest.items() if k not in ("files", "previous")},
+                "documents": documents, "chunks": len(out_chunks)}
+    version = f"scale{size}"
+    write_version(index_dir, version, manifest, out_chunks, np.concatenate(parts), out_tokens,
+                  shipped.glossary, out_loose)
+    publish(index_dir, version)
+    return index_dir
+
+
+def worker(index_dir: Path, queries: int, exact: bool, out: Path) -> None:
+    """One measuring process: load, answer the questions, report timings, memory, rankings."""
+    from retrieval.query import parse_query
+    from retrieval.search import open_retriever
+
+    started = time.perf_counter()
+    published = load_index(index_dir, verify=False)
+    load_s = time.perf_counter() - started
+    if exact:
+        published.vectors.ann = None
+    retriever = open_retriever(published)
+    questions = [json.loads(x)["q"] for x in QUESTIONS.read_text("utf-8").splitlines() if x.strip()]
+    questions = questions[:queries]
+    retriever.search(parse_query(questions[0]))  # warm the model
+    times, rankings = [], []
+    for q in questions:
+        t = time.perf_counter()
+        hits = retriever.search(parse_query(q), k=10)
+        times.append(time.perf_counter() - t)
+        rankings.append([h.chunk.chunk_id for h in hits])
+    out.write_text(json.dumps({"load_s": load_s, "times": times, "rankings": rankings,
+                               "rss_mb": _status("VmRSS"), "pss_mb": _pss(os.getpid())}))
+    # Stay alive until told, so that a second worker's PSS is measured while both hold the pages.
+    sys.stdin.read()
+
+
+def _status(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _pss(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def run_workers(index_dir: Path, queries: int, exact: bool, count: int, tmp: Path) -> list[dict]:
+    """Start ``count`` workers together; return their reports (PSS re-read while all live)."""
+    procs = []
+    for n in range(count):
+        out = tmp / f"w{n}-{exact}.json"
+        out.unlink(missing_ok=True)
+        procs.append((subprocess.Popen([sys.executable, __file__, "--worker", str(index_dir),
+                                        "--queries", str(queries), "--out", str(out)]
+                                       + (["--exact"] if exact else []),
+                                       stdin=subprocess.PIPE), out))
+    while not all(out.exists() and out.stat().st_size for _, out in procs):
+        if any(p.poll() is not None for p, _ in procs):
+            raise SystemExit("a worker exited early")
+        time.sleep(0.5)
+    time.sleep(0.5)
+    reports = []
+    for p, out in procs:
+        report = json.loads(out.read_text())
+        report["pss_mb"] = _pss(p.pid)  # now, with every worker mapping the same files
+        reports.append(report)
+    for p, _ in procs:
+        p.communicate(b"")
+    return reports
+
+
+def verify_seconds(index_dir: Path) -> float:
+    started = time.perf_counter()
+    load_index(index_dir, verify=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--index", type=Path, default=ROOT / "var" / "index")
+    ap.add_argument("--sizes", default="10000,100000,1000000")
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--work", type=Path, default=ROOT / "var" / "bench-scale")
+    ap.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--exact", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        worker(args.worker, args.queries, args.exact, args.out)
+        return
+    args.work.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        t = time.perf_counter()
+        index_dir = make_version(args.index, size, args.work)
+        print(f"[{size}] version ready in {time.perf_counter() - t:.0f} s", flush=True)
+        one = run_workers(index_dir, args.queries, False, 1, args.work)[0]
+        two = run_workers(index_dir, args.queries, False, 2, args.work)
+        flat = run_workers(index_dir, args.queries, True, 1, args.work)[0]
+        recall = statistics.mean(len(set(a) & set(b)) / max(1, len(b))
+                                 for a, b in zip(one["rankings"], flat["rankings"], strict=True))
+        version = index_dir / "current"
+        disk = sum(p.stat().st_size for p in version.resolve().rglob("*") if p.is_file()) / 2**20
+        rows.append((size, one, two, flat, recall, verify_seconds(index_dir), disk))
+        print(f"[{size}] measured", flush=True)
+    print(f"\n{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
+          f"{args.queries} questions; times in ms, memory in MB\n")
+    print("| chunks | load | load+verify | p50 | p95 | flat p50 | flat p95 | RSS one | PSS one "
+          "| PSS two together | flat RSS | disk | recall@10 |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for size, one, two, flat, recall, verified, disk in rows:
+        ms = [1000 * x for x in one["times"]]
+        fms = [1000 * x for x in flat["times"]]
+        print(f"| {size:,} | {one['load_s']:.2f} s | {verified:.1f} s | {statistics.median(ms):.0f} "
+              f"| {_p95(ms):.0f} | {statistics.median(fms):.0f} | {_p95(fms):.0f} | {one['rss_mb']:.0f} "
+              f"| {one['pss_mb']:.0f} | {sum(w['pss_mb'] for w in two):.0f} | {flat['rss_mb']:.0f} "
+              f"| {disk:.0f} | {recall:.3f} |")
+
+
+def _p95(values: list[float]) -> float:
+    return sorted(values)[max(0, round(0.95 * len(values)) - 1)]
+
+
+if __name__ == "__main__":
+    main()
