@@ -7,18 +7,24 @@ Turns are kept in the state database, so a follow-up or a button works on any re
 import logging
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from index.documents import SUBSTANTIVE
-from index.sections import section_key
 from index.thai_text import arabic_digits
-from retrieval.answer import Answer, ask, cite, define
-from retrieval.compose import list_item
+from retrieval.answer import Answer, ask, define
+from retrieval.followup import (
+    asked_words,
+    carry,
+    list_item_answer,
+    neighbour_section,
+    on_the_table,
+    section_number,
+    topic_words,
+)
 from retrieval.intent import asks_consequence, intents
 from retrieval.live import LiveRetriever
-from retrieval.search import Hit, Retriever
+from retrieval.search import Retriever
 
 from .state import Database, TurnStore, memory_database
 
@@ -57,6 +63,7 @@ class Turn:
     skip: int  # results passed over ("another answer" pages through them)
     answer: Answer
     follow_up: bool = False  # resolved against an earlier turn rather than asked afresh
+    topic: list[str] = field(default_factory=list)  # what the conversation is about (follow-ups carry it)
 
 
 class Dialogue:
@@ -94,31 +101,40 @@ class Dialogue:
         if neighbour:
             if last is None:
                 return NOTHING_TO_FOLLOW
-            near = _neighbour(retriever, last.answer, neighbour.group(1).startswith("ก่อน"))
+            near = neighbour_section(retriever, last.answer, neighbour.group(1).startswith("ก่อน"))
             if near is None:
                 return NO_NEIGHBOUR
-            return self._remember(chat_id, last.question, last.skip, near, follow_up=True)
+            return self._remember(chat_id, last.question, last.skip, near, True, last.topic)
         if _OTHER.search(text):
             return self.more(last.ref) if last else NOTHING_TO_FOLLOW
         if item:
             if last is None:
                 return NOTHING_TO_FOLLOW
-            found = _item(retriever, last.answer, int(item.group(1)))
+            found = list_item_answer(retriever, last.answer, int(item.group(1)))
             if found is None:
                 return NO_ITEM.format(n=item.group(1))
-            return self._remember(chat_id, last.question, last.skip, found, follow_up=True)
+            return self._remember(chat_id, last.question, last.skip, found, True, last.topic)
         carries = _CARRY.search(text) or len(text) <= SHORT_QUESTION
         if last is None and _LEANS.match(text):
             return NOTHING_TO_FOLLOW  # "แล้วใครเป็นประธาน" with no answer before it
+        own = topic_words(retriever, text)
         if last and last.answer.citations and carries and len(text) <= MAX_CARRY_CHARS:
             first = last.answer.citations[0]
             consequence = asks_consequence(text, intents(text))  # "แล้วถ้าไม่ทำ โทษเท่าไร"
-            answer = ask(retriever, text, self.k, within=first.doc_id,
-                         section=_section_number(first.section) if consequence else None,
-                         near=first.chunk_id)
+            topic = carry(own, last.topic)
+            # The passages around the last answer come first only when its section holds what
+            # is asked; its มาตรา is the one a penalty question is about only when the question
+            # brings no subject of its own that the section lacks ("แล้วถ้าไม่ทำ โทษเท่าไร").
+            asked = asked_words(text)
+            near = first.chunk_id if asked and on_the_table(retriever, last.answer, asked) else None
+            section = section_number(first.section) if consequence and \
+                on_the_table(retriever, last.answer, own) else None
+            answer = ask(retriever, " ".join([text, *topic]), self.k, within=first.doc_id,
+                         section=section, near=near)
             if not answer.abstained:
-                return self._remember(chat_id, text, 0, answer, follow_up=True)
-        return self._remember(chat_id, text, 0, ask(retriever, text, self.k))
+                answer.question = text
+                return self._remember(chat_id, text, 0, answer, True, topic)
+        return self._remember(chat_id, text, 0, ask(retriever, text, self.k), topic=own)
 
     def define(self, chat_id: str, term: str) -> Turn | str:
         """Every document's definition of ``term`` (/define), remembered like an answer so its
@@ -137,7 +153,7 @@ class Dialogue:
         answer = ask(self.retriever, turn.question, self.k, skip)
         if answer.abstained or not answer.citations:
             return NO_MORE
-        return self._remember(turn.chat_id, turn.question, skip, answer, follow_up=True)
+        return self._remember(turn.chat_id, turn.question, skip, answer, True, turn.topic)
 
     def turn(self, ref: str) -> Turn | None:
         """A remembered turn, or None when it was forgotten (or never existed)."""
@@ -156,73 +172,10 @@ class Dialogue:
             return None
 
     def _remember(self, chat_id: str, question: str, skip: int, answer: Answer,
-                  follow_up: bool = False) -> Turn:
-        turn = Turn(secrets.token_urlsafe(6), chat_id, question, skip, answer, follow_up)
+                  follow_up: bool = False, topic: list[str] | None = None) -> Turn:
+        turn = Turn(secrets.token_urlsafe(6), chat_id, question, skip, answer, follow_up, topic or [])
         try:
             self.turns.save(turn)
         except SQLAlchemyError as exc:  # the answer still goes out; its buttons will say stale
             log.error("dialogue state not saved: %s", exc.__class__.__name__)
         return turn
-
-
-def _item(retriever: Retriever, previous: Answer, n: int) -> Answer | None:
-    """Item ``n`` of the list in the previous answer ("แล้วข้อ 3 ล่ะ"): in the whole section its
-    first passage belongs to (a list runs over several passages, and the answer may shorten its
-    items), then in its text and its passages (lists written inline, "(1) … (2) …")."""
-    index = retriever.index
-    sources: list[tuple[str, list]] = []
-    if previous.citations and (pos := index.positions.get(previous.citations[0].chunk_id)) is not None:
-        for i in _same_section(index.chunks, pos):
-            sources.append((index.chunks[i].text, cite(index, [Hit(i, index.chunks[i], 1.0, 0.0, 0.0)])))
-    sources += [(previous.answer, previous.citations[:1])] + [(c.text, [c]) for c in previous.citations]
-    for text, citations in sources:
-        if found := list_item(text, n):
-            return Answer(f"ข้อ {n}", False, found, citations)
-    return None
-
-
-def _same_section(chunks: list, pos: int) -> list[int]:
-    """Rows of the passages of the มาตรา (or other labelled section) the passage at ``pos`` is
-    part of, in order; just ``pos`` when it has no section."""
-    here = chunks[pos]
-    key = section_key(here.section)
-    if key is None:
-        return [pos]
-
-    def same(i: int) -> bool:
-        return (chunks[i].doc_id == here.doc_id and chunks[i].unit == here.unit
-                and section_key(chunks[i].section) == key)
-
-    first = last = pos
-    while first > 0 and same(first - 1):
-        first -= 1
-    while last + 1 < len(chunks) and same(last + 1):
-        last += 1
-    return list(range(first, last + 1))
-
-
-def _section_number(label: str | None) -> str | None:
-    key = section_key(label)
-    return key[1] if key and key[0] == "มาตรา" else None
-
-
-def _neighbour(retriever: Retriever, previous: Answer, before: bool) -> Answer | None:
-    """The section before/after the one cited first in the previous answer, from its start, within
-    the same Act of the same document."""
-    chunks = retriever.index.chunks
-    first = previous.citations[0]
-    pos = retriever.index.positions.get(first.chunk_id)
-    if pos is None:
-        return None
-    here = chunks[pos]
-    step = -1 if before else 1
-    i = pos + step
-    while 0 <= i < len(chunks) and chunks[i].doc_id == here.doc_id:
-        chunk = chunks[i]
-        if chunk.unit == here.unit and chunk.section and chunk.role in SUBSTANTIVE and \
-                section_key(chunk.section) != section_key(here.section):
-            i = _same_section(chunks, i)[0]  # a long section: start at its beginning
-            hit = Hit(i, chunks[i], 1.0, 0.0, 0.0)
-            return Answer(chunks[i].section or "", False, chunks[i].text, cite(retriever.index, [hit]))
-        i += step
-    return None

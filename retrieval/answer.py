@@ -92,7 +92,9 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
     query = parse_query(question)
     named = retriever.resolve(query)
     if within and not named:
-        query.named = [Named("", [within])]
+        # Named by the conversation, not by the question: the mention is the title, never "",
+        # which search would "remove" between every character of the question.
+        query.named = [Named(retriever.index.documents[within].title, [within])]
         query.section = query.section or section
         query.near = retriever.index.positions.get(near) if near else None
     missing = [n for n in named if n.missing]
