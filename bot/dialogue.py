@@ -19,6 +19,7 @@ from retrieval.followup import (
     list_item_answer,
     neighbour_section,
     on_the_table,
+    ordinal_item,
     section_number,
     topic_words,
 )
@@ -34,6 +35,8 @@ MAX_QUESTION_CHARS = 500
 
 _OTHER = re.compile(r"(?:ขอ)?คำตอบอื่น|ผลอื่น|อันอื่น|มีอีกไหม|มีอีกมั้ย|ผลลัพธ์ถัดไป")
 _ITEM = re.compile(r"^(?:แล้ว|ขอ|ขยายความ|อธิบาย|รายละเอียด)?\s*ข้อ(?:ที่)?\s*([0-9]+)")
+# "เป้าหมายที่ 4", "ยุทธศาสตร์ที่ 2 ล่ะ": a numbered part the previous answer lists by name.
+_ORDINAL = re.compile(r"^(?:แล้ว|ขอ|ส่วน)?\s*((?!มาตรา)[ก-๙]{2,}?)ที่\s*([0-9]+)")
 _NEIGHBOUR = re.compile(r"มาตรา\s*(ก่อนหน้า|ก่อนหนา|ก่อน|ถัดไป|ถัดมา|ต่อไป|หน้า)")
 # A follow-up that carries the last question's topic: short, opening with "แล้ว"/"ถ้า"/"ต้อง…".
 _CARRY = re.compile(r"^(?:แล้ว|แล้วถ้า|ถ้า|งั้น|ส่วน|และ|ต้อง)|นี้|นั้น|ดังกล่าว|ครั้งนั้น|เขา|มัน")
@@ -114,6 +117,11 @@ class Dialogue:
             if found is None:
                 return NO_ITEM.format(n=item.group(1))
             return self._remember(chat_id, last.question, last.skip, found, True, last.topic)
+        ordinal = _ORDINAL.match(arabic_digits(text))
+        if ordinal and last and not asked_words(text[ordinal.end():]):
+            found = ordinal_item(retriever, last.answer, ordinal.group(1), int(ordinal.group(2)))
+            if found:
+                return self._remember(chat_id, last.question, last.skip, found, True, last.topic)
         carries = _CARRY.search(text) or len(text) <= SHORT_QUESTION
         if last is None and _LEANS.match(text):
             return NOTHING_TO_FOLLOW  # "แล้วใครเป็นประธาน" with no answer before it

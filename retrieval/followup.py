@@ -7,18 +7,25 @@
   question words, intent words or document names: the document scopes the search instead).
 """
 
-from index.documents import SUBSTANTIVE
+import re
+
+from index.chunking import continues_list
+from index.documents import SUBSTANTIVE, Chunk
 from index.sections import section_key
+from index.store import PublishedIndex
+from index.thai_text import arabic_digits
 from index.tokens import loose_key, word_tokens
 
 from .abstain import content_words
-from .answer import Answer, cite
-from .compose import list_item
+from .answer import Answer, Citation, cite
+from .compose import MAX_ANSWER_CHARS, clip, list_item
 from .intent import intents
 from .query import normalise_spelling, parse_query
 from .search import Hit, Retriever
 
 MAX_TOPIC_WORDS = 12  # a long chain of follow-ups keeps its latest subjects, not every word said
+MAX_ITEM_CHARS = 200  # an ordinal part with nothing after it to end it
+ORDINAL_REACH = 2  # passages either side of the last answer's source read for "เป้าหมายที่ 4"
 
 
 def topic_words(retriever: Retriever, question: str) -> list[str]:
@@ -46,19 +53,32 @@ def carry(own: list[str], previous: list[str]) -> list[str]:
 
 
 def list_item_answer(retriever: Retriever, previous: Answer, n: int) -> Answer | None:
-    """Item ``n`` of the list in the previous answer ("แล้วข้อ 3 ล่ะ"): in the whole section its
-    first passage belongs to (a list runs over several passages, and the answer may shorten its
-    items), then in its text and its passages (lists written inline, "(1) … (2) …")."""
+    """Item ``n`` of the list in the previous answer ("แล้วข้อ 3 ล่ะ"): in the whole section or
+    list its first passage belongs to (a list runs over several passages, and the answer may
+    shorten its items), then in its text and its passages (lists written inline, "(1) … (2) …").
+    An item cut where a passage ends is taken from the passage that holds it whole."""
     index = retriever.index
-    sources: list[tuple[str, list]] = []
+    groups: list[list[tuple[str, list]]] = []
     if previous.citations and (pos := index.positions.get(previous.citations[0].chunk_id)) is not None:
-        for i in same_section(index.chunks, pos):
-            sources.append((index.chunks[i].text, cite(index, [Hit(i, index.chunks[i], 1.0, 0.0, 0.0)])))
-    sources += [(previous.answer, previous.citations[:1])] + [(c.text, [c]) for c in previous.citations]
-    for text, citations in sources:
-        if found := list_item(text, n):
-            return Answer(f"ข้อ {n}", False, found, citations)
+        rows = sorted(set(same_section(index.chunks, pos)) | set(list_run(index.chunks, pos)))
+        groups.append([(index.chunks[i].text, _cited(index, i)) for i in rows])
+    groups += [[(previous.answer, previous.citations[:1])]] + [[(c.text, [c])] for c in previous.citations]
+    for group in groups:
+        found = [(item, citations) for text, citations in group if (item := list_item(text, n))]
+        if found:
+            item, citations = max(found, key=lambda f: len(f[0]))
+            return Answer(f"ข้อ {n}", False, item, citations)
     return None
+
+
+def list_run(chunks: list[Chunk], pos: int) -> list[int]:
+    """Rows of the passages a list in the passage at ``pos`` runs over (each repeats its lead-in)."""
+    first = last = pos
+    while first > 0 and continues_list(chunks[first - 1], chunks[first]):
+        first -= 1
+    while last + 1 < len(chunks) and continues_list(chunks[last], chunks[last + 1]):
+        last += 1
+    return list(range(first, last + 1))
 
 
 def same_section(chunks: list, pos: int) -> list[int]:
@@ -125,3 +145,36 @@ def asked_words(question: str) -> list[str]:
     tokens = word_tokens(normalise_spelling(question))
     keep = content_words(tokens)
     return [t for i, t in enumerate(tokens) if t in keep and t not in tokens[:i]]
+
+
+def ordinal_item(retriever: Retriever, previous: Answer, label: str, n: int) -> Answer | None:
+    """The part of the previous answer's passages that ordinal ``label`` ``n`` introduces
+    ("เป้าหมายที่ 4", "ยุทธศาสตร์ที่ 2", written inline or line by line), up to the next one; the
+    passages around the previous answer's first source are read too (a list runs over them)."""
+    index = retriever.index
+    pos = index.positions.get(previous.citations[0].chunk_id) if previous.citations else None
+    if pos is None:
+        return None
+    here = index.chunks[pos]
+    rows = [i for i in range(max(0, pos - ORDINAL_REACH), min(len(index.chunks), pos + ORDINAL_REACH + 1))
+            if index.chunks[i].doc_id == here.doc_id]
+    rows.sort(key=lambda i: abs(i - pos))  # the nearest passage that holds it
+    start = re.compile(rf"{re.escape(label)}ที่\s*{n}(?![0-9])")
+    for i in rows:
+        text = index.chunks[i].text
+        digits = arabic_digits(text)  # same length as ``text``
+        if not (m := start.search(digits)):
+            continue
+        after = re.search(rf"{re.escape(label)}ที่\s*{n + 1}(?![0-9])|\n", digits[m.end():])
+        end = m.end() + after.start() if after else len(text)
+        item = text[m.start():end].strip(" -–:\n")
+        # The last one runs on into the text after the list: keep its first sentence or so.
+        return Answer(f"{label}ที่ {n}", False, clip(item, MAX_ITEM_CHARS if after is None or
+                                                      after.group() == "\n" else MAX_ANSWER_CHARS),
+                      _cited(index, i))
+    return None
+
+
+def _cited(index: PublishedIndex, row: int) -> list[Citation]:
+    """The citation of the passage at ``row`` alone."""
+    return cite(index, [Hit(row, index.chunks[row], 1.0, 0.0, 0.0)])
