@@ -137,10 +137,9 @@ class Dialogue:
             near = first.chunk_id if asked and on_the_table(retriever, last.answer, asked) else None
             section = section_number(first.section) if consequence and \
                 on_the_table(retriever, last.answer, own) else None
-            answer = ask(retriever, " ".join([text, *topic]), self.k, within=first.doc_id,
-                         section=section, near=near)
+            answer = ask(retriever, text, self.k, within=first.doc_id, section=section, near=near,
+                         topic=" ".join(topic))
             if not answer.abstained:
-                answer.question = text
                 return self._remember(chat_id, text, 0, answer, True, topic)
         return self._remember(chat_id, text, 0, ask(retriever, text, self.k), topic=own)
 

@@ -83,13 +83,19 @@ def cite(index: PublishedIndex, hits: list[Hit], start: int = 1) -> list[Citatio
 
 
 def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: str | None = None,
-        section: str | None = None, near: str | None = None) -> Answer:
+        section: str | None = None, near: str | None = None, topic: str = "") -> Answer:
     """Answer ``question`` from the index: the best passage's answering sentence(s) and up to
     ``k`` citations (``skip`` passes over results already shown, for "another answer").
     A follow-up that carries the topic passes the document (``within``), the มาตรา (``section``)
-    and the passage (``near``, a chunk id) of the previous answer, unless the question names its own.
+    and the passage (``near``, a chunk id) of the previous answer, unless the question names its own,
+    and the conversation's ``topic`` words, which the search uses but the answer's clauses do not.
     "X คืออะไร" questions about a term the documents define get those definitions first."""
-    query = parse_query(question)
+    asked = parse_query(question)
+    query = asked
+    if topic:  # searched with the topic; what is asked (intents) comes from the question alone
+        query = parse_query(f"{question} {topic}")
+        query.intents, query.wants_list, query.wants_definition = \
+            asked.intents, asked.wants_list, asked.wants_definition
     named = retriever.resolve(query)
     if within and not named:
         # Named by the conversation, not by the question: the mention is the title, never "",
@@ -123,7 +129,7 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
     shown = hits[skip : skip + k]
     if not shown:
         return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named))
-    return Answer(question, False, _answer_text(retriever, query, shown),
+    return Answer(question, False, _answer_text(retriever, asked, shown),
                   cite(retriever.index, shown, start=1), [], ev)
 
 
