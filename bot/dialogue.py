@@ -156,8 +156,17 @@ class Dialogue:
         turn = self.turn(ref)
         if turn is None:
             return NO_PREVIOUS
+        retriever = self.retriever
         skip = turn.skip + self.k
-        answer = ask(self.retriever, turn.question, self.k, skip)
+        answer = ask(retriever, turn.question, self.k, skip)
+        # After "ข้อ 7" or "มาตราถัดไป" the turn showed a passage further down the results:
+        # another answer starts with one not shown yet.
+        shown = {c.chunk_id for c in turn.answer.citations}
+        for _ in range(self.k):
+            if answer.abstained or not answer.citations or answer.citations[0].chunk_id not in shown:
+                break
+            skip += 1
+            answer = ask(retriever, turn.question, self.k, skip)
         if answer.abstained or not answer.citations:
             return NO_MORE
         return self._remember(turn.chat_id, turn.question, skip, answer, True, turn.topic)
