@@ -14,16 +14,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from index.thai_text import arabic_digits
 from retrieval.answer import Answer, ask, define
 from retrieval.followup import (
+    ask_follow_up,
     asked_words,
     carry,
     list_item_answer,
     neighbour_section,
-    on_the_table,
     ordinal_item,
-    section_number,
     topic_words,
 )
-from retrieval.intent import asks_consequence, intents
 from retrieval.live import LiveRetriever
 from retrieval.search import Retriever
 
@@ -127,18 +125,8 @@ class Dialogue:
             return NOTHING_TO_FOLLOW  # "แล้วใครเป็นประธาน" with no answer before it
         own = topic_words(retriever, text)
         if last and last.answer.citations and carries and len(text) <= MAX_CARRY_CHARS:
-            first = last.answer.citations[0]
-            consequence = asks_consequence(text, intents(text))  # "แล้วถ้าไม่ทำ โทษเท่าไร"
             topic = carry(own, last.topic)
-            # The passages around the last answer come first only when its section holds what
-            # is asked; its มาตรา is the one a penalty question is about only when the question
-            # brings no subject of its own that the section lacks ("แล้วถ้าไม่ทำ โทษเท่าไร").
-            asked = asked_words(text)
-            near = first.chunk_id if asked and on_the_table(retriever, last.answer, asked) else None
-            section = section_number(first.section) if consequence and \
-                on_the_table(retriever, last.answer, own) else None
-            answer = ask(retriever, text, self.k, within=first.doc_id, section=section, near=near,
-                         topic=" ".join(topic))
+            answer = ask_follow_up(retriever, last.answer, text, own, topic, self.k)
             if not answer.abstained:
                 return self._remember(chat_id, text, 0, answer, True, topic)
         return self._remember(chat_id, text, 0, ask(retriever, text, self.k), topic=own)

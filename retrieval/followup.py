@@ -17,9 +17,9 @@ from index.thai_text import arabic_digits
 from index.tokens import loose_key, word_tokens
 
 from .abstain import content_words
-from .answer import Answer, Citation, cite
+from .answer import Answer, Citation, ask, cite
 from .compose import MAX_ANSWER_CHARS, clip, list_item
-from .intent import intents
+from .intent import asks_consequence, intents
 from .query import normalise_spelling, parse_query
 from .search import Hit, Retriever
 
@@ -126,6 +126,24 @@ def neighbour_section(retriever: Retriever, previous: Answer, before: bool) -> A
             return Answer(chunks[i].section or "", False, chunks[i].text, cite(retriever.index, [hit]))
         i += step
     return None
+
+
+def ask_follow_up(retriever: Retriever, previous: Answer, question: str, own: list[str],
+                  topic: list[str], k: int = 3) -> Answer:
+    """Answer a follow-up that carries the topic, within the previous answer's document.
+
+    The passages around the previous answer come first only when its section holds what is
+    asked. A penalty question is about the previous answer's มาตรา only when it brings no subject
+    of its own that the section lacks ("แล้วถ้าไม่ทำ โทษเท่าไร").
+    """
+    first = previous.citations[0]
+    consequence = asks_consequence(question, intents(question))
+    asked = asked_words(question)
+    near = first.chunk_id if asked and on_the_table(retriever, previous, asked) else None
+    section = section_number(first.section) if consequence and on_the_table(retriever, previous, own) \
+        else None
+    return ask(retriever, question, k, within=first.doc_id, section=section, near=near,
+               topic=" ".join(topic))
 
 
 def on_the_table(retriever: Retriever, previous: Answer, words: list[str]) -> bool:
