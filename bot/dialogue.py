@@ -25,17 +25,15 @@ from retrieval.followup import (
 from retrieval.live import LiveRetriever
 from retrieval.search import Retriever
 
+from .refer import Reference, parse_reference
 from .state import Database, TurnStore, memory_database
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 500
 
-_OTHER = re.compile(r"(?:ขอ)?คำตอบอื่น|ผลอื่น|อันอื่น|มีอีกไหม|มีอีกมั้ย|ผลลัพธ์ถัดไป")
-_ITEM = re.compile(r"^(?:แล้ว|ขอ|ขยายความ|อธิบาย|รายละเอียด)?\s*ข้อ(?:ที่)?\s*([0-9]+)")
 # "เป้าหมายที่ 4", "ยุทธศาสตร์ที่ 2 ล่ะ": a numbered part the previous answer lists by name.
 _ORDINAL = re.compile(r"^(?:แล้ว|ขอ|ส่วน)?\s*((?!มาตรา)[ก-๙]{2,}?)ที่\s*([0-9]+)")
-_NEIGHBOUR = re.compile(r"มาตรา\s*(ก่อนหน้า|ก่อนหนา|ก่อน|ถัดไป|ถัดมา|ต่อไป|หน้า)")
 # A follow-up that carries the last question's topic: short, opening with "แล้ว"/"ถ้า"/"ต้อง…".
 _CARRY = re.compile(r"^(?:แล้ว|แล้วถ้า|ถ้า|งั้น|ส่วน|และ|ต้อง)|นี้|นั้น|ดังกล่าว|ครั้งนั้น|เขา|มัน")
 # A question that cannot stand alone: it continues a conversation ("แล้ว…", "งั้น…", "ส่วน…").
@@ -65,6 +63,7 @@ class Turn:
     answer: Answer
     follow_up: bool = False  # resolved against an earlier turn rather than asked afresh
     topic: list[str] = field(default_factory=list)  # what the conversation is about (follow-ups carry it)
+    item: int = 0  # the number of the list item it showed ("ข้อ 3"), so "ข้อต่อไป" goes on from it
 
 
 class Dialogue:
@@ -97,24 +96,8 @@ class Dialogue:
         if last and last.answer.abstained:
             last = None  # nothing to refer to after a decline
         retriever = self.retriever  # one index version for the whole reply
-        item = _ITEM.match(arabic_digits(text))
-        neighbour = _NEIGHBOUR.search(text)
-        if neighbour:
-            if last is None:
-                return NOTHING_TO_FOLLOW
-            near = neighbour_section(retriever, last.answer, neighbour.group(1).startswith("ก่อน"))
-            if near is None:
-                return NO_NEIGHBOUR
-            return self._remember(chat_id, last.question, last.skip, near, True, last.topic)
-        if _OTHER.search(text):
-            return self.more(last.ref) if last else NOTHING_TO_FOLLOW
-        if item:
-            if last is None:
-                return NOTHING_TO_FOLLOW
-            found = list_item_answer(retriever, last.answer, int(item.group(1)))
-            if found is None:
-                return NO_ITEM.format(n=item.group(1))
-            return self._remember(chat_id, last.question, last.skip, found, True, last.topic)
+        if (ref := parse_reference(text)) is not None:
+            return self._refer(chat_id, retriever, last, ref)
         ordinal = _ORDINAL.match(arabic_digits(text))
         if ordinal and last and not asked_words(text[ordinal.end():]):
             found = ordinal_item(retriever, last.answer, ordinal.group(1), int(ordinal.group(2)))
@@ -130,6 +113,24 @@ class Dialogue:
             if not answer.abstained:
                 return self._remember(chat_id, text, 0, answer, True, topic)
         return self._remember(chat_id, text, 0, ask(retriever, text, self.k), topic=own)
+
+    def _refer(self, chat_id: str, retriever: Retriever, last: Turn | None, ref: Reference) -> Turn | str:
+        """The answer a message referring to the last one asks for (see ``bot.refer``)."""
+        if last is None:
+            return NOTHING_TO_FOLLOW
+        if ref.kind == "another":
+            return self.more(last.ref)
+        kind = ref.kind if ref.kind != "step" else ("item" if last.item else "section")
+        if kind == "section":
+            found = neighbour_section(retriever, last.answer, ref.step < 0)
+            if found is None:
+                return NO_NEIGHBOUR
+            return self._remember(chat_id, last.question, last.skip, found, True, last.topic)
+        n = ref.n or last.item + ref.step
+        found = list_item_answer(retriever, last.answer, n) if n > 0 else None
+        if found is None:
+            return NO_ITEM.format(n=n)
+        return self._remember(chat_id, last.question, last.skip, found, True, last.topic, n)
 
     def define(self, chat_id: str, term: str) -> Turn | str:
         """Every document's definition of ``term`` (/define), remembered like an answer so its
@@ -176,8 +177,8 @@ class Dialogue:
             return None
 
     def _remember(self, chat_id: str, question: str, skip: int, answer: Answer,
-                  follow_up: bool = False, topic: list[str] | None = None) -> Turn:
-        turn = Turn(secrets.token_urlsafe(6), chat_id, question, skip, answer, follow_up, topic or [])
+                  follow_up: bool = False, topic: list[str] | None = None, item: int = 0) -> Turn:
+        turn = Turn(secrets.token_urlsafe(6), chat_id, question, skip, answer, follow_up, topic or [], item)
         try:
             self.turns.save(turn)
         except SQLAlchemyError as exc:  # the answer still goes out; its buttons will say stale
