@@ -45,6 +45,32 @@ _NUMBER = re.compile(r"(?<![0-9/])[0-9]{2,}(?![0-9/])")
 _SECTION_NUMBER = re.compile(r"(?:มาตรา|ม\.|ข้อ|ฉบับที่)\s*[0-9]+(?:/[0-9]+)?")
 
 
+# A quantity asked with its unit ("กี่บาท", "ปีละกี่ชั่วโมง", "กี่ล้านคน"): the passages that answer
+# state a number with that unit. Counts of list items (กี่ข้อ, กี่ประเภท) are left out: a list
+# answers them without writing the number.
+_ASKED_UNIT = re.compile(toneless(r"กี่\s*(บาท|ล้าน|ชั่วโมง|นาที|วัน|เดือน|ปี|ครั้ง|คน|หน่วยงาน|ชุด|แห่ง|"
+                                  r"เครื่อง|ราย|เปอร์เซ็นต์|โครงการ|รางวัล)"))
+_NUMBER_WORDS = toneless(r"(?:หนึ่ง|สอง|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า|สิบ|ยี่|ร้อย|พัน|หมื่น|แสน|ล้าน|เอ็ด)")
+_PERCENT = re.compile(r"%|ร้อยละ|เปอร์เซ็นต์")
+
+
+def unstated_quantity(question: str, passages: list[str]) -> str:
+    """The unit of a quantity ``question`` asks for ("บาท" in "ค่าธรรมเนียมกี่บาท") when none of
+    ``passages`` states a number with that unit (a passport fee, a budget, a count the documents
+    never give); "" otherwise, or when the question asks for no such quantity."""
+    units = _ASKED_UNIT.findall(toneless(question))
+    if not units:
+        return ""
+    text = toneless(arabic_digits(" ".join(passages)))  # the units were read without tone marks
+    for unit in units:
+        if unit == toneless("เปอร์เซ็นต์"):
+            if _PERCENT.search(text):
+                return ""
+        elif re.search(rf"(?:[0-9][0-9,.]*|{_NUMBER_WORDS}+)\s*(?:{toneless('ล้าน')}\s*)?{unit}", text):
+            return ""
+    return units[0]
+
+
 @dataclass
 class Evidence:
     """What the abstention model looks at."""

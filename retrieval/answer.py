@@ -11,7 +11,7 @@ from index.store import PublishedIndex
 from index.thai_text import compact
 from index.tokens import loose_key, toneless, word_tokens
 
-from .abstain import EVIDENCE_HITS, Evidence, content_words, evidence, should_abstain
+from .abstain import EVIDENCE_HITS, TOP, Evidence, content_words, evidence, should_abstain, unstated_quantity
 from .compose import MAX_ANSWER_CHARS, MAX_REASONS_CHARS, best_clause, clip, compose, context, whole_list
 from .documents import Named, name_key
 from .query import Query, definition_subject, normalise_spelling, parse_query
@@ -107,6 +107,9 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
     if missing and len(missing) == len(query.named):
         # A law the collection lacks: never answer from another law.
         return Answer(question, True, "", [], related_documents(retriever, query), None, missing[0].title)
+    absent = _absent_section(retriever.index, query, named)
+    if absent:  # "มาตรา 25" of an Act that has 20: the document cannot say what it says
+        return Answer(question, True, "", [], related_documents(retriever, query), None, absent)
     if query.wants_definition and not skip:
         answer = define(retriever, definition_subject(query.text))
         if not answer.abstained:
@@ -126,6 +129,10 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
         # document about it says, never from another law (a PDPA fine is not in a training news).
         return Answer(question, True, "", [], related_documents(retriever, query, hits), ev,
                       mentioned[0].title)
+    if unstated_quantity(question, [context(retriever.index.chunks, h.position) for h in hits[:TOP]]):
+        # "กี่บาท" and no amount in baht in the passages that answer: a fee, a budget, a count
+        # the documents never state is declined, not answered with another number.
+        return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named))
     shown = hits[skip : skip + k]
     if not shown:
         return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named))
@@ -211,6 +218,20 @@ def _tells_about(query: Query, laws: list[Named], chunks: list[Chunk], doc_id: s
     asked = {toneless(w) for w in content_words(word_tokens(rest))}
     held = {toneless(w) for w in word_tokens(text)}
     return bool(asked) and len(asked & held) / len(asked) >= MENTIONED_LAW_SUPPORT
+
+
+def _absent_section(index: PublishedIndex, query: Query, named: list[Named]) -> str:
+    """"มาตรา N ของ <title>" when the question names a มาตรา and documents of the collection, and
+    none of those documents has that section; "" otherwise."""
+    found = [n for n in named if not n.missing]
+    if not query.section or not found:
+        return ""
+    docs = {d for n in found for d in n.doc_ids}
+    store = index.chunks
+    if any(store[int(row)].doc_id in docs for row in store.rows_of_section(query.section)):
+        return ""
+    number = query.section.translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
+    return f"มาตรา {number} ของ{index.documents[found[0].doc_ids[0]].title}"
 
 
 def _lacking(named: list[Named]) -> str:
