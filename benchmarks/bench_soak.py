@@ -20,8 +20,9 @@ own. Reported:
   stand-in refused are counted too), and errors (non-200 webhook answers, failed POSTs);
 - a table of the first minute (baseline) beside the last minute and the whole run;
 - with ``--conversations``, per kind of turn, how many replies state the session's expected
-  wording (as benchmarks/bench_followups.py checks it in-process): follow-ups answered in their
-  conversation's context under load.
+  wording (as benchmarks/bench_followups.py checks it), beside the same count for the same
+  conversations answered in this process one after another (the reference): equal counts mean
+  the follow-ups were answered in their conversation's context under load.
 """
 
 import argparse
@@ -202,18 +203,53 @@ def _strings(value: object) -> list[str]:
     return [s for v in value for s in _strings(v)] if isinstance(value, list) else []
 
 
+def states(messages: list, expect: tuple[str, ...]) -> bool:
+    """Whether LINE messages (JSON) state every expected string, compared as
+    benchmarks/bench_followups.py does (no spaces, Arabic digits)."""
+    text = compact(" ".join(_strings(messages)))
+    return bool(text) and all(compact(e) in text for e in expect)
+
+
 def in_context(soak: Soak, api: FakeLineAPI) -> tuple[Counter, Counter]:
-    """Per kind of conversation turn: replies that state every expected string (compared as
-    benchmarks/bench_followups.py does), and turns checked."""
+    """Per kind of conversation turn: replies that state every expected string, and turns
+    checked."""
     with api._lock:
         bodies = {body.get("replyToken"): body for path, body in api.calls if path.endswith("/reply")}
     right, total = Counter(), Counter()
     for s in soak.sent:
         if s.turn.kind in CHECKED:
-            text = compact(" ".join(_strings(bodies.get(s.token, {}).get("messages", []))))
             total[s.turn.kind] += 1
-            right[s.turn.kind] += bool(text) and all(compact(e) in text for e in s.turn.expect)
+            right[s.turn.kind] += states(bodies.get(s.token, {}).get("messages", []), s.turn.expect)
     return right, total
+
+
+def reference_in_context(plan: list[Planned], index: Path) -> Counter:
+    """The same check on the same conversations answered one after another in this process,
+    through the dialogue core and rendered as LINE messages, as the server would with nothing
+    lost or mixed up between turns: right replies per kind, over all users (users with the same
+    script are answered once and counted as many times)."""
+    from bot.dialogue import Dialogue
+    from bot.render_line import reply_messages
+    from index.store import load_index
+    from retrieval.search import open_retriever
+
+    scripts: dict[str, list[Planned]] = defaultdict(list)
+    for turn in plan:
+        scripts[turn.user].append(turn)
+    users = Counter(tuple(t.text for t in script) for script in scripts.values())
+    dialogue = Dialogue(open_retriever(load_index(index)))
+    right: Counter = Counter()
+    done: set[tuple[str, ...]] = set()
+    for n, script in enumerate(scripts.values()):
+        key = tuple(t.text for t in script)
+        if key in done:
+            continue
+        done.add(key)
+        for turn in script:
+            messages = [m.to_dict() for m in reply_messages(dialogue.reply(f"ref{n}", turn.text))]
+            if turn.kind in CHECKED:
+                right[turn.kind] += users[key] * states(messages, turn.expect)
+    return right
 
 
 def summary(rows: list[Sent], took: dict[str, float]) -> dict[str, object]:
@@ -302,6 +338,10 @@ def main() -> int:
         follow = [k for k in checked if k != "first"]
         print(f"follow-up turns in context: {sum(right[k] for k in follow)}/"
               f"{sum(checked[k] for k in follow)}")
+        expected = reference_in_context(plan, args.index)
+        print("the same conversations in-process, one after another (reference):",
+              ", ".join(f"{k} {expected[k]}/{checked[k]}" for k in CHECKED if checked[k]),
+              f"; follow-up turns {sum(expected[k] for k in follow)}/{sum(checked[k] for k in follow)}")
     return 0 if whole["answered"] == whole["sent"] and not twice else 1
 
 
