@@ -339,9 +339,9 @@ def main() -> int:
         print(f"follow-up turns in context: {sum(right[k] for k in follow)}/"
               f"{sum(checked[k] for k in follow)}")
         expected = reference_in_context(plan, args.index)
-        print("the same conversations in-process, one after another (reference):",
-              ", ".join(f"{k} {expected[k]}/{checked[k]}" for k in CHECKED if checked[k]),
-              f"; follow-up turns {sum(expected[k] for k in follow)}/{sum(checked[k] for k in follow)}")
+        print("the same conversations in-process, one after another (reference): "
+              + ", ".join(f"{k} {expected[k]}/{checked[k]}" for k in CHECKED if checked[k])
+              + f"; follow-up turns {sum(expected[k] for k in follow)}/{sum(checked[k] for k in follow)}")
     return 0 if whole["answered"] == whole["sent"] and not twice else 1
 
 
