@@ -138,7 +138,8 @@ class Dialogue:
         term = term.strip()[:MAX_QUESTION_CHARS]
         if not re.search(r"[ก-๙A-Za-z0-9]", term):
             return EMPTY
-        return self._remember(chat_id, term, 0, define(self.retriever, term))
+        retriever = self.retriever
+        return self._remember(chat_id, term, 0, define(retriever, term), topic=topic_words(retriever, term))
 
     def more(self, ref: str) -> Turn | str:
         """The next results for the question of turn ``ref`` ("คำตอบอื่น")."""

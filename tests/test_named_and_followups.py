@@ -138,3 +138,69 @@ def test_a_topic_follow_up_looks_around_the_last_answer_first(shipped) -> None:
     dialogue.reply("c", "หน่วยงานไม่ยอมจัดหาข้อมูลข่าวสารให้ตามที่ขอ ร้องเรียนที่ไหนได้บ้าง")
     follow = dialogue.reply("c", "ต้องพิจารณาให้เสร็จภายในกี่วัน")
     assert "ต้องพิจารณาให้แล้วเสร็จภายในสามสิบวัน" in follow.answer.answer
+
+
+def test_references_to_the_last_answer_are_recognised() -> None:
+    from bot.refer import Reference, parse_reference
+    assert parse_reference("ย้อนไปมาตราก่อนหน้าหน่อย") == Reference("section", -1)
+    assert parse_reference("แล้วมาตราถัดไปล่ะ") == Reference("section", 1)
+    assert parse_reference("ต่อเลยครับ") == parse_reference("ถัดไป") == Reference("step", 1)
+    assert parse_reference("ก่อนหน้านี้ล่ะ") == Reference("step", -1)
+    assert parse_reference("ข้อต่อไปครับ") == Reference("item", 1)
+    assert parse_reference("ข้อก่อนหน้า") == Reference("item", -1)
+    assert parse_reference("ส่วนข้อ ๓ ล่ะ") == parse_reference("ข้อสามล่ะ") == Reference("item", n=3)
+    assert parse_reference("มีคำตอบอื่นไหมคะ") == Reference("another")
+    for question in ("ข้อมูลส่วนบุคคลคืออะไร", "ข้อห้ามมีอะไรบ้าง", "ต่ออายุใบอนุญาตได้ไหม",
+                     "ก่อนหน้านี้มีกฎหมายอะไร", "มาตรา 5 ว่าอย่างไร"):
+        assert parse_reference(question) is None, question
+
+
+def test_a_scoped_follow_up_searches_the_question_as_asked(shipped) -> None:
+    # The conversation's document scopes the search like a name in the question would (the
+    # question was once split into single characters when no name was written).
+    named = ask(shipped, "พรบ ข้อมูลข่าวสาร ใครเป็นเลขานุการของคณะกรรมการ")
+    scoped = ask(shipped, "ใครเป็นเลขานุการของคณะกรรมการ", within="official_information_act_2540")
+    assert scoped.citations[0].chunk_id == named.citations[0].chunk_id
+
+
+def test_topic_follow_ups_carry_the_subject_of_the_conversation(shipped) -> None:
+    dialogue = Dialogue(shipped)
+    dialogue.reply("t", "คณะกรรมการข้อมูลข่าวสารของราชการ ประกอบด้วยใครบ้างครับ")
+    chair = dialogue.reply("t", "แล้วใครเป็นประธาน")  # the committee asked about, not any committee
+    assert chair.follow_up and "ซึ่งนายกรัฐมนตรีมอบหมายเป็นประธาน" in chair.answer.answer
+    assert chair.answer.question == "แล้วใครเป็นประธาน" and "คณะกรรมการ" in chair.topic
+    secretary = dialogue.reply("t", "ใครเปนเลขานุการครับ")  # the subject carries over two turns
+    assert "ให้ปลัดสำนักนายกรัฐมนตรีแต่งตั้งข้าราชการ" in secretary.answer.answer
+
+
+def test_a_follow_up_about_another_part_of_the_act_is_not_held_to_the_last_section(shipped) -> None:
+    dialogue = Dialogue(shipped)
+    dialogue.reply("a", "พ.ร.ก. ประชุมผ่านสื่ออิเล็กทรอนิกส์ ไม่ใช้บังคับกับการประชุมอะไรบ้าง")
+    minister = dialogue.reply("a", "ใครรักษาการตาม พรก นี้")
+    assert "รักษาการตามพระราชกำหนดนี้" in minister.answer.answer
+
+
+def test_list_items_over_several_passages_and_the_next_item(shipped) -> None:
+    dialogue = Dialogue(shipped)
+    dialogue.reply("i", "คุณลักษณะของรัฐบาลดิจิทัลของไทย 4 ประการ มีอะไรบ้าง")
+    assert "Connected Government หมายถึง" in dialogue.reply("i", "ข้อ 2").answer.answer
+    assert "Open Government หมายถึง" in dialogue.reply("i", "ข้อต่อไป").answer.answer
+    assert "Smart Government หมายถึง" in dialogue.reply("i", "ข้อสี่ล่ะครับ").answer.answer
+    # An item cut where its passage ends is read whole from the next passage.
+    dialogue.reply("j", "ก.พ. เห็นชอบกรอบแนวคิดการพัฒนาข้าราชการเพื่อไปสู่ประเทศไทย 4.0 มีหลักการกี่ประการ")
+    assert "ของข้าราชการ 4 กลุ่ม" in dialogue.reply("j", "ข้อ 2 คืออะไร").answer.answer
+
+
+def test_a_numbered_part_named_in_the_last_answer(shipped) -> None:
+    dialogue = Dialogue(shipped)
+    dialogue.reply("o", "4 เป้าหมายรัฐบาลดิจิทัล มีอะไรบ้าง")
+    goal = dialogue.reply("o", "เป้าหมายที่ 4 คืออะไร")
+    assert goal.answer.answer.startswith("เป้าหมายที่ 4") and "Agile Government" in goal.answer.answer
+
+
+def test_another_answer_after_a_list_item_shows_a_passage_not_shown_yet(shipped) -> None:
+    dialogue = Dialogue(shipped)
+    dialogue.reply("m", "หน่วยงานรัฐจะเปิดเผยข้อมูลส่วนบุคคลโดยไม่ได้รับความยินยอมได้ในกรณีไหนบ้างคะ")
+    item = dialogue.reply("m", "ข้อ 7")
+    other = dialogue.reply("m", "มีคำตอบอื่นไหมคะ")
+    assert other.answer.citations[0].chunk_id != item.answer.citations[0].chunk_id
