@@ -107,8 +107,8 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
     if missing and len(missing) == len(query.named):
         # A law the collection lacks: never answer from another law.
         return Answer(question, True, "", [], related_documents(retriever, query), None, missing[0].title)
-    absent = _absent_section(retriever.index, query, named)
-    if absent:  # "มาตรา 25" of an Act that has 20: the document cannot say what it says
+    absent = _absent_section(retriever.index, query, named) or _unpenalised(retriever.index, query, named)
+    if absent:  # "มาตรา 25" of an Act that has 20, a penalty no section sets: nothing can answer
         return Answer(question, True, "", [], related_documents(retriever, query), None, absent)
     if query.wants_definition and not skip:
         answer = define(retriever, definition_subject(query.text))
@@ -222,16 +222,40 @@ def _tells_about(query: Query, laws: list[Named], chunks: list[Chunk], doc_id: s
 
 def _absent_section(index: PublishedIndex, query: Query, named: list[Named]) -> str:
     """"มาตรา N ของ <title>" when the question names a มาตรา and documents of the collection, and
-    none of those documents has that section; "" otherwise."""
+    none of those documents has that section ("มาตรา N" when it names no document and no document
+    has it); "" otherwise."""
     found = [n for n in named if not n.missing]
-    if not query.section or not found:
+    if not query.section or (named and not found):
         return ""
     docs = {d for n in found for d in n.doc_ids}
     store = index.chunks
-    if any(store[int(row)].doc_id in docs for row in store.rows_of_section(query.section)):
+    rows = store.rows_of_section(query.section)
+    if any(not docs or store[int(row)].doc_id in docs for row in rows):
         return ""
     number = query.section.translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
-    return f"มาตรา {number} ของ{index.documents[found[0].doc_ids[0]].title}"
+    # Without a named document: no document of the collection has a section with that number.
+    return f"มาตรา {number}" + (f" ของ{index.documents[found[0].doc_ids[0]].title}" if found else "")
+
+
+def _unpenalised(index: PublishedIndex, query: Query, named: list[Named]) -> str:
+    """"โทษตามมาตรา N ของ <title>" when the question asks the penalty for a มาตรา of the documents
+    it names, and neither that section nor any section citing it sets a penalty (the reference
+    graph of the index); "" otherwise."""
+    found = [n for n in named if not n.missing]
+    if not query.section or not found or "penalty" not in query.intents:
+        return ""
+    docs = {d for n in found for d in n.doc_ids}
+    store = index.chunks
+    doc, unit = store.column("doc"), store.column("unit")
+    rows = [int(r) for r in store.rows_of_section(query.section) if store[int(r)].doc_id in docs]
+    related = rows + [int(c) for r in rows for c in store.rows_citing(doc[r], unit[r], query.section)]
+    if not rows or any(_PENALTY.search(store[r].text) for r in related):
+        return ""
+    number = query.section.translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
+    return f"โทษตามมาตรา {number} ของ{index.documents[found[0].doc_ids[0]].title}"
+
+
+_PENALTY = re.compile(r"ระวางโทษ|โทษจำคุก|โทษปรับ|ปรับทางปกครอง|มีคำสั่งปรับ")
 
 
 def _lacking(named: list[Named]) -> str:
