@@ -108,19 +108,21 @@ def section_number(label: str | None) -> str | None:
 
 def neighbour_section(retriever: Retriever, previous: Answer, before: bool) -> Answer | None:
     """The section before/after the one cited first in the previous answer, from its start, within
-    the same Act of the same document."""
+    the same Act of the same document; in a document without sections (a news item), the passage
+    before/after it ("ต่อเลย")."""
     chunks = retriever.index.chunks
-    first = previous.citations[0]
-    pos = retriever.index.positions.get(first.chunk_id)
+    first = previous.citations[0] if previous.citations else None
+    pos = retriever.index.positions.get(first.chunk_id) if first else None
     if pos is None:
         return None
     here = chunks[pos]
+    sectioned = section_key(here.section) is not None
     step = -1 if before else 1
     i = pos + step
     while 0 <= i < len(chunks) and chunks[i].doc_id == here.doc_id:
         chunk = chunks[i]
-        if chunk.unit == here.unit and chunk.section and chunk.role in SUBSTANTIVE and \
-                section_key(chunk.section) != section_key(here.section):
+        if chunk.unit == here.unit and chunk.role in SUBSTANTIVE and (not sectioned or (
+                chunk.section and section_key(chunk.section) != section_key(here.section))):
             i = same_section(chunks, i)[0]  # a long section: start at its beginning
             hit = Hit(i, chunks[i], 1.0, 0.0, 0.0)
             return Answer(chunks[i].section or "", False, chunks[i].text, cite(retriever.index, [hit]))

@@ -204,3 +204,12 @@ def test_another_answer_after_a_list_item_shows_a_passage_not_shown_yet(shipped)
     item = dialogue.reply("m", "ข้อ 7")
     other = dialogue.reply("m", "มีคำตอบอื่นไหมคะ")
     assert other.answer.citations[0].chunk_id != item.answer.citations[0].chunk_id
+
+
+def test_next_and_previous_in_a_document_without_sections(shipped) -> None:
+    dialogue = Dialogue(shipped)
+    first = dialogue.reply("s", "4 เป้าหมายรัฐบาลดิจิทัล มีอะไรบ้าง").answer.citations[0]
+    after = dialogue.reply("s", "ต่อเลยครับ").answer.citations[0]  # a news item: the next passage
+    back = dialogue.reply("s", "ก่อนหน้านี้ล่ะ").answer.citations[0]
+    assert after.doc_id == first.doc_id and after.chunk_id != first.chunk_id
+    assert back.chunk_id == first.chunk_id
