@@ -7,7 +7,7 @@ Turns are kept in the state database, so a follow-up or a button works on any re
 import logging
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -64,6 +64,7 @@ class Turn:
     follow_up: bool = False  # resolved against an earlier turn rather than asked afresh
     topic: list[str] = field(default_factory=list)  # what the conversation is about (follow-ups carry it)
     item: int = 0  # the number of the list item it showed ("ข้อ 3"), so "ข้อต่อไป" goes on from it
+    scope: str = ""  # the document a topic follow-up was searched within ("คำตอบอื่น" stays there)
 
 
 class Dialogue:
@@ -102,7 +103,7 @@ class Dialogue:
         if ordinal and last and not asked_words(text[ordinal.end():]):
             found = ordinal_item(retriever, last.answer, ordinal.group(1), int(ordinal.group(2)))
             if found:
-                return self._remember(chat_id, last.question, last.skip, found, True, last.topic)
+                return self._go_on(last, found)
         carries = _CARRY.search(text) or len(text) <= SHORT_QUESTION
         if last is None and _LEANS.match(text):
             return NOTHING_TO_FOLLOW  # "แล้วใครเป็นประธาน" with no answer before it
@@ -111,8 +112,9 @@ class Dialogue:
             topic = carry(own, last.topic)
             answer = ask_follow_up(retriever, last.answer, text, own, topic, self.k)
             if not answer.abstained:
-                return self._remember(chat_id, text, 0, answer, True, topic)
-        return self._remember(chat_id, text, 0, ask(retriever, text, self.k), topic=own)
+                scope = last.answer.citations[0].doc_id
+                return self._save(Turn(_new_ref(), chat_id, text, 0, answer, True, topic, scope=scope))
+        return self._save(Turn(_new_ref(), chat_id, text, 0, ask(retriever, text, self.k), topic=own))
 
     def _refer(self, chat_id: str, retriever: Retriever, last: Turn | None, ref: Reference) -> Turn | str:
         """The answer a message referring to the last one asks for (see ``bot.refer``)."""
@@ -125,12 +127,12 @@ class Dialogue:
             found = neighbour_section(retriever, last.answer, ref.step < 0)
             if found is None:
                 return NO_NEIGHBOUR
-            return self._remember(chat_id, last.question, last.skip, found, True, last.topic)
+            return self._go_on(last, found)
         n = ref.n or last.item + ref.step
         found = list_item_answer(retriever, last.answer, n) if n > 0 else None
         if found is None:
             return NO_ITEM.format(n=n)
-        return self._remember(chat_id, last.question, last.skip, found, True, last.topic, n)
+        return self._go_on(last, found, item=n)
 
     def define(self, chat_id: str, term: str) -> Turn | str:
         """Every document's definition of ``term`` (/define), remembered like an answer so its
@@ -139,7 +141,8 @@ class Dialogue:
         if not re.search(r"[ก-๙A-Za-z0-9]", term):
             return EMPTY
         retriever = self.retriever
-        return self._remember(chat_id, term, 0, define(retriever, term), topic=topic_words(retriever, term))
+        return self._save(Turn(_new_ref(), chat_id, term, 0, define(retriever, term),
+                               topic=topic_words(retriever, term)))
 
     def more(self, ref: str) -> Turn | str:
         """The next results for the question of turn ``ref`` ("คำตอบอื่น")."""
@@ -148,7 +151,12 @@ class Dialogue:
             return NO_PREVIOUS
         retriever = self.retriever
         skip = turn.skip + self.k
-        answer = ask(retriever, turn.question, self.k, skip)
+
+        def page(skip: int) -> Answer:  # a topic follow-up's results stay in its document
+            return ask(retriever, turn.question, self.k, skip, within=turn.scope or None,
+                       topic=" ".join(turn.topic) if turn.scope else "")
+
+        answer = page(skip)
         # After "ข้อ 7" or "มาตราถัดไป" the turn showed a passage further down the results:
         # another answer starts with one not shown yet.
         shown = {c.chunk_id for c in turn.answer.citations}
@@ -156,10 +164,10 @@ class Dialogue:
             if answer.abstained or not answer.citations or answer.citations[0].chunk_id not in shown:
                 break
             skip += 1
-            answer = ask(retriever, turn.question, self.k, skip)
+            answer = page(skip)
         if answer.abstained or not answer.citations:
             return NO_MORE
-        return self._remember(turn.chat_id, turn.question, skip, answer, True, turn.topic)
+        return self._go_on(turn, answer, skip=skip)
 
     def turn(self, ref: str) -> Turn | None:
         """A remembered turn, or None when it was forgotten (or never existed)."""
@@ -177,11 +185,19 @@ class Dialogue:
             log.error("dialogue state unavailable: %s", exc.__class__.__name__)
             return None
 
-    def _remember(self, chat_id: str, question: str, skip: int, answer: Answer,
-                  follow_up: bool = False, topic: list[str] | None = None, item: int = 0) -> Turn:
-        turn = Turn(secrets.token_urlsafe(6), chat_id, question, skip, answer, follow_up, topic or [], item)
+    def _go_on(self, last: Turn, answer: Answer, item: int = 0, skip: int | None = None) -> Turn:
+        """A follow-up turn showing ``answer`` in place of ``last``'s: same question, results page,
+        topic and scope, so later follow-ups and "another answer" go on from there."""
+        return self._save(replace(last, ref=_new_ref(), answer=answer, follow_up=True, item=item,
+                                  skip=last.skip if skip is None else skip))
+
+    def _save(self, turn: Turn) -> Turn:
         try:
             self.turns.save(turn)
         except SQLAlchemyError as exc:  # the answer still goes out; its buttons will say stale
             log.error("dialogue state not saved: %s", exc.__class__.__name__)
         return turn
+
+
+def _new_ref() -> str:
+    return secrets.token_urlsafe(6)

@@ -171,6 +171,8 @@ def test_topic_follow_ups_carry_the_subject_of_the_conversation(shipped) -> None
     assert chair.answer.question == "แล้วใครเป็นประธาน" and "คณะกรรมการ" in chair.topic
     secretary = dialogue.reply("t", "ใครเปนเลขานุการครับ")  # the subject carries over two turns
     assert "ให้ปลัดสำนักนายกรัฐมนตรีแต่งตั้งข้าราชการ" in secretary.answer.answer
+    other = dialogue.reply("t", "ขอคำตอบอื่น")  # more results of the follow-up, still in its Act
+    assert {c.doc_id for c in other.answer.citations} == {"official_information_act_2540"}
 
 
 def test_a_follow_up_about_another_part_of_the_act_is_not_held_to_the_last_section(shipped) -> None:
