@@ -1,0 +1,81 @@
+"""Answer text that states the asked fact, and declines built from what the index holds (issues 11
+and 12), on the shipped corpus with the default e5 embedder (see conftest.shipped_e5_index)."""
+
+from pathlib import Path
+
+import pytest
+
+from index.documents import Chunk
+from index.store import load_index
+from retrieval.abstain import unstated_quantity
+from retrieval.answer import ask
+from retrieval.compose import MAX_REASONS_CHARS, whole_list
+from retrieval.intent import asked_words
+from retrieval.query import parse_query
+from retrieval.search import open_retriever
+
+
+@pytest.fixture(scope="module")
+def shipped(shipped_e5_index: Path):
+    return open_retriever(load_index(shipped_e5_index))
+
+
+def test_words_next_to_the_question_word_are_what_is_asked() -> None:
+    tokens = ["ครม.", "มีมติ", "อนุมัติ", "แผน", "ใน", "การประชุม", "วันที่", "เท่าไหร่"]
+    content = {"มีมติ", "อนุมัติ", "แผน", "การประชุม", "วันที่"}
+    assert asked_words(tokens, content) == {"การประชุม", "วันที่"}
+    assert asked_words(["ใคร", "เป็น", "ผู้จัดงาน", "มอบ", "รางวัล"], {"ผู้จัดงาน", "มอบ", "รางวัล"}) == \
+        {"ผู้จัดงาน", "มอบ"}
+    assert asked_words(["แผน", "พัฒนา"], {"แผน", "พัฒนา"}) == set()  # no question word
+
+
+def test_a_quantity_is_supported_only_by_a_number_with_its_unit() -> None:
+    assert unstated_quantity("ค่าธรรมเนียมทำพาสปอร์ตกี่บาท", ["ต้องระวางโทษปรับไม่เกินหนึ่งแสนบาท"]) == ""
+    assert unstated_quantity("ค่าธรรมเนียมทำพาสปอร์ตกี่บาท", ["ให้เรียกเก็บค่าธรรมเนียมตามที่กำหนด"]) == "บาท"
+    assert unstated_quantity("มีคนโหลดแอปกี่ล้านคน", ["มีบัญชีประมาณ 15-17 ล้านคน"]) == ""
+    assert unstated_quantity("ต้องแจ้งภายในกี่วัน", ["ภายในสามสิบวันนับแต่วันที่"]) == ""
+    assert unstated_quantity("อบรมปีละกี่ชัวโมง", ["อย่างน้อยปีละ ๑๒ ชั่วโมง"]) == ""  # typed without tone marks
+    assert unstated_quantity("แบ่งเป็นกี่ประเภท", ["แบ่งเป็นประเภทต่าง ๆ ดังนี้"]) == ""  # a list answers counts
+
+
+def test_the_list_item_asked_about_is_shown_whole() -> None:
+    long_tail = " ".join(["รายละเอียดของหลักการข้อนี้ที่ยาวมาก"] * 8)
+    items = [f"{n}. หลักการที่ {n} {long_tail}" for n in (1, 3)]
+    asked = "2. การพัฒนาข้าราชการเพื่อบทบาทผู้นำ ของข้าราชการ 4 กลุ่ม ได้แก่ ผู้บริหาร ผู้อำนวยการ และผู้ปฏิบัติงาน " + long_tail
+    chunk = Chunk("c1", "d", "\n".join(["ประกอบด้วยหลักการ 3 ประการ ดังนี้", items[0], asked, items[1]]))
+    text = whole_list(parse_query("ข้าราชการ 4 กลุ่มที่ต้องมีบทบาทผู้นำ มีใครบ้าง"), [chunk], 0)
+    assert "และผู้ปฏิบัติงาน" in text  # the asked item, past the share of the others
+    assert "1. หลักการที่ 1" in text and "3. หลักการที่ 3" in text  # every item still shows
+
+
+def test_a_question_in_two_parts_gets_both_from_the_whole_section(shipped) -> None:
+    # The two deadlines sit in two paragraphs (and two passages) of one long section.
+    answer = ask(shipped, "พ.ร.บ.ไซเบอร์ หน่วยงานโครงสร้างพื้นฐานสำคัญทางสารสนเทศต้องแจ้งรายชื่อผู้ดูแลระบบ"
+                          "คอมพิวเตอร์ภายในกี่วัน แล้วถ้าเปลี่ยนตัวต้องแจ้งล่วงหน้ากี่วัน")
+    assert not answer.abstained
+    assert "ภายในสามสิบวัน" in answer.answer and "ไม่น้อยกว่าเจ็ดวัน" in answer.answer
+
+
+def test_why_an_act_was_made_is_answered_by_its_reasons_whole(shipped) -> None:
+    answer = ask(shipped, "เหตุผลในการประกาศใช้พระราชบัญญัติการพัฒนาดิจิทัลเพื่อเศรษฐกิจและสังคม คืออะไร")
+    assert not answer.abstained
+    assert "ลดความซ้ำซ้อน" in answer.answer and "จึงจำเป็นต้องตราพระราชบัญญัตินี้" in answer.answer
+    assert "จัดทำ" not in answer.answer  # the clerk line closing the text is not an answer
+    assert len(answer.answer) <= MAX_REASONS_CHARS + 10
+
+
+@pytest.mark.parametrize(("question", "not_found"), [
+    ("พ.ร.บ.รัฐบาลดิจิทัล มาตรา 40 ว่าอย่างไร", "มาตรา ๔๐ ของพระราชบัญญัติการบริหารงานและการให้บริการภาครัฐ"),
+    ("มาตรา 500 ว่าด้วยอะไร", "มาตรา ๕๐๐"),
+    ("พ.ร.บ.รัฐบาลดิจิทัล ไม่ทำตามมาตรา 12 โทษเท่าไร", "โทษตามมาตรา ๑๒ ของพระราชบัญญัติการบริหารงาน"),
+])
+def test_a_section_or_penalty_the_collection_lacks_is_declined_by_name(shipped, question: str,
+                                                                        not_found: str) -> None:
+    answer = ask(shipped, question)
+    assert answer.abstained and not answer.citations
+    assert answer.not_found.startswith(not_found)
+
+
+def test_a_penalty_the_act_sets_is_answered_with_its_amount(shipped) -> None:
+    answer = ask(shipped, "พ.ร.บ.คอม เข้าถึงระบบคอมพิวเตอร์ของคนอื่นโดยมิชอบ ปรับไม่เกินกี่บาท")
+    assert not answer.abstained and "ปรับไม่เกินหนึ่งหมื่นบาท" in answer.answer
