@@ -81,7 +81,7 @@ def list_run(chunks: list[Chunk], pos: int) -> list[int]:
     return list(range(first, last + 1))
 
 
-def same_section(chunks: list, pos: int) -> list[int]:
+def same_section(chunks: list[Chunk], pos: int) -> list[int]:
     """Rows of the passages of the มาตรา (or other labelled section) the passage at ``pos`` is
     part of, in order; just ``pos`` when it has no section."""
     here = chunks[pos]
@@ -102,6 +102,7 @@ def same_section(chunks: list, pos: int) -> list[int]:
 
 
 def section_number(label: str | None) -> str | None:
+    """The number of a มาตรา label ("มาตรา ๑๒ (๓)" → "12"); None for other labels."""
     key = section_key(label)
     return key[1] if key and key[0] == "มาตรา" else None
 
@@ -124,8 +125,7 @@ def neighbour_section(retriever: Retriever, previous: Answer, before: bool) -> A
         if chunk.unit == here.unit and chunk.role in SUBSTANTIVE and (not sectioned or (
                 chunk.section and section_key(chunk.section) != section_key(here.section))):
             i = same_section(chunks, i)[0]  # a long section: start at its beginning
-            hit = Hit(i, chunks[i], 1.0, 0.0, 0.0)
-            return Answer(chunks[i].section or "", False, chunks[i].text, cite(retriever.index, [hit]))
+            return Answer(chunks[i].section or "", False, chunks[i].text, _cited(retriever.index, i))
         i += step
     return None
 
@@ -188,7 +188,7 @@ def ordinal_item(retriever: Retriever, previous: Answer, label: str, n: int) -> 
         after = re.search(rf"{re.escape(label)}ที่\s*{n + 1}(?![0-9])|\n", digits[m.end():])
         end = m.end() + after.start() if after else len(text)
         item = text[m.start():end].strip(" -–:\n")
-        # The last one runs on into the text after the list: keep its first sentence or so.
+        # Not ended by the next one (the last, or one a line): the paragraph may run on past it.
         return Answer(f"{label}ที่ {n}", False, clip(item, MAX_ITEM_CHARS if after is None or
                                                       after.group() == "\n" else MAX_ANSWER_CHARS),
                       _cited(index, i))
