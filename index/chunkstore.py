@@ -141,16 +141,24 @@ class ChunkStore(Sequence[Chunk]):
         code = self._section_of.get(number)
         return np.zeros(0, dtype=np.int64) if code is None else np.flatnonzero(self.column("section") == code)
 
-    def rows_citing(self, doc: int, unit: int, number: str) -> np.ndarray:
-        """Rows of the chunks of document ``doc`` and Act ``unit`` (column codes) that cite มาตรา
-        ``number`` ("ตามมาตรา ๕๗" in a penalty section cites "57")."""
+    def rows_citing(self, rows: np.ndarray, number: str) -> np.ndarray:
+        """Rows of the chunks that cite มาตรา ``number`` ("ตามมาตรา ๕๗" in a penalty section cites
+        "57") from the same document and Act unit as one of ``rows`` (that section's own rows)."""
         code = self._section_of.get(number)
-        if code is None:
+        rows = np.asarray(rows, dtype=np.int64)
+        if code is None or not len(rows):
             return np.zeros(0, dtype=np.int64)
-        rows = np.searchsorted(self._arrays["cites_ptr"], np.flatnonzero(self._arrays["cites"] == code),
-                               side="right") - 1
-        rows = np.unique(rows)
-        return rows[(self.column("doc")[rows] == doc) & (self.column("unit")[rows] == unit)]
+        citing = np.unique(np.searchsorted(self._arrays["cites_ptr"],
+                                           np.flatnonzero(self._arrays["cites"] == code), side="right") - 1)
+        return citing[np.isin(self._place(citing), self._place(rows))]
+
+    def _place(self, rows: np.ndarray) -> np.ndarray:
+        """One integer per (document, Act unit) of each row."""
+        return (self.column("doc")[rows].astype(np.int64) << 32) | self.column("unit")[rows]
+
+    def doc_id(self, row: int) -> str:
+        """Document id of the chunk at ``row``, without decoding it."""
+        return self.doc_ids[int(self.column("doc")[row])]
 
     def unit_code(self, unit: str) -> int:
         """Column code of an Act unit title, -1 when no chunk has it."""

@@ -230,7 +230,7 @@ def _absent_section(index: PublishedIndex, query: Query, named: list[Named]) -> 
     docs = {d for n in found for d in n.doc_ids}
     store = index.chunks
     rows = store.rows_of_section(query.section)
-    if any(not docs or store[int(row)].doc_id in docs for row in rows):
+    if any(not docs or store.doc_id(row) in docs for row in rows):
         return ""
     number = query.section.translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
     # Without a named document: no document of the collection has a section with that number.
@@ -246,9 +246,8 @@ def _unpenalised(index: PublishedIndex, query: Query, named: list[Named]) -> str
         return ""
     docs = {d for n in found for d in n.doc_ids}
     store = index.chunks
-    doc, unit = store.column("doc"), store.column("unit")
-    rows = [int(r) for r in store.rows_of_section(query.section) if store[int(r)].doc_id in docs]
-    related = rows + [int(c) for r in rows for c in store.rows_citing(doc[r], unit[r], query.section)]
+    rows = [int(r) for r in store.rows_of_section(query.section) if store.doc_id(r) in docs]
+    related = rows + store.rows_citing(rows, query.section).tolist()
     if not rows or any(_PENALTY.search(store[r].text) for r in related):
         return ""
     number = query.section.translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))

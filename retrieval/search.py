@@ -23,10 +23,11 @@ DENSE_WEIGHT = 0.5  # share of the dense score in the fused score (see docs/benc
 SECTION_BOOST = 0.5  # a passage of the มาตรา the question names
 MIN_MENTION = 4  # shortest law name looked up in the documents' text
 SCAN_ROWS = 50_000  # up to this many passages, a law name is looked up in all their text
-MENTION_SHORTLIST = 2000  # above it, only in the passages whose words match it best
+MENTION_SHORTLIST = 500  # above it, only in the passages whose words match it best
 REASONS_BOOST = 0.3  # an Act's reasons, when the question asks why it was enacted
 NEAR_BOOST = 0.4  # passages around the one a follow-up continues from
 NEAR_WINDOW = 8  # rows either side that count as around it
+SECTION_ROWS = 200  # most passages of a named มาตรา boosted (many Acts share its number)
 _ASKS_REASONS = re.compile(r"เหตุผล(?:ใน)?(?:การ)?(?:ประกาศ|ออก|ตรา)|ทำไม(?:ถึง|จึง)?(?:ต้อง)?(?:ออก|ตรา|มี)|"
                            r"ตราขึ้น(?:ด้วย|เพราะ|เพื่อ)|ออกมาเพราะ|เหตุผล")
 
@@ -127,7 +128,7 @@ class Retriever:
         by_lexical, _ = top_rows(lexical if scope is None else np.where(scope, lexical, -1.0), CANDIDATES)
         question = self.embedder.embed_query(focused.text)
         by_dense, _ = self.index.vectors.top(question, CANDIDATES, scope)
-        boosts = self._section_boost(query, scope)
+        boosts = self._section_boost(query, scope, lexical)
         candidates = np.union1d(np.union1d(by_lexical, by_dense), list(boosts)).astype(int)
         if scope is not None:
             candidates = candidates[scope[candidates]]
@@ -205,24 +206,27 @@ class Retriever:
                 boost[i] = NEAR_BOOST * (1 - abs(i - row) / (NEAR_WINDOW + 1))
         return boost
 
-    def _section_boost(self, query: Query, scope: np.ndarray | None) -> dict[int, float]:
+    def _section_boost(self, query: Query, scope: np.ndarray | None, lexical: np.ndarray
+                       ) -> dict[int, float]:
         """Boosts for the มาตรา the question names and, when it asks what follows from that
-        section (a penalty, an appeal), for the sections that cite it, by row."""
+        section (a penalty, an appeal), for the sections that cite it, by row. In a large
+        collection many Acts have a มาตรา N: only the ``SECTION_ROWS`` best by BM25 count."""
         if not query.section:
             return {}
         consequence = asks_consequence(query.raw, query.intents)
         store = self.index.chunks
-        doc, unit = store.column("doc"), store.column("unit")
         rows = store.rows_of_section(query.section)
         # Without a named document, a มาตรา means a section of a main Act, not of an amending one.
-        named = rows[scope[rows]] if scope is not None else rows[unit[rows] == store.unit_code("")]
+        main_act = store.column("unit")[rows] == store.unit_code("")
+        named = rows[scope[rows]] if scope is not None else rows[main_act]
+        if len(named) > SECTION_ROWS:
+            named = np.sort(named[top_rows(lexical[named], SECTION_ROWS)[0]])
         boost = {int(i): SECTION_BOOST * (0.5 if consequence else 1.0) for i in named}
         if consequence:
-            for i in named:
-                for c in store.rows_citing(doc[i], unit[i], query.section):
-                    if scope is None or scope[c]:
-                        penalty = "penalty" in query.intents and "โทษ" in store[int(c)].text
-                        boost[int(c)] = SECTION_BOOST * (1.5 if penalty else 1.0)
+            for c in store.rows_citing(named, query.section):
+                if scope is None or scope[c]:
+                    penalty = "penalty" in query.intents and "โทษ" in store[int(c)].text
+                    boost[int(c)] = SECTION_BOOST * (1.5 if penalty else 1.0)
         return boost
 
 

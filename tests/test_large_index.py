@@ -67,7 +67,7 @@ def test_the_chunk_store_reads_lazily_what_was_written(shipped_index: Path) -> N
     assert citing, "the shipped Acts cite sections"
     i, chunk = citing[0]
     doc, unit = store.column("doc")[i], store.column("unit")[i]
-    assert i in store.rows_citing(doc, unit, chunk.cites[0]).tolist()
+    assert i in store.rows_citing(np.array([i]), chunk.cites[0]).tolist()  # same document and Act
     assert store.doc_ids[doc] == chunk.doc_id and store.units[unit] == chunk.unit
 
 
