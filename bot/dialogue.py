@@ -17,6 +17,7 @@ from retrieval.followup import (
     ask_follow_up,
     asked_words,
     carry,
+    in_document,
     list_item_answer,
     neighbour_section,
     ordinal_item,
@@ -34,8 +35,10 @@ MAX_QUESTION_CHARS = 500
 
 # "เป้าหมายที่ 4", "ยุทธศาสตร์ที่ 2 ล่ะ": a numbered part the previous answer lists by name.
 _ORDINAL = re.compile(r"^(?:แล้ว|ขอ|ส่วน)?\s*((?!มาตรา)[ก-๙]{2,}?)ที่\s*([0-9]+)")
-# A follow-up that carries the last question's topic: short, opening with "แล้ว"/"ถ้า"/"ต้อง…".
-_CARRY = re.compile(r"^(?:แล้ว|แล้วถ้า|ถ้า|งั้น|ส่วน|และ|ต้อง)|นี้|นั้น|ดังกล่าว|ครั้งนั้น|เขา|มัน")
+# A follow-up that carries the last question's topic: opening with "แล้ว"/"ถ้า"/"ต้อง…", or
+# pointing back ("คณะกรรมการนี้", "ครั้งนั้น") at something the last answer's document holds.
+_CARRY = re.compile(r"^(?:แล้ว|แล้วถ้า|ถ้า|งั้น|ส่วน|และ|ต้อง)")
+_POINTS_BACK = re.compile(r"นี้|นั้น|ดังกล่าว|ครั้งนั้น|เขา|มัน")
 # A question that cannot stand alone: it continues a conversation ("แล้ว…", "งั้น…", "ส่วน…").
 _LEANS = re.compile(r"^(?:แล้ว|งั้น|ส่วน)")
 MAX_CARRY_CHARS = 60
@@ -104,7 +107,11 @@ class Dialogue:
             found = ordinal_item(retriever, last.answer, ordinal.group(1), int(ordinal.group(2)))
             if found:
                 return self._go_on(last, found)
-        carries = _CARRY.search(text) or len(text) <= SHORT_QUESTION
+        # A short or pointing question leans on the conversation when the last answer's document
+        # holds its words ("วาระกี่ปี"); otherwise it is a new question ("ราคาทองวันนี้").
+        carries = _CARRY.search(text) or (
+            (_POINTS_BACK.search(text) or len(text) <= SHORT_QUESTION) and last is not None
+            and in_document(retriever, last.answer, text))
         if last is None and _LEANS.match(text):
             return NOTHING_TO_FOLLOW  # "แล้วใครเป็นประธาน" with no answer before it
         own = topic_words(retriever, text)

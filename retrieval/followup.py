@@ -148,6 +148,24 @@ def ask_follow_up(retriever: Retriever, previous: Answer, question: str, own: li
                topic=" ".join(topic))
 
 
+def in_document(retriever: Retriever, previous: Answer, question: str) -> bool:
+    """Whether the document of the previous answer holds every content word of ``question``
+    (compared without tone marks): a short question that does is most likely about it ("วาระกี่ปี"),
+    one that does not is a new question ("ราคาทองวันนี้")."""
+    index = retriever.index
+    pos = index.positions.get(previous.citations[0].chunk_id) if previous.citations else None
+    if pos is None:
+        return False
+    doc = index.chunks[pos].doc_id
+    first = last = pos
+    while first > 0 and index.chunks[first - 1].doc_id == doc:
+        first -= 1
+    while last + 1 < len(index.chunks) and index.chunks[last + 1].doc_id == doc:
+        last += 1
+    text = loose_key(" ".join(index.chunks[i].text for i in range(first, last + 1)))
+    return all(loose_key(w) in text for w in asked_words(question))
+
+
 def on_the_table(retriever: Retriever, previous: Answer, words: list[str]) -> bool:
     """Whether the section the previous answer came from holds all of ``words`` (a follow-up's
     words: "ใครเป็นเลขานุการ" after the section that lists the committee): then the answer is

@@ -175,6 +175,14 @@ def test_topic_follow_ups_carry_the_subject_of_the_conversation(shipped) -> None
     assert {c.doc_id for c in other.answer.citations} == {"official_information_act_2540"}
 
 
+def test_a_short_new_question_is_not_taken_for_a_follow_up(shipped) -> None:
+    # Short, and "นี้" in "วันนี้", but nothing the last answer's Act holds: asked afresh, declined.
+    dialogue = Dialogue(shipped)
+    dialogue.reply("g", "พรบ คอม มาตรา 5 ว่าอย่างไร")
+    gold = dialogue.reply("g", "ราคาทองวันนี้")
+    assert not gold.follow_up and gold.answer.abstained
+
+
 def test_a_follow_up_about_another_part_of_the_act_is_not_held_to_the_last_section(shipped) -> None:
     dialogue = Dialogue(shipped)
     dialogue.reply("a", "พ.ร.ก. ประชุมผ่านสื่ออิเล็กทรอนิกส์ ไม่ใช้บังคับกับการประชุมอะไรบ้าง")
