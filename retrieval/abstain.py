@@ -135,7 +135,8 @@ def evidence(query: Query, hits: list[Hit], document_frequency: dict[str, int], 
     margin = max(h.dense for h in top) - (sum(rest) / len(rest) if rest else 0.0)
     raw = query.raw
     for named in query.named or []:  # a law's year is part of its name, not a fact asked about
-        raw = raw.replace(named.mention, " ")
+        if named.mention:
+            raw = raw.replace(named.mention, " ")
     stated = _NUMBER.findall(_SECTION_NUMBER.sub(" ", arabic_digits(raw)))
     numbers = float(any(number not in arabic_digits(text) for number in stated))
     lexical_best = max(top, key=lambda h: h.bm25)

@@ -251,7 +251,8 @@ def _without_names(query: Query, named: list[Named]) -> Query:
         return query
     text = query.raw
     for n in named:
-        text = text.replace(n.mention, " ")
+        if n.mention:  # replacing "" would put a space between every character
+            text = text.replace(n.mention, " ")
     if not re.search(r"[ก-๙A-Za-z0-9]", text):
         return query
     focused = parse_query(text)

@@ -133,3 +133,18 @@ def test_seed_questions_on_small_index(retriever) -> None:
         return False, [(h.chunk.doc_id, h.chunk.text) for h in hits]
 
     assert score(questions, run).hit5 >= 0.9
+
+
+def test_a_document_named_without_words_keeps_the_question_whole(retriever) -> None:
+    """A conversation can scope a search to a document the question itself does not name (an
+    empty mention): the question must be searched as typed, not split into characters."""
+    from retrieval.documents import Named
+
+    question = "คณะกรรมการมีหน้าที่อะไรบ้าง"
+    plain = retriever.search(parse_query(question), k=5)
+    doc = plain[0].chunk.doc_id
+    scoped = parse_query(question)
+    scoped.named = [Named("", [doc])]
+    hits = retriever.search(scoped, k=5)
+    assert hits and {h.chunk.doc_id for h in hits} == {doc}
+    assert hits[0].chunk.chunk_id == plain[0].chunk.chunk_id
