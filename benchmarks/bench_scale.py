@@ -5,17 +5,25 @@
 
 For each size a version is written once under ``--work`` (kept for later runs) by the same
 ``write_version`` as a real build: the shipped chunks repeated as copies of their documents, each
-copy's vectors the originals plus Gaussian noise (renormalised) and its BM25 words the
-originals with a random tenth left out, so copies rank differently. Each measurement runs in a
+copy's vector its original's mixed with two other random passages' vectors (renormalised), so
+that copies spread between topics instead of sitting in tight clusters of near-duplicates while
+staying in the space real passage vectors occupy (isotropic noise would make all vectors nearly
+equidistant, which no real collection is), and its BM25 words the originals with a random tenth
+left out. Each measurement runs in a
 fresh process and reports:
 
 - load: ``load_index`` without and with the SHA-256 verification of every file;
 - p50/p95 per question (embedding included) over the evaluation questions;
-- resident memory (VmRSS) of one worker after the questions, and the proportional set size
-  (PSS, shared pages split between processes) of one worker and of two workers together;
+- resident memory of one worker after the questions (VmRSS, and its private part RssAnon: the
+  rest is file pages shared with every process mapping the version), and the proportional set
+  size (PSS, shared pages split between processes) of two workers together;
 - disk size of the version;
-- recall@10: the hybrid top 10 found through the HNSW graph against the same ranking with the
-  vectors searched exactly (the flat scan, which is also the baseline column).
+- recall@10 of the vector search: the 10 nearest vectors found through the HNSW graph against the
+  exact 10 (the flat scan, which is also the baseline column), per question;
+- the hybrid ranking's first passage: the same text as with the exact scan (copies of a passage
+  share its text, so a graph that finds another copy first gives the same answer).
+
+Each worker caps its math libraries at one thread, as ``sarabun serve``'s answer threads do.
 """
 
 import argparse
@@ -39,13 +47,13 @@ from index.documents import index_text  # noqa: E402
 from index.store import load_index, publish, write_version  # noqa: E402
 from index.tokens import toneless, word_tokens  # noqa: E402
 
-NOISE = 0.35  # norm of the noise added to a copy's vector, relative to the unit vector
+MIX = (0.5, 0.3)  # weights of two other random passages' vectors in a copy's vector
 QUESTIONS = ROOT / "benchmarks" / "evalsets" / "eval.jsonl"
 
 
 def make_version(source: Path, size: int, work: Path) -> Path:
     """Write (once) a published index of ``size`` chunks made from the shipped index."""
-    index_dir = work / str(size)
+    index_dir = work / f"{size}-mix"
     if (index_dir / "current").exists():
         return index_dir
     shutil.rmtree(index_dir, ignore_errors=True)
@@ -71,9 +79,9 @@ def make_version(source: Path, size: int, work: Path) -> Path:
             keep = rng.random(len(tokens[i])) > (0.1 if copy else 0.0)
             out_tokens.append([t for t, k in zip(tokens[i], keep, strict=True) if k] or tokens[i])
             out_loose.append(loose[i])
-        noise = rng.normal(size=(take, base.shape[1])).astype(np.float32)
-        noise *= NOISE / np.linalg.norm(noise, axis=1, keepdims=True) if copy else 0.0
-        v = base[:take] + noise
+        v = base[:take].copy()
+        for weight in MIX if copy else ():
+            v += weight * base[rng.integers(0, len(base), size=take)]
         parts.append(v / np.linalg.norm(v, axis=1, keepdims=True))
     documents = [d for d in documents if d["chunks"]]
     manifest = {**{k: v for k, v in shipped.manifest.items() if k not in ("files", "previous")},
@@ -87,9 +95,11 @@ def make_version(source: Path, size: int, work: Path) -> Path:
 
 def worker(index_dir: Path, queries: int, exact: bool, out: Path) -> None:
     """One measuring process: load, answer the questions, report timings, memory, rankings."""
+    from index.embedders import limit_process_threads
     from retrieval.query import parse_query
     from retrieval.search import open_retriever
 
+    limit_process_threads(1)
     started = time.perf_counter()
     published = load_index(index_dir, verify=False)
     load_s = time.perf_counter() - started
@@ -99,14 +109,17 @@ def worker(index_dir: Path, queries: int, exact: bool, out: Path) -> None:
     questions = [json.loads(x)["q"] for x in QUESTIONS.read_text("utf-8").splitlines() if x.strip()]
     questions = questions[:queries]
     retriever.search(parse_query(questions[0]))  # warm the model
-    times, rankings = [], []
+    times, first, nearest = [], [], []
     for q in questions:
         t = time.perf_counter()
         hits = retriever.search(parse_query(q), k=10)
         times.append(time.perf_counter() - t)
-        rankings.append([h.chunk.chunk_id for h in hits])
-    out.write_text(json.dumps({"load_s": load_s, "times": times, "rankings": rankings,
-                               "rss_mb": _status("VmRSS"), "pss_mb": _pss(os.getpid())}))
+        first.append(hits[0].chunk.text if hits else "")
+        vector = retriever.embedder.embed_query(parse_query(q).text)
+        nearest.append(published.vectors.top(vector, 10)[0].tolist())
+    out.write_text(json.dumps({"load_s": load_s, "times": times, "first": first, "nearest": nearest,
+                               "rss_mb": _status("VmRSS"), "anon_mb": _status("RssAnon"),
+                               "pss_mb": _pss(os.getpid())}))
     # Stay alive until told, so that a second worker's PSS is measured while both hold the pages.
     sys.stdin.read()
 
@@ -179,23 +192,24 @@ def main() -> None:
         two = run_workers(index_dir, args.queries, False, 2, args.work)
         flat = run_workers(index_dir, args.queries, True, 1, args.work)[0]
         recall = statistics.mean(len(set(a) & set(b)) / max(1, len(b))
-                                 for a, b in zip(one["rankings"], flat["rankings"], strict=True))
+                                 for a, b in zip(one["nearest"], flat["nearest"], strict=True))
+        same_first = statistics.mean(a == b for a, b in zip(one["first"], flat["first"], strict=True))
         version = index_dir / "current"
         disk = sum(p.stat().st_size for p in version.resolve().rglob("*") if p.is_file()) / 2**20
-        rows.append((size, one, two, flat, recall, verify_seconds(index_dir), disk))
+        rows.append((size, one, two, flat, recall, same_first, verify_seconds(index_dir), disk))
         print(f"[{size}] measured", flush=True)
     print(f"\n{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
           f"{args.queries} questions; times in ms, memory in MB\n")
-    print("| chunks | load | load+verify | p50 | p95 | flat p50 | flat p95 | RSS one | PSS one "
-          "| PSS two together | flat RSS | disk | recall@10 |")
+    print("| chunks | load | load+verify | p50 | p95 | flat p50 | flat p95 | RSS one (private) "
+          "| PSS two together | flat RSS | disk | recall@10 | same first |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for size, one, two, flat, recall, verified, disk in rows:
+    for size, one, two, flat, recall, same_first, verified, disk in rows:
         ms = [1000 * x for x in one["times"]]
         fms = [1000 * x for x in flat["times"]]
         print(f"| {size:,} | {one['load_s']:.2f} s | {verified:.1f} s | {statistics.median(ms):.0f} "
               f"| {_p95(ms):.0f} | {statistics.median(fms):.0f} | {_p95(fms):.0f} | {one['rss_mb']:.0f} "
-              f"| {one['pss_mb']:.0f} | {sum(w['pss_mb'] for w in two):.0f} | {flat['rss_mb']:.0f} "
-              f"| {disk:.0f} | {recall:.3f} |")
+              f"({one['anon_mb']:.0f}) | {sum(w['pss_mb'] for w in two):.0f} | {flat['rss_mb']:.0f} "
+              f"| {disk:.0f} | {recall:.3f} | {same_first:.2f} |")
 
 
 def _p95(values: list[float]) -> float:
