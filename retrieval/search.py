@@ -28,6 +28,7 @@ REASONS_BOOST = 0.3  # an Act's reasons, when the question asks why it was enact
 NEAR_BOOST = 0.4  # passages around the one a follow-up continues from
 NEAR_WINDOW = 8  # rows either side that count as around it
 SECTION_ROWS = 200  # most passages of a named มาตรา boosted (many Acts share its number)
+_SETS_PENALTY = re.compile(r"ต้องระวางโทษ|มีโทษ|ระวางโทษปรับ")
 _ASKS_REASONS = re.compile(r"เหตุผล(?:ใน)?(?:การ)?(?:ประกาศ|ออก|ตรา)|ทำไม(?:ถึง|จึง)?(?:ต้อง)?(?:ออก|ตรา|มี)|"
                            r"ตราขึ้น(?:ด้วย|เพราะ|เพื่อ)|ออกมาเพราะ|เหตุผล")
 
@@ -221,12 +222,16 @@ class Retriever:
         named = rows[scope[rows]] if scope is not None else rows[main_act]
         if len(named) > SECTION_ROWS:
             named = np.sort(named[top_rows(lexical[named], SECTION_ROWS)[0]])
-        boost = {int(i): SECTION_BOOST * (0.5 if consequence else 1.0) for i in named}
+        # A penalty asked of a section that sets its own ("มาตรา ๕ … ต้องระวางโทษ…") is answered by
+        # that section, not by the sections citing it.
+        sets_own = ("penalty" in query.intents and len(named) > 0
+                    and all(_SETS_PENALTY.search(store[int(i)].text) for i in named))
+        boost = {int(i): SECTION_BOOST * (0.5 if consequence and not sets_own else 1.0) for i in named}
         if consequence:
             for c in store.rows_citing(named, query.section):
                 if scope is None or scope[c]:
                     penalty = "penalty" in query.intents and "โทษ" in store[int(c)].text
-                    boost[int(c)] = SECTION_BOOST * (1.5 if penalty else 1.0)
+                    boost[int(c)] = SECTION_BOOST * (0.5 if sets_own else 1.5 if penalty else 1.0)
         return boost
 
 

@@ -79,3 +79,13 @@ def test_a_section_or_penalty_the_collection_lacks_is_declined_by_name(shipped, 
 def test_a_penalty_the_act_sets_is_answered_with_its_amount(shipped) -> None:
     answer = ask(shipped, "พ.ร.บ.คอม เข้าถึงระบบคอมพิวเตอร์ของคนอื่นโดยมิชอบ ปรับไม่เกินกี่บาท")
     assert not answer.abstained and "ปรับไม่เกินหนึ่งหมื่นบาท" in answer.answer
+
+
+def test_a_section_that_sets_its_own_penalty_answers_for_it(shipped) -> None:
+    """"มาตรา 5 โทษเท่าไหร่": มาตรา ๕ of the Computer Crime Act sets its own penalty, so it comes
+    first, not a later section that cites it; a duty whose penalty is set elsewhere ("มาตรา 57"
+    of the Cybersecurity Act) still leads to the section that sets it."""
+    own = ask(shipped, "พรบ คอม มาตรา 5 โทษเท่าไหร่ครับ")
+    assert own.citations[0].section.startswith("มาตรา ๕") and "หกเดือน" in own.answer
+    elsewhere = ask(shipped, "มาตรา 57 ไม่ทำตามโดนปรับเท่าไหร่")
+    assert elsewhere.citations[0].section.startswith("มาตรา ๗๓") and "สองแสนบาท" in elsewhere.answer
