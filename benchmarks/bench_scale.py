@@ -118,8 +118,7 @@ def worker(index_dir: Path, queries: int, exact: bool, out: Path) -> None:
         vector = retriever.embedder.embed_query(parse_query(q).text)
         nearest.append(published.vectors.top(vector, 10)[0].tolist())
     out.write_text(json.dumps({"load_s": load_s, "times": times, "first": first, "nearest": nearest,
-                               "rss_mb": _status("VmRSS"), "anon_mb": _status("RssAnon"),
-                               "pss_mb": _pss(os.getpid())}))
+                               "rss_mb": _status("VmRSS"), "anon_mb": _status("RssAnon")}))
     # Stay alive until told, so that a second worker's PSS is measured while both hold the pages.
     sys.stdin.read()
 
@@ -156,7 +155,7 @@ def run_workers(index_dir: Path, queries: int, exact: bool, count: int, tmp: Pat
     reports = []
     for p, out in procs:
         report = json.loads(out.read_text())
-        report["pss_mb"] = _pss(p.pid)  # now, with every worker mapping the same files
+        report["pss_mb"] = _pss(p.pid)  # read now, with every worker mapping the same files
         reports.append(report)
     for p, _ in procs:
         p.communicate(b"")

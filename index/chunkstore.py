@@ -9,6 +9,7 @@ processes that map the same files share their pages.
 import hashlib
 import json
 import mmap
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from functools import lru_cache
@@ -87,9 +88,9 @@ class ChunkStore(Sequence[Chunk]):
         self.section_names: list[str] = names["sections"]
         self._section_of = {s: i for i, s in enumerate(self.section_names)}
         self._unit_of = {u: i for i, u in enumerate(self.units)}
-        self._file = (path / CHUNKS).open("rb")
-        size = (path / CHUNKS).stat().st_size
-        self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        with (path / CHUNKS).open("rb") as fh:  # the map keeps its own handle on the file
+            size = os.fstat(fh.fileno()).st_size
+            self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
         self._decode = lru_cache(maxsize=4096)(self._read)
 
     def column(self, name: str) -> np.ndarray:
@@ -163,11 +164,6 @@ class ChunkStore(Sequence[Chunk]):
     def unit_code(self, unit: str) -> int:
         """Column code of an Act unit title, -1 when no chunk has it."""
         return self._unit_of.get(unit, -1)
-
-    def close(self) -> None:
-        if isinstance(self._map, mmap.mmap):
-            self._map.close()
-        self._file.close()
 
 
 class RowLookup:

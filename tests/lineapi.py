@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from .httpthread import serving
+
 ACCESS_TOKEN = "test-channel-access-token"
 SECRET = "line-channel-secret"  # the channel secret webhooks are signed with
 
@@ -45,13 +47,8 @@ class FakeLineAPI:
 
     @contextmanager
     def running(self) -> Iterator["FakeLineAPI"]:
-        thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with serving(self._server):
             yield self
-        finally:
-            self._server.shutdown()
-            self._server.server_close()
 
     def _first_use(self, reply_token: str | None, retry_key: str | None) -> bool:
         with self._lock:

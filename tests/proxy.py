@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from .httpthread import serving
+
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
               "proxy-authorization", "proxy-authenticate", "host", "content-length"}
 
@@ -41,13 +43,8 @@ class RoundRobinProxy:
 
     @contextmanager
     def running(self) -> Iterator["RoundRobinProxy"]:
-        thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with serving(self._server):
             yield self
-        finally:
-            self._server.shutdown()
-            self._server.server_close()
 
     def _order(self) -> list[int]:
         """Replicas to try for one request: the next in turn first, those marked down last."""
