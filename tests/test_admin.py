@@ -16,7 +16,7 @@ from bot.admin import Admin
 from bot.dialogue import Dialogue
 from bot.settings import BotSettings
 from bot.state import open_database, read_audit, sqlite_url
-from bot.telegram import ADMIN_ONLY, HINT_DOCUMENT, UPLOAD_RECEIVED
+from bot.telegram_admin import ADMIN_ONLY, HINT_DOCUMENT, UPLOAD_RECEIVED
 from index.store import current_version
 from retrieval.live import LiveRetriever
 

@@ -12,7 +12,7 @@ import pytest
 from bot.dialogue import Dialogue
 from bot.messages import QUIZ_AGAIN, QUIZ_RECORDED, RIGHT, WRONG
 from bot.settings import BotSettings
-from bot.telegram import SESSION_STARTED, TRAINER_ONLY
+from bot.telegram_training import SESSION_STARTED, TRAINER_ONLY
 from index.glossary import lookup
 from index.store import load_index
 from index.thai_text import compact
