@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 MAX_NAME_BYTES = 200  # file systems allow 255 bytes; room for the ".upload-" staging prefix
 _UNSAFE = re.compile(r"[^\w.\-\u0e00-\u0e7f]+")  # Thai marks are not \w; no separators survive
+Progress = Callable[[int, int], None]  # (chunks embedded, chunks to embed) during a build
 
 
 @dataclass
@@ -47,21 +48,23 @@ class Admin:
     max_bytes: int
     db: Database
 
-    def add_document(self, filename: str, data: bytes, actor: str) -> AdminResult:
+    def add_document(self, filename: str, data: bytes, actor: str, progress: Progress | None = None
+                     ) -> AdminResult:
         """Validate, store and index an uploaded document (replacing one of the same name).
-        Every outcome is audited; whatever fails, no new file is left in the documents directory."""
+        Every outcome is audited; whatever fails, no new file is left in the documents directory.
+        ``progress(done, total)`` is called as chunks are embedded."""
         if refusal := self.check_upload(filename, len(data), actor):
             return refusal
         name = safe_filename(filename)
         try:
-            return self._add(name, data, actor)
+            return self._add(name, data, actor, progress)
         except Exception as exc:  # audited and answered, never a crashed handler
             log.exception("upload of %s failed", name)
             return self._done(actor, "upload", name, False,
                               f"เพิ่มไฟล์ {name} ไม่สำเร็จ ดัชนีเดิมยังใช้งานได้ค่ะ ({type(exc).__name__})",
                               outcome="error")
 
-    def _add(self, name: str, data: bytes, actor: str) -> AdminResult:
+    def _add(self, name: str, data: bytes, actor: str, progress: Progress | None) -> AdminResult:
         with tempfile.TemporaryDirectory() as tmp:
             staged = Path(tmp) / name
             staged.write_bytes(data)
@@ -76,7 +79,7 @@ class Admin:
         _write_atomically(target, data)
         try:
             report = build_index(self.docs_dir, self.index_dir, self.embedder, self.max_bytes,
-                                 preloaded={name: loaded})
+                                 progress=progress, preloaded={name: loaded})
         except BaseException as exc:
             _restore(target, backup)
             if not isinstance(exc, IndexUnavailable):
@@ -111,7 +114,7 @@ class Admin:
                               f"{self.max_bytes / 1e6:.0f} MB) จึงไม่ได้บันทึกค่ะ")
         return None
 
-    def remove(self, name: str, actor: str) -> AdminResult:
+    def remove(self, name: str, actor: str, progress: Progress | None = None) -> AdminResult:
         """Delete a document (by file name or document id) and re-index without it."""
         matches = [p for p in self.docs_dir.rglob("*") if p.is_file() and name in
                    (p.name, p.relative_to(self.docs_dir).with_suffix("").as_posix())]
@@ -123,7 +126,8 @@ class Admin:
         backup = path.read_bytes()
         path.unlink()
         try:
-            report = build_index(self.docs_dir, self.index_dir, self.embedder, self.max_bytes)
+            report = build_index(self.docs_dir, self.index_dir, self.embedder, self.max_bytes,
+                                 progress=progress)
         except IndexUnavailable as exc:
             _restore(path, backup)
             return self._done(actor, "remove", name, False, f"ลบไม่สำเร็จ ดัชนีเดิมยังใช้งานได้ค่ะ: {exc}")
@@ -132,7 +136,7 @@ class Admin:
         return self._done(actor, "remove", name, True,
                           f"ลบ {path.name} แล้วค่ะ ดัชนีรุ่น {report.version}")
 
-    def reindex(self, actor: str, progress: Callable[[int, int], None] | None = None) -> AdminResult:
+    def reindex(self, actor: str, progress: Progress | None = None) -> AdminResult:
         """Bring the index up to date with the documents directory; ``progress(done, total)`` is
         called as chunks are embedded (the web console shows it)."""
         try:

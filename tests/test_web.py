@@ -20,7 +20,7 @@ from index.store import current_version, read_manifest
 from retrieval.quiz import generate_quiz
 
 from .postgres import postgres  # noqa: F401  (the session's PostgreSQL server fixture)
-from .webconsole import CSRF, TOKEN, ConsoleSetup, console_routes, console_setup, sign_in
+from .webconsole import CSRF, TOKEN, ConsoleSetup, console_routes, console_setup, sign_in, wait_for_builds
 
 ADMIN_ONLY = {"/admin/documents", "/admin/documents/upload", "/admin/documents/edit",
               "/admin/documents/remove", "/admin/versions", "/admin/versions/build",
@@ -46,6 +46,7 @@ BOTH = pytest.mark.parametrize("web", ["sqlite", "postgresql"], indirect=True)
 def client(web: ConsoleSetup):
     with TestClient(web.app, base_url="http://testserver") as c:
         yield c
+    wait_for_builds(web.db)  # no build outlives its test's directories
 
 
 def test_every_console_route_needs_a_session(web: ConsoleSetup, client: TestClient) -> None:
@@ -163,6 +164,7 @@ def test_upload_names_cannot_escape_the_documents_directory(web: ConsoleSetup, c
     response = client.post("/admin/documents/upload", data={"csrf": csrf, "title": "x"},
                            files={"file": (name, "ข้อ ๑ ทดสอบชื่อไฟล์".encode(), "text/plain")})
     assert response.status_code == 200
+    wait_for_builds(web.db)
     added = {p.relative_to(web.docs) for p in web.docs.rglob("*")} - before
     if name.startswith("C:"):  # the multipart parser keeps only the last part of a Windows path
         assert added <= {Path("escape.txt"), Path("escape.txt.meta.json")}
@@ -180,19 +182,37 @@ def test_upload_with_metadata_then_edit_and_remove(web: ConsoleSetup, client: Te
                            data={"csrf": csrf, "title": "แนวทางการประชุมออนไลน์", "agency": "สำนักงานทดสอบ",
                                  "date": "2567-05-01", "source": "https://example.go.th/circular.pdf",
                                  "aliases": "ประชุมออนไลน์; e-meeting", "kind": "guideline"})
-    assert response.status_code == 200 and "เพิ่มเอกสารเรียบร้อยค่ะ" in response.text
-    row = re.search(r'<tr data-doc="ประชุม_ออนไลน์">(.*?)</tr>', response.text, re.S).group(1)
+    # the request returns at once: the build runs in the background
+    assert response.status_code == 200 and "รับไฟล์ ประชุม_ออนไลน์.txt แล้วค่ะ" in response.text
+    assert "กำลังจัดทำดัชนีอยู่เบื้องหลัง" in response.text and "รุ่นดัชนี" in response.text
+    assert 'data-doc="ประชุม_ออนไลน์"' not in response.text  # not published yet
+    # a change made while that build runs waits its turn
+    queued = client.post("/admin/documents/edit", data={"csrf": csrf, "path": "circular.pdf",
+                                                        "title": "หนังสือเวียนทดสอบฉบับแก้ชื่อ"})
+    assert "รับข้อมูลของ circular.pdf แล้วค่ะ" in queued.text and "(คิวที่ 1)" in queued.text
+    assert "รอคิว: แก้ข้อมูล circular.pdf (โดย line:Uadmin)" in queued.text
+    builds = wait_for_builds(web.db)
+    assert [b[:3] for b in builds] == [("upload", "ประชุม_ออนไลน์.txt", True),
+                                       ("metadata", "circular.pdf", True)]
+    assert "เพิ่มเอกสารเรียบร้อยค่ะ" in builds[0][3] and "บันทึกข้อมูลเอกสารแล้วค่ะ" in builds[1][3]
+
+    page = client.get("/admin/documents").text
+    assert re.search(r'<p id="build-state" class="ok">ครั้งล่าสุด .*แก้ข้อมูล circular.pdf', page)
+    row = re.search(r'<tr data-doc="ประชุม_ออนไลน์">(.*?)</tr>', page, re.S).group(1)
     assert "แนวทางการประชุมออนไลน์" in row and "สำนักงานทดสอบ" in row and "line:Uadmin" in row
     assert 'href="https://example.go.th/circular.pdf"' in row
+    assert "หนังสือเวียนทดสอบฉบับแก้ชื่อ" in page
     doc = next(d for d in read_manifest(web.index)["documents"] if d["path"] == "ประชุม_ออนไลน์.txt")
     assert doc["aliases"] == ["ประชุมออนไลน์", "e-meeting"] and doc["date"] == "2567-05-01"
 
     found = client.get("/admin/documents", params={"q": "ประชุม", "agency": "สำนักงานทดสอบ"})
     assert found.text.count("<tr data-doc=") == 1
+    assert 'data-after="/admin/documents?q=' in found.text  # the page a finished build shows again
     edit = client.get("/admin/documents/edit", params={"path": "ประชุม_ออนไลน์.txt"})
     assert 'value="สำนักงานทดสอบ"' in edit.text
     client.post("/admin/documents/edit", data={"csrf": csrf, "path": "ประชุม_ออนไลน์.txt",
                                                "title": "แนวทางประชุมผ่านสื่ออิเล็กทรอนิกส์", "agency": "กรมทดสอบ"})
+    wait_for_builds(web.db)
     doc = next(d for d in read_manifest(web.index)["documents"] if d["path"] == "ประชุม_ออนไลน์.txt")
     assert (doc["title"], doc["agency"]) == ("แนวทางประชุมผ่านสื่ออิเล็กทรอนิกส์", "กรมทดสอบ")
     # a path the index does not list is never touched
@@ -200,12 +220,37 @@ def test_upload_with_metadata_then_edit_and_remove(web: ConsoleSetup, client: Te
     assert outside.status_code == 404
 
     removed = client.post("/admin/documents/remove", data={"csrf": csrf, "path": "ประชุม_ออนไลน์.txt"})
-    assert "ลบ ประชุม_ออนไลน์.txt แล้วค่ะ" in removed.text
+    assert "รับคำสั่งลบ ประชุม_ออนไลน์.txt แล้วค่ะ" in removed.text
+    assert wait_for_builds(web.db)[-1][2:] == (True, f"ลบ ประชุม_ออนไลน์.txt แล้วค่ะ ดัชนีรุ่น "
+                                                     f"{current_version(web.index)}")
+    assert "ลบ ประชุม_ออนไลน์.txt แล้วค่ะ" in client.get("/admin/versions").text
     assert not (web.docs / "ประชุม_ออนไลน์.txt").exists()
     assert not (web.docs / "ประชุม_ออนไลน์.txt.meta.json").exists()
     audit = [(e.actor, e.action, e.outcome) for e in read_audit(web.db)]
     for action in ("upload", "metadata", "reindex", "remove"):
         assert ("line:Uadmin", action, "ok") in audit
+    with web.db.read() as conn:  # an upload's bytes wait in the database only until its build
+        held = conn.execute(text("SELECT COUNT(*) FROM web_builds WHERE payload IS NOT NULL")).scalar_one()
+    assert held == 0
+
+
+@BOTH
+def test_a_bad_upload_is_refused_by_its_build(web: ConsoleSetup, client: TestClient) -> None:
+    csrf = sign_in(client, web.db)
+    version, manifest = current_version(web.index), read_manifest(web.index)
+    response = client.post("/admin/documents/upload", data={"csrf": csrf, "title": "ฉบับเสีย"},
+                           files={"file": ("broken.pdf", b"%PDF-1.7\n1 0 obj << >> garbage\n%%EOF",
+                                           "application/pdf")})
+    assert "รับไฟล์ broken.pdf แล้วค่ะ" in response.text
+    [(action, target, ok, message)] = wait_for_builds(web.db)
+    assert (action, target, ok) == ("upload", "broken.pdf", False)
+    assert message.startswith("ใช้ไฟล์ broken.pdf ไม่ได้ จึงไม่ได้บันทึกค่ะ: corrupt or unreadable PDF")
+    page = client.get("/admin/documents").text
+    assert re.search(r'<p id="build-state" class="bad">ครั้งล่าสุด .*เพิ่ม broken.pdf.*ใช้ไฟล์ broken.pdf ไม่ได้',
+                     page)
+    assert not list(web.docs.glob("broken.pdf*"))  # neither the file nor its metadata
+    assert current_version(web.index) == version and read_manifest(web.index) == manifest
+    assert client.get("/admin/versions/progress").json()["ok"] is False
 
 
 @BOTH
@@ -214,15 +259,19 @@ def test_versions_build_progress_and_rollback(web: ConsoleSetup, client: TestCli
     first = current_version(web.index)
     (web.docs / "extra.txt").write_text("ข้อ ๑ เอกสารเพิ่มเติมสำหรับทดสอบการจัดทำดัชนีจากคอนโซลเว็บ", "utf-8")
     assert "เริ่มจัดทำดัชนีแล้ว" in client.post("/admin/versions/build", data={"csrf": csrf}).text
+    assert "(คิวที่ 1)" in client.post("/admin/versions/build", data={"csrf": csrf}).text
+    assert "รอคิวอยู่แล้ว" in client.post("/admin/versions/build", data={"csrf": csrf}).text
     deadline = time.time() + 120
-    while (state := client.get("/admin/versions/progress").json())["running"]:
+    while (state := client.get("/admin/versions/progress").json())["running"] or state["waiting"]:
         assert time.time() < deadline
         time.sleep(0.2)
-    assert "เผยแพร่ดัชนีรุ่น" in state["text"] and state["percent"] == 100
+    # the queued second build found nothing new; the first published the new document
+    assert "ไม่มีเอกสารเปลี่ยน ใช้ดัชนีเดิม" in state["text"] and state["percent"] == 100 and state["ok"]
     second = current_version(web.index)
     assert second != first
     page = client.get("/admin/versions").text
     assert second in page and first in page and "+ ข้อ ๑ เอกสารเพิ่มเติม" in page
+    assert f"เผยแพร่ดัชนีรุ่น {second}" in page  # in the recent builds
 
     rolled = client.post("/admin/versions/rollback", data={"csrf": csrf})
     assert f"ย้อนกลับไปใช้ดัชนีรุ่น {first}" in rolled.text and current_version(web.index) == first

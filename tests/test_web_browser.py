@@ -25,7 +25,7 @@ from index.store import current_version, read_manifest
 from .botapi import GROUP, OTHER_USER, USER, FakeBotAPI, message, polling, until
 from .test_ocr import SCANNED_CIRCULAR, needs_tesseract, render_page
 from .test_web import _seed_questions
-from .webconsole import console_setup
+from .webconsole import console_setup, wait_for_builds
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 playwright_api = pytest.importorskip("playwright.sync_api",
@@ -67,6 +67,7 @@ def web(tmp_path: Path, small_docs: Path, small_index: Path, retriever, monkeypa
     with Server(setup.app) as server:
         monkeypatch.setenv("SARABUN_PUBLIC_URL", server.base)
         yield setup, server
+        wait_for_builds(setup.db)  # no build outlives its test's directories
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +92,21 @@ def sign_in(page, url: str) -> None:
     page.goto(url)
     page.click("#signin")
     page.wait_for_url("**/admin/*")
+
+
+def upload(page, base: str, path: Path, build_seconds: float = 120, **fields: str) -> str:
+    """Upload ``path`` with metadata ``fields`` through the form; the Thai notice the request
+    answered with at once. The page then follows the build in the background and shows the
+    documents again when it has ended."""
+    page.goto(f"{base}/admin/documents/upload")
+    page.set_input_files("input[name=file]", str(path))
+    for name, value in fields.items():
+        page.fill(f"input[name={name}]", value)
+    page.click("button.primary")
+    page.wait_for_selector(".notice.ok")
+    notice = page.inner_text(".notice")
+    page.wait_for_url(f"{base}/admin/documents", timeout=build_seconds * 1000)
+    return notice
 
 
 def test_sign_in_through_a_link_from_the_bot(web, page, api: FakeBotAPI, settings: BotSettings) -> None:
@@ -145,16 +161,12 @@ def test_upload_then_roll_back(web, page, tmp_path: Path) -> None:
     setup, server = web
     first = current_version(setup.index)
     sign_in(page, issue_link(setup.db, "admin", "telegram:7001", server.base))
-    page.goto(f"{server.base}/admin/documents/upload")
     circular = tmp_path / "หนังสือเวียน ประชุม.txt"
     circular.write_text("หนังสือเวียนเรื่องการประชุมผ่านสื่ออิเล็กทรอนิกส์\n"
                         "ข้อ ๑ ให้บันทึกการประชุมผ่านสื่ออิเล็กทรอนิกส์ไว้เป็นหลักฐานทุกครั้ง\n", "utf-8")
-    page.set_input_files("input[name=file]", str(circular))
-    page.fill("input[name=title]", "หนังสือเวียนการประชุมออนไลน์")
-    page.fill("input[name=agency]", "สำนักงานทดสอบ")
-    page.click("button.primary")
-    page.wait_for_selector(".notice.ok")
-    assert "เพิ่มเอกสารเรียบร้อยค่ะ" in page.inner_text(".notice")
+    notice = upload(page, server.base, circular, title="หนังสือเวียนการประชุมออนไลน์", agency="สำนักงานทดสอบ")
+    assert "กำลังจัดทำดัชนีอยู่เบื้องหลัง" in notice
+    assert "เพิ่มเอกสารเรียบร้อยค่ะ" in page.inner_text("#build-state.ok")
     assert "สำนักงานทดสอบ" in page.inner_text("#documents")
     second = current_version(setup.index)
     assert second != first
@@ -258,15 +270,20 @@ def test_scanned_circular_uploaded_in_the_browser_answers_in_chat(
     setup, server = web
     photo = tmp_path / "circular-photo.png"
     render_page(SCANNED_CIRCULAR, angle=1.5).save(photo)  # a slightly skewed phone photo of a circular
+    before = current_version(setup.index)
     sign_in(page, issue_link(setup.db, "admin", "telegram:7001", server.base))
-    page.goto(f"{server.base}/admin/documents/upload")
-    page.set_input_files("input[name=file]", str(photo))
-    page.fill("input[name=title]", "หนังสือเวียนการเก็บรักษาเอกสารที่สแกน")
-    page.click("button.primary")
-    page.wait_for_selector(".notice.ok", timeout=180_000)
-    assert "อ่านด้วย OCR" in page.inner_text(".notice")
+    notice = upload(page, server.base, photo, build_seconds=240, title="หนังสือเวียนการเก็บรักษาเอกสารที่สแกน")
+    assert "รับไฟล์ circular-photo.png แล้วค่ะ" in notice and "รุ่นดัชนี" in notice
+    # followed to its published build: the outcome names the OCR pages and the new version
+    outcome = page.inner_text("#build-state.ok")
+    published = current_version(setup.index)
+    assert published != before
+    assert "เพิ่มเอกสารเรียบร้อยค่ะ" in outcome and "อ่านด้วย OCR" in outcome and published in outcome
     row = page.locator('tr[data-doc="circular-photo"]')
     assert "OCR 1 หน้า" in row.inner_text() and "telegram:7001" in row.inner_text()
+    page.goto(f"{server.base}/admin/versions")
+    assert page.inner_text("#version-1 .version-name") == published
+    assert "+ หนังสือเวียนการเก็บรักษาเอกสารที่สแกน" in page.inner_text("#version-1")
 
     async def ask_in_chat() -> str:
         async with polling(settings, setup.dialogue, setup.admin):
@@ -277,3 +294,22 @@ def test_scanned_circular_uploaded_in_the_browser_answers_in_chat(
     with ThreadPoolExecutor(1) as thread:
         answer = thread.submit(asyncio.run, ask_in_chat()).result()
     assert "สิบห้าปี" in answer and "หนังสือเวียนการเก็บรักษาเอกสารที่สแกน" in answer
+
+
+def test_a_bad_upload_shows_its_build_error_and_leaves_the_live_index(web, page, tmp_path: Path) -> None:
+    setup, server = web
+    version, manifest = current_version(setup.index), read_manifest(setup.index)
+    broken = tmp_path / "circular-broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage\n%%EOF")  # a damaged download
+    sign_in(page, issue_link(setup.db, "admin", "telegram:7001", server.base))
+    notice = upload(page, server.base, broken, title="หนังสือเวียนฉบับเสีย")
+    assert "รับไฟล์ circular-broken.pdf แล้วค่ะ" in notice
+    error = page.inner_text("#build-state.bad")
+    assert "ใช้ไฟล์ circular-broken.pdf ไม่ได้ จึงไม่ได้บันทึกค่ะ" in error and "corrupt or unreadable PDF" in error
+    assert page.locator("#documents tbody tr").count() == len(manifest["documents"])
+    assert current_version(setup.index) == version and read_manifest(setup.index) == manifest
+    assert not list(setup.docs.glob("circular-broken*"))  # neither the file nor its metadata sidecar
+    page.goto(f"{server.base}/admin/versions")
+    assert page.inner_text("#version-1 .version-name") == version
+    page.click("#build-recent summary")  # the recent builds, folded by default
+    assert "ใช้ไฟล์ circular-broken.pdf ไม่ได้" in page.inner_text("#build-recent li.bad")

@@ -3,9 +3,11 @@ small corpus, and sign-in through real one-time links."""
 
 import re
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
@@ -47,6 +49,20 @@ def console_setup(tmp_path: Path, small_docs: Path, small_index: Path, embedder,
     admin = Admin(docs, index_dir, embedder, 10**7, db)
     return ConsoleSetup(create_app(bot_settings, dialogue, admin), db, docs, index_dir, admin, dialogue,
                         bot_settings)
+
+
+def wait_for_builds(db: Database, timeout: float = 240) -> list[tuple[str, str, bool, str]]:
+    """Wait until the console's queued and running builds have ended; (action, target, ok,
+    message) of every console build so far, oldest first."""
+    deadline = time.time() + timeout
+    while True:
+        with db.read() as conn:
+            rows = conn.execute(text("SELECT action, target, ok, message, finished FROM web_builds "
+                                     "ORDER BY id")).all()
+        if all(r.finished is not None for r in rows):
+            return [(r.action, r.target, bool(r.ok), r.message) for r in rows]
+        assert time.time() < deadline, f"console builds still running after {timeout} s"
+        time.sleep(0.2)
 
 
 def console_routes(app: Starlette) -> list[tuple[str, str]]:

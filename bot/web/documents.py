@@ -1,12 +1,13 @@
 """Documents page: the collection as a table with search and filters, upload with metadata,
-metadata edit and removal — all through :class:`bot.admin.Admin`, like chat uploads.
+metadata edit and removal. The request only checks and queues the change: it is built in the
+background through :class:`bot.admin.Admin`, like a chat upload (see :mod:`bot.web.builds`), and
+this page and the versions page follow its build.
 
 Metadata goes to the ``<file>.meta.json`` sidecar the loaders already read; a sidecar change
 changes the document's digest, so the next build re-indexes just that document.
 """
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from index.store import read_manifest
 from ..admin import safe_filename
 from .app import Console
 from .auth import WebUser
+from .builds import enqueue, page_context, queued_message
 
 KIND_LABELS = {"act": "พระราชบัญญัติ/กฎหมาย", "guideline": "แนวทาง/หนังสือเวียน", "news": "ข่าว"}
 META_FIELDS = ("title", "agency", "date", "source", "aliases", "kind")
@@ -99,28 +101,6 @@ def metadata_from_form(form: dict) -> dict[str, str]:
     return {k: v for k, v in meta.items() if v}
 
 
-def write_metadata(docs_dir: Path, name: str, meta: dict[str, str]) -> bytes | None:
-    """Replace the sidecar of ``name`` (removed when ``meta`` is empty); the old bytes, to put
-    back with :func:`restore_metadata` if the build refuses the change."""
-    sidecar = docs_dir / (name + META_SUFFIX)
-    old = sidecar.read_bytes() if sidecar.exists() else None
-    if meta:
-        tmp = sidecar.with_name(f".meta-{sidecar.name}")  # dot files are not indexed
-        tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2), "utf-8")
-        os.replace(tmp, sidecar)
-    else:
-        sidecar.unlink(missing_ok=True)
-    return old
-
-
-def restore_metadata(docs_dir: Path, name: str, old: bytes | None) -> None:
-    sidecar = docs_dir / (name + META_SUFFIX)
-    if old is None:
-        sidecar.unlink(missing_ok=True)
-    else:
-        sidecar.write_bytes(old)
-
-
 def routes(console: Console) -> list[Route]:
     max_mb = console.admin.max_bytes / 1e6
 
@@ -134,7 +114,10 @@ def routes(console: Console) -> list[Route]:
                               version=version, q=p.get("q", ""), kind=p.get("kind", ""),
                               agency=p.get("agency", ""), ocr_only=p.get("ocr") == "1",
                               agencies=sorted({r.agency for r in rows if r.agency}), kinds=KIND_LABELS,
-                              notice=notice, notice_ok=ok)
+                              notice=notice, notice_ok=ok,
+                              **page_context(console, f"{request.scope['root_path']}/documents"
+                                             + (f"?{request.url.query}" if request.method == "GET"
+                                                and request.url.query else "")))
 
     def upload_form(request: Request, user: WebUser, form: dict) -> Response:
         return console.render(request, "upload.html", title="เพิ่มเอกสาร", editing=False, meta={},
@@ -149,12 +132,8 @@ def routes(console: Console) -> list[Route]:
         if refusal := console.admin.check_upload(filename, len(data), user.identity):
             return documents(request, user, form, refusal.message, False)
         name = safe_filename(filename)
-        meta = metadata_from_form(form)
-        old = write_metadata(console.docs_dir, name, meta) if meta else None
-        result = console.admin.add_document(filename, data, user.identity)
-        if not result.ok and meta:
-            restore_metadata(console.docs_dir, name, old)
-        return documents(request, user, form, result.message, result.ok)
+        place = enqueue(console, user.identity, "upload", name, metadata_from_form(form) or None, data)
+        return documents(request, user, form, *queued_message(f"ไฟล์ {name} ", place))
 
     def edit_form(request: Request, user: WebUser, form: dict) -> Response:
         name = _document_file(console, request.query_params.get("path", ""))
@@ -169,14 +148,8 @@ def routes(console: Console) -> list[Route]:
         name = _document_file(console, str(form.get("path", "")))
         if name is None:
             return console.message(request, "ไม่พบเอกสาร", "ไม่พบเอกสารนี้ในคลังค่ะ", 404)
-        meta = metadata_from_form(form)
-        old = write_metadata(console.docs_dir, name, meta)
-        result = console.admin.reindex(user.identity)
-        if not result.ok:
-            restore_metadata(console.docs_dir, name, old)
-        console.audit(user.identity, "metadata", name, result.ok, json.dumps(meta, ensure_ascii=False))
-        message = "บันทึกข้อมูลเอกสารแล้วค่ะ\n" + result.message if result.ok else result.message
-        return documents(request, user, form, message, result.ok)
+        place = enqueue(console, user.identity, "metadata", name, metadata_from_form(form))
+        return documents(request, user, form, *queued_message(f"ข้อมูลของ {name} ", place))
 
     def remove(request: Request, user: WebUser, form: dict) -> Response:
         name = _document_file(console, str(form.get("path", "")))
@@ -184,8 +157,8 @@ def routes(console: Console) -> list[Route]:
             return console.message(request, "ไม่พบเอกสาร", "ไม่พบเอกสารนี้ในคลังค่ะ", 404)
         doc = _document(console, name)
         # Admin.remove takes a file name or a document id; a file in a subfolder goes by its id.
-        result = console.admin.remove(name if "/" not in name else doc["doc_id"], user.identity)
-        return documents(request, user, form, result.message, result.ok)
+        place = enqueue(console, user.identity, "remove", name if "/" not in name else doc["doc_id"])
+        return documents(request, user, form, *queued_message(f"คำสั่งลบ {name} ", place))
 
     max_body = console.admin.max_bytes
     return [

@@ -1,16 +1,9 @@
 """Index versions page: the published and the previous version with their document differences,
-a build started from the console with its progress, and roll back.
-
-A build runs in a background thread through :meth:`bot.admin.Admin.reindex`; its progress is
-written to the ``web_builds`` table, so every replica's page shows it and a page reload finds it.
+the console's builds (running, waiting and recent, see :mod:`bot.web.builds`), and roll back.
 """
 
-import logging
-import threading
-import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -19,12 +12,7 @@ from index.store import current_version, read_manifest
 
 from .app import Console
 from .auth import WebUser
-
-log = logging.getLogger(__name__)
-
-PROGRESS_EVERY = 0.5  # seconds between progress writes
-HEARTBEAT = 5.0  # a running build says it is alive this often, even while it parses files
-STALE_BUILD = 60.0  # a "running" build not heard of for this long died with its process
+from .builds import build_state, enqueue, kick, page_context, queued_message, reindex_waiting
 
 
 @dataclass
@@ -77,95 +65,26 @@ def versions(console: Console) -> list[VersionView]:
     return views
 
 
-@dataclass
-class BuildState:
-    running: bool
-    percent: int
-    text: str
-
-    def to_json(self) -> dict:
-        return {"running": self.running, "percent": self.percent, "text": self.text}
-
-
-def build_state(console: Console) -> BuildState:
-    """The latest console build: running with its progress, or how it ended."""
-    with console.db.read() as conn:
-        row = conn.execute(text("SELECT actor, started, at, done, total, finished, ok, message "
-                                "FROM web_builds ORDER BY id DESC LIMIT 1")).first()
-    if row is None:
-        return BuildState(False, 0, "ยังไม่มีการจัดทำดัชนีจากคอนโซล")
-    if row.finished is None and time.time() - row.at < STALE_BUILD:
-        percent = int(100 * row.done / row.total) if row.total else 0
-        return BuildState(True, percent, f"กำลังจัดทำดัชนี (เริ่มโดย {row.actor}): "
-                          f"ฝังเวกเตอร์แล้ว {row.done}/{row.total or '?'} ส่วน ({percent}%)")
-    ended = time.strftime("%Y-%m-%d %H:%M", time.localtime(row.finished or row.at))
-    result = row.message if row.finished else "การจัดทำดัชนีหยุดไปโดยไม่มีผลลัพธ์"
-    return BuildState(False, 100 if row.ok else 0, f"ครั้งล่าสุด ({ended}, โดย {row.actor}): {result}")
-
-
-def start_build(console: Console, actor: str) -> bool:
-    """Start a build in the background; False when a console build is already running."""
-    if build_state(console).running:
-        return False
-    now = time.time()
-    with console.db.tx() as conn:
-        build_id = conn.execute(text("INSERT INTO web_builds (actor, started, at) VALUES (:a, :t, :t) "
-                                     "RETURNING id"), {"a": actor, "t": now}).scalar_one()
-    threading.Thread(target=_run_build, args=(console, actor, build_id), daemon=True,
-                     name=f"web-build-{build_id}").start()
-    return True
-
-
-def _run_build(console: Console, actor: str, build_id: int) -> None:
-    last = 0.0
-
-    def progress(done: int, total: int) -> None:
-        nonlocal last
-        if time.monotonic() - last < PROGRESS_EVERY and done < total:
-            return
-        last = time.monotonic()
-        with console.db.tx() as conn:
-            conn.execute(text("UPDATE web_builds SET done = :d, total = :n, at = :t WHERE id = :id"),
-                         {"d": done, "n": total, "t": time.time(), "id": build_id})
-
-    def heartbeat() -> None:
-        while not finished.wait(HEARTBEAT):
-            with console.db.tx() as conn:
-                conn.execute(text("UPDATE web_builds SET at = :t WHERE id = :id"),
-                             {"t": time.time(), "id": build_id})
-
-    finished = threading.Event()
-    threading.Thread(target=heartbeat, daemon=True, name=f"web-build-{build_id}-alive").start()
-    try:
-        result = console.admin.reindex(actor, progress=progress)
-        ok, message = result.ok, result.message
-    except Exception as exc:  # the page must learn how it ended; the server keeps serving
-        log.exception("web build %d failed", build_id)
-        ok, message = False, f"จัดทำดัชนีไม่สำเร็จ ({type(exc).__name__})"
-    finally:
-        finished.set()
-    with console.db.tx() as conn:
-        conn.execute(text("UPDATE web_builds SET finished = :t, at = :t, ok = :ok, message = :m "
-                          "WHERE id = :id"), {"t": time.time(), "ok": int(ok), "m": message, "id": build_id})
-
-
 def routes(console: Console) -> list[Route]:
     def page(request: Request, user: WebUser, form: dict, notice: str = "", ok: bool = True) -> Response:
-        state = build_state(console)
         return console.render(request, "versions.html", title="รุ่นดัชนี", versions=versions(console),
-                              build_running=state.running, build_percent=state.percent,
-                              build_text=state.text, notice=notice, notice_ok=ok)
+                              notice=notice, notice_ok=ok,
+                              **page_context(console, f"{request.scope['root_path']}/versions"))
 
     def build(request: Request, user: WebUser, form: dict) -> Response:
-        if not start_build(console, user.identity):
-            return page(request, user, form, "มีการจัดทำดัชนีที่เริ่มจากคอนโซลกำลังทำงานอยู่ค่ะ", False)
-        return page(request, user, form, "เริ่มจัดทำดัชนีแล้วค่ะ หน้านี้จะแสดงความคืบหน้า")
+        if reindex_waiting(console):
+            return page(request, user, form, "มีคำสั่งจัดทำดัชนีรอคิวอยู่แล้วค่ะ", False)
+        place = enqueue(console, user.identity, "reindex")
+        if place == 0:
+            return page(request, user, form, "เริ่มจัดทำดัชนีแล้วค่ะ หน้านี้จะแสดงความคืบหน้า")
+        return page(request, user, form, *queued_message("คำสั่งจัดทำดัชนี", place))
 
     def rollback(request: Request, user: WebUser, form: dict) -> Response:
         result = console.admin.rollback(user.identity)
         return page(request, user, form, result.message, result.ok)
 
     def progress(request: Request, user: WebUser, form: dict) -> Response:
+        kick(console)  # changes queued before a restart start once a page asks
         return JSONResponse(build_state(console).to_json())
 
     return [

@@ -38,12 +38,17 @@ function el(tag, className, text) {
 const build = document.getElementById("build");
 if (build) {
   poll(build.dataset.progress, 2, (state) => {
-    document.getElementById("build-state").textContent = state.text;
+    // A build ended: show the page again (by GET, so a form is never sent twice) with its outcome.
+    if (String(state.last) !== build.dataset.last) window.location.assign(build.dataset.after);
+    const line = document.getElementById("build-state");
+    line.textContent = state.text;
+    line.className = state.running ? "running" : { true: "ok", false: "bad" }[state.ok] || "";
     const bar = document.getElementById("build-bar");
     bar.hidden = !state.running;
     bar.value = state.percent;
-    if (build.dataset.wasRunning === "1" && !state.running) window.location.reload();
-    build.dataset.wasRunning = state.running ? "1" : "0";
+    const waiting = document.getElementById("build-waiting");
+    waiting.hidden = !state.waiting.length;
+    waiting.replaceChildren(...state.waiting.map((w) => el("li", "", "รอคิว: " + w)));
   });
 }
 
