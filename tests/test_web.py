@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from bot.state import QuizRound, QuizStore, read_audit
 from bot.web.auth import chat_role, issue_link, link_reply
-from index.store import current_version, read_manifest
+from index.store import build_lock, current_version, read_manifest
 from retrieval.quiz import generate_quiz
 
 from .postgres import postgres  # noqa: F401  (the session's PostgreSQL server fixture)
@@ -251,6 +251,35 @@ def test_a_bad_upload_is_refused_by_its_build(web: ConsoleSetup, client: TestCli
     assert not list(web.docs.glob("broken.pdf*"))  # neither the file nor its metadata
     assert current_version(web.index) == version and read_manifest(web.index) == manifest
     assert client.get("/admin/versions/progress").json()["ok"] is False
+
+
+def test_a_change_waits_for_a_build_outside_the_console(web: ConsoleSetup, client: TestClient) -> None:
+    csrf = sign_in(client, web.db)
+    with build_lock(web.index):  # a chat upload or `sarabun index build` is building
+        response = client.post("/admin/documents/upload", data={"csrf": csrf},
+                               files={"file": ("รอคิว.txt", "ข้อ ๑ หนังสือเวียนที่รอการจัดทำดัชนีอื่น".encode(),
+                                               "text/plain")})
+        assert "รับไฟล์ รอคิว.txt แล้วค่ะ" in response.text
+        time.sleep(1.5)
+        assert client.get("/admin/versions/progress").json()["running"]
+    [(_, _, ok, message)] = wait_for_builds(web.db)  # then it ran, instead of failing on the lock
+    assert ok and "เพิ่มเอกสารเรียบร้อยค่ะ" in message and (web.docs / "รอคิว.txt").exists()
+
+
+def test_changes_left_by_a_dead_process_are_picked_up(web: ConsoleSetup, client: TestClient) -> None:
+    sign_in(client, web.db)
+    long_ago = time.time() - 3600
+    with web.db.tx() as conn:  # a replica died during one build, with a re-index waiting after it
+        conn.execute(text("INSERT INTO web_builds (actor, started, at, action, target, payload, queued) "
+                          "VALUES ('telegram:1', :t, :t, 'upload', 'x.txt', :p, 0)"),
+                     {"t": long_ago, "p": b"x"})
+        conn.execute(text("INSERT INTO web_builds (actor, started, at, action, queued) "
+                          "VALUES ('telegram:1', :t, :t, 'reindex', 1)"), {"t": long_ago})
+    page = client.get("/admin/versions").text  # a page view starts what waits
+    assert "กำลังจัดทำดัชนี: จัดทำดัชนีใหม่ (โดย telegram:1)" in page
+    dead, reindex = wait_for_builds(web.db)
+    assert dead == ("upload", "x.txt", False, "หยุดไปโดยไม่มีผลลัพธ์ (เซิร์ฟเวอร์หยุดระหว่างจัดทำดัชนี)")
+    assert reindex[2] and "ไม่มีเอกสารเปลี่ยน ใช้ดัชนีเดิม" in reindex[3]
 
 
 @BOTH

@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from index.loaders import META_SUFFIX
+from index.store import IndexUnavailable, build_lock
 
 from ..admin import AdminResult, Progress
 from .app import Console
@@ -32,6 +33,7 @@ HEARTBEAT = 5.0  # a running build says it is alive this often, even while it pa
 STALE_BUILD = 60.0  # a "running" build not heard of for this long died with its process
 MAX_WAITING = 20  # queued changes (each upload's bytes wait in the database)
 RECENT = 5  # finished builds listed on the pages
+LOCK_WAIT = 600.0  # seconds a change waits for a build outside the console (chat, CLI) to end
 _CLAIM_LOCK = 7_261_2568  # PostgreSQL advisory lock: one replica claims the next change at a time
 WAITING = "finished IS NULL AND queued = 1"  # rows of web_builds waiting their turn
 RUNNING = "finished IS NULL AND queued = 0"  # running, or died with its process (see STALE_BUILD)
@@ -208,6 +210,7 @@ def _run(console: Console, job: Job) -> None:
     finished = threading.Event()
     threading.Thread(target=heartbeat, daemon=True, name=f"web-build-{job.id}-alive").start()
     try:
+        _wait_for_index(console)
         result = _apply(console, job, progress)
     except Exception as exc:  # the page must learn how it ended; the server keeps serving
         log.exception("web build %d (%s) failed", job.id, job.label)
@@ -219,6 +222,19 @@ def _run(console: Console, job: Job) -> None:
         conn.execute(text("UPDATE web_builds SET finished = :t, at = :t, ok = :ok, message = :m, "
                           "payload = NULL WHERE id = :id"),
                      {"t": time.time(), "ok": int(result.ok), "m": result.message, "id": job.id})
+
+
+def _wait_for_index(console: Console) -> None:
+    """Wait (up to :data:`LOCK_WAIT`) while a chat upload or ``sarabun index build`` holds the
+    index: builds never overlap, and the change should wait its turn rather than be refused."""
+    deadline = time.monotonic() + LOCK_WAIT
+    while time.monotonic() < deadline:
+        try:
+            with build_lock(console.index_dir):
+                return
+        except IndexUnavailable:
+            time.sleep(1)
+    # still busy: the change runs anyway and reports "another build is running", changing nothing
 
 
 def _apply(console: Console, job: Job, progress: Progress) -> AdminResult:
