@@ -246,17 +246,23 @@ def _apply(console: Console, job: Job, progress: Progress) -> AdminResult:
         return admin.reindex(job.actor, progress)
     with console.db.read() as conn:
         row = conn.execute(text("SELECT meta, payload FROM web_builds WHERE id = :id"), {"id": job.id}).one()
+    if job.action == "metadata" and not (console.docs_dir / job.target).is_file():
+        return AdminResult(False, f"ไม่พบเอกสาร {job.target} แล้ว (อาจถูกลบไปก่อน) "
+                                  "จึงไม่ได้บันทึกข้อมูลค่ะ")  # never a sidecar without its file
     meta = json.loads(row.meta) if row.meta is not None else None
     old = write_metadata(console.docs_dir, job.target, meta) if meta is not None else None
-    if job.action == "upload":
-        result = admin.add_document(job.target, bytes(row.payload or b""), job.actor, progress)
-    else:  # metadata
-        result = admin.reindex(job.actor, progress)
-        console.audit(job.actor, "metadata", job.target, result.ok, row.meta)
-        if result.ok:
-            result = AdminResult(True, "บันทึกข้อมูลเอกสารแล้วค่ะ\n" + result.message)
-    if not result.ok and meta is not None:
-        restore_metadata(console.docs_dir, job.target, old)
+    result = AdminResult(False, "")
+    try:
+        if job.action == "upload":
+            result = admin.add_document(job.target, bytes(row.payload or b""), job.actor, progress)
+        else:  # metadata
+            result = admin.reindex(job.actor, progress)
+            console.audit(job.actor, "metadata", job.target, result.ok, row.meta)
+            if result.ok:
+                result = AdminResult(True, "บันทึกข้อมูลเอกสารแล้วค่ะ\n" + result.message)
+    finally:  # refused, or failed in a way nobody foresaw: the old metadata goes back
+        if not result.ok and meta is not None:
+            restore_metadata(console.docs_dir, job.target, old)
     return result
 
 
