@@ -282,6 +282,24 @@ def test_changes_left_by_a_dead_process_are_picked_up(web: ConsoleSetup, client:
     assert reindex[2] and "ไม่มีเอกสารเปลี่ยน ใช้ดัชนีเดิม" in reindex[3]
 
 
+def test_a_full_queue_refuses_politely(web: ConsoleSetup, client: TestClient) -> None:
+    from bot.web.builds import MAX_WAITING
+
+    csrf = sign_in(client, web.db)
+    with web.db.tx() as conn:  # another replica is building, with a full queue behind it
+        for queued in [0] + [1] * MAX_WAITING:
+            conn.execute(text("INSERT INTO web_builds (actor, started, at, action, queued) "
+                              "VALUES ('cli:op', :t, :t, 'reindex', :q)"), {"t": time.time(), "q": queued})
+    response = client.post("/admin/documents/upload", data={"csrf": csrf},
+                           files={"file": ("เกิน.txt", "ข้อ ๑ เอกสารที่คิวเต็ม".encode(), "text/plain")})
+    assert f"มีงานรอจัดทำดัชนีครบ {MAX_WAITING} งานแล้ว จึงยังไม่ได้รับไฟล์ เกิน.txt ค่ะ" in response.text
+    assert '<p class="notice bad"' in response.text
+    with web.db.tx() as conn:  # the other replica's work ends
+        assert conn.execute(text("SELECT COUNT(*) FROM web_builds")).scalar_one() == MAX_WAITING + 1
+        conn.execute(text("UPDATE web_builds SET finished = :t, ok = 1"), {"t": time.time()})
+    assert not (web.docs / "เกิน.txt").exists()
+
+
 @BOTH
 def test_versions_build_progress_and_rollback(web: ConsoleSetup, client: TestClient) -> None:
     csrf = sign_in(client, web.db)
