@@ -24,18 +24,18 @@ A logistic model combines them; weights and threshold are fitted by
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from index.thai_text import arabic_digits
 from index.tokens import loose_key, toneless
 
 from .query import Query
 from .search import Hit
+from .words import content_words, idf
 
 # Fitted by benchmarks/calibrate_abstention.py (see docs/benchmarks.md).
-WEIGHTS = (40.778, 0.463, 3.019, 0.834, 1.101, -1.259, 1.406)  # see Evidence.features
-BIAS = -37.822
-THRESHOLD = 0.231
+WEIGHTS = (41.359, 0.197, 2.512, 0.684, 0.877, -1.160, 1.289)  # see Evidence.features
+BIAS = -37.803
+THRESHOLD = 0.269
 MIN_SUPPORT = 0.12  # below this support, with little agreement, a question is never answered
 MIN_AGREEMENT = 0.25
 TOP = 3  # passages the evidence is measured on
@@ -92,28 +92,6 @@ class Evidence:
         """Estimated probability that the documents answer the question."""
         z = BIAS + sum(w * x for w, x in zip(WEIGHTS, self.features, strict=True))
         return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from pythainlp.corpus import thai_stopwords
-
-    chat = ("อะไร อย่างไร ยังไง ไง ไหน เท่าไร เท่าไหร่ ไหร่ กี่ ใคร บ้าง ไหม มั้ย มั๊ย ครับ ค่ะ คะ นะ นะคะ "
-            "นะครับ คับ จ้า จ้ะ หน่อย เปล่า ป่าว เหรอ หรอ อ่ะ อะ แค่ไหน ตอนนี้ แล้ว ล่ะ ด้วย รึ รึเปล่า "
-            "ได้ ต้อง ทำ คือ ว่า ยัง มี เป็น ให้ ไป มา อยาก รู้ ทราบ ถาม ขอ ช่วย บอก หรือ กัน")
-    return frozenset(thai_stopwords()) | frozenset(chat.split()) | {toneless(w) for w in chat.split()}
-
-
-def content_words(tokens: list[str]) -> set[str]:
-    """Tokens that carry meaning (no stopwords, question words or single characters)."""
-    stop = _stopwords()
-    return {t for t in tokens if t not in stop and len(t) > 1}
-
-
-def idf(word: str, document_frequency: dict[str, int], n: int) -> float:
-    """Inverse document frequency; a word the index has never seen is as rare as can be."""
-    df = document_frequency.get(word, 0)
-    return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
 def evidence(query: Query, hits: list[Hit], document_frequency: dict[str, int], n: int) -> Evidence:

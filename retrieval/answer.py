@@ -11,11 +11,12 @@ from index.store import PublishedIndex
 from index.thai_text import compact
 from index.tokens import loose_key, toneless, word_tokens
 
-from .abstain import EVIDENCE_HITS, TOP, Evidence, content_words, evidence, should_abstain, unstated_quantity
+from .abstain import EVIDENCE_HITS, TOP, Evidence, evidence, should_abstain, unstated_quantity
 from .compose import MAX_ANSWER_CHARS, MAX_REASONS_CHARS, best_clause, clip, compose, context, whole_list
 from .documents import Named, name_key
 from .query import Query, definition_subject, normalise_spelling, parse_query
 from .search import Hit, Retriever
+from .words import content_words
 
 SECOND_SOURCES = 2  # later passages that may add a better-answering clause
 MENTIONED_LAW_SUPPORT = 0.75  # share of the asked words a document merely mentioning a law must hold

@@ -17,9 +17,9 @@ from index.sections import section_key
 from index.thai_text import arabic_digits
 from index.tokens import loose_key, word_tokens
 
-from .abstain import content_words
 from .intent import asked_words
 from .query import Query
+from .words import content_words
 
 MAX_ANSWER_CHARS = 700  # a section this short is shown whole
 MAX_LIST_CHARS = 900  # a whole list may be longer than a sentence answer

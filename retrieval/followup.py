@@ -16,12 +16,12 @@ from index.store import PublishedIndex
 from index.thai_text import arabic_digits
 from index.tokens import loose_key, word_tokens
 
-from .abstain import content_words
 from .answer import Answer, Citation, ask, cite
 from .compose import MAX_ANSWER_CHARS, clip, list_item
 from .intent import asks_consequence, intents
 from .query import normalise_spelling, parse_query
 from .search import Hit, Retriever
+from .words import content_words
 
 MAX_TOPIC_WORDS = 12  # a long chain of follow-ups keeps its latest subjects, not every word said
 MAX_ITEM_CHARS = 200  # an ordinal part with nothing after it to end it

@@ -39,13 +39,22 @@ _CONSEQUENCE_WORDS = re.compile(toneless(r"อุทธรณ์|ฝ่าฝื
 _QUESTION_WORDS = frozenset(toneless(w) for w in str.split(
     "ใคร ไหน ใด อะไร เท่าไร เท่าไหร่ ไหร่ กี่ เมื่อไร เมื่อไหร่ อย่างไร ยังไง ไหม มั้ย หรือไม่ "
     "หรือเปล่า บ้าง แค่ไหน ทำไม"))
+_QUESTION_RE = re.compile("|".join(sorted(_QUESTION_WORDS, key=len, reverse=True)))
 ASKED_SPAN = 2  # content words either side of a question word that it asks about
 
 
 def asked_words(tokens: list[str], content: set[str]) -> set[str]:
     """The content words (of ``content``) within ``ASKED_SPAN`` content words of a question word
-    in ``tokens``: "การประชุม", "วันที่" in "ในการประชุมวันที่เท่าไหร่"."""
-    marks = [i for i, t in enumerate(tokens) if toneless(t) in _QUESTION_WORDS]
+    in ``tokens``: "การประชุม", "วันที่" in "ในการประชุมวันที่เท่าไหร่". Question words are found in
+    the tokens joined without tone marks, because a tokeniser splits one typed without them
+    ("เทาไร" → "เทา", "ไร")."""
+    keys = [toneless(t) for t in tokens]
+    starts, joined = [], ""
+    for key in keys:
+        starts.append(len(joined))
+        joined += key
+    marks = sorted({i for m in _QUESTION_RE.finditer(joined) for i, start in enumerate(starts)
+                    if start < m.end() and start + len(keys[i]) > m.start()})
     out: set[str] = set()
     for i in marks:
         for step in (-1, 1):

@@ -14,7 +14,7 @@ from index.store import PublishedIndex
 from index.thai_text import compact as _compact
 from index.tokens import loose_key, word_tokens
 
-from .abstain import content_words
+from .words import content_words
 
 MAX_CHOICE_CHARS = 220  # longer choices would have to be cut, and a cut choice is a fragment
 # How much longer one choice may be than another before its length gives it away.

@@ -14,17 +14,17 @@ from index.tokens import loose_key
 from index.vectors import top_rows
 
 from .documents import Catalogue, Named, catalogue, name_key, named_documents
-from .fuse import near_duplicate, normalized, rrf
+from .fuse import near_duplicate, rrf
 from .intent import asks_consequence
 from .query import Query, parse_query
+from .rerank import Candidates, featurize
+from .words import content_words, idf
 
 CANDIDATES = 50
-DENSE_WEIGHT = 0.5  # share of the dense score in the fused score (see docs/benchmarks.md)
 SECTION_BOOST = 0.5  # a passage of the มาตรา the question names
 MIN_MENTION = 4  # shortest law name looked up in the documents' text
 SCAN_ROWS = 50_000  # up to this many passages, a law name is looked up in all their text
 MENTION_SHORTLIST = 500  # above it, only in the passages whose words match it best
-REASONS_BOOST = 0.3  # an Act's reasons, when the question asks why it was enacted
 NEAR_BOOST = 0.4  # passages around the one a follow-up continues from
 NEAR_WINDOW = 8  # rows either side that count as around it
 SECTION_ROWS = 200  # most passages of a named มาตรา boosted (many Acts share its number)
@@ -122,6 +122,21 @@ class Retriever:
             return []
         if method != "hybrid":
             return self._baseline(query, k, method)
+        found = self.candidates(query)
+        if found is None:
+            return []
+        scores = found.scores()
+        # Boilerplate, footnotes and metadata stay citable but never rank above a substantive passage.
+        order = sorted(range(len(found.rows)),
+                       key=lambda j: (not self._substantive[found.rows[j]], -scores[j]))
+        return self._hits([(int(found.rows[j]), scores[j], found.lexical[j], found.dense[j])
+                           for j in order], k)
+
+    def candidates(self, query: Query) -> Candidates | None:
+        """The first stage: the best ``CANDIDATES`` passages by BM25 and by the dense model (within
+        the documents the question names), plus the มาตรา it names and the sections citing it,
+        with their second-stage features (``retrieval.rerank``); None when nothing matches. The
+        focus feature also holds a follow-up's boost for the passages around the last answer."""
         named = [d for d in self.resolve(query) if not d.missing]
         scope = self._scope(named)
         focused = _without_names(query, named)
@@ -130,26 +145,25 @@ class Retriever:
         question = self.embedder.embed_query(focused.text)
         by_dense, _ = self.index.vectors.top(question, CANDIDATES, scope)
         boosts = self._section_boost(query, scope, lexical)
-        candidates = np.union1d(np.union1d(by_lexical, by_dense), list(boosts)).astype(int)
+        rows = np.union1d(np.union1d(by_lexical, by_dense), list(boosts)).astype(int)
         if scope is not None:
-            candidates = candidates[scope[candidates]]
-        if not len(candidates):
-            return []
+            rows = rows[scope[rows]]
+        if not len(rows):
+            return None
         if query.near is not None:  # a follow-up: the passages around the last answer first
             for row, value in self._nearby(query.near, scope).items():
                 boosts[row] = boosts.get(row, 0.0) + value
-        if _ASKS_REASONS.search(query.raw):  # "why was this Act enacted": its reasons passage
-            for row in candidates[self._reasons[candidates]]:
-                boosts[int(row)] = boosts.get(int(row), 0.0) + REASONS_BOOST
-        lexical_c = np.maximum(lexical[candidates], 0)
-        dense_c = self.index.vectors.scores(question, candidates)
-        boost_c = np.array([boosts.get(int(i), 0.0) for i in candidates])
-        fused = (1 - DENSE_WEIGHT) * normalized(lexical_c) + DENSE_WEIGHT * normalized(dense_c) \
-            + boost_c + 1e-6
-        # Boilerplate, footnotes and metadata stay citable but never rank above a substantive passage.
-        order = sorted(range(len(candidates)),
-                       key=lambda j: (not self._substantive[candidates[j]], -fused[j]))
-        return self._hits([(int(candidates[j]), fused[j], lexical_c[j], dense_c[j]) for j in order], k)
+        chunks = [self.index.chunks[int(i)] for i in rows]
+        lexical_c = np.maximum(lexical[rows], 0)
+        dense_c = self.index.vectors.scores(question, rows)
+        n = len(self.index.chunks)
+        weights = {w: idf(w, self.document_frequency, n) for w in content_words(focused.tokens)}
+        texts = ([self._loose_texts[int(i)] for i in rows] if n <= SCAN_ROWS
+                 else [loose_key(c.text) for c in chunks])
+        features = featurize(focused, chunks, texts, lexical_c, dense_c,
+                             np.array([boosts.get(int(i), 0.0) for i in rows]),
+                             bool(_ASKS_REASONS.search(query.raw)), weights)
+        return Candidates(rows, chunks, features, lexical_c, dense_c, scope)
 
     def _baseline(self, query: Query, k: int, method: str) -> list[Hit]:
         n = len(self.index.chunks)

@@ -3,8 +3,9 @@ evaluation set into a tuning half and a held-out half with a fixed seed.
 
     python benchmarks/evalsets/make_sets.py
 
-Writes ``eval.jsonl`` (every question with ``"split": "tune" | "heldout"``) and
-``calibration.jsonl`` (``{"q", "in_scope"}``, for ``benchmarks/calibrate_abstention.py``). Each
+Writes ``eval.jsonl`` (every question with ``"split": "tune" | "heldout"``),
+``calibration.jsonl`` (``{"q", "in_scope"}``, for ``benchmarks/calibrate_abstention.py``) and
+``train.jsonl`` (questions with gold passages written for ``benchmarks/fit_ranker.py``). Each
 stratum (one document, or one kind of unanswerable question) is shuffled with a seed derived from
 SEED and its name and dealt alternately, so adding a document never moves another's questions
 between halves. How the questions were written: AUTHORING.md.
@@ -48,9 +49,14 @@ def main() -> None:
     with (HERE / "calibration.jsonl").open("w", encoding="utf-8") as fh:
         for row in calibration:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    training = _rows("*_train.jsonl")
+    with (HERE / "train.jsonl").open("w", encoding="utf-8") as fh:
+        for row in training:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     answerable = [r for r in evaluation if r.get("gold")]
     print(f"eval: {len(evaluation)} questions ({len(answerable)} answerable), "
-          f"calibration: {len(calibration)} ({sum(r['in_scope'] for r in calibration)} answerable)")
+          f"calibration: {len(calibration)} ({sum(r['in_scope'] for r in calibration)} answerable), "
+          f"training: {len(training)}")
 
 
 if __name__ == "__main__":
