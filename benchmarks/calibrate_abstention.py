@@ -1,10 +1,11 @@
 """Fit the abstention model (retrieval/abstain.py) on labelled questions.
 
-    python benchmarks/calibrate_abstention.py [--index DIR] [FILE]
+    python benchmarks/calibrate_abstention.py [--index DIR] [FILE ...]
 
-FILE holds JSON lines {"q": str, "in_scope": bool} (default: benchmarks/evalsets/calibration.jsonl,
-written for calibration, disjoint from the evaluation set). Questions naming a law the collection
-lacks are declined by rule and left out. Prints the fitted WEIGHTS/BIAS/THRESHOLD and the
+Each FILE holds JSON lines {"q": str, "in_scope": bool} (default: benchmarks/evalsets/calibration.jsonl,
+written for calibration, disjoint from the evaluation set); a line with "gold" instead counts as
+answerable, and a line of the held-out half ("split": "heldout") is never read. Questions naming a
+law the collection lacks are declined by rule and left out. Prints the fitted WEIGHTS/BIAS/THRESHOLD and the
 calibration figures; paste them into retrieval/abstain.py.
 """
 
@@ -26,11 +27,13 @@ DEFAULT = Path(__file__).parent / "evalsets" / "calibration.jsonl"
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("file", nargs="?", type=Path, default=DEFAULT)
+    ap.add_argument("files", nargs="*", type=Path, default=[DEFAULT])
     ap.add_argument("--index", type=Path, default=IndexSettings().index_dir)
     ap.add_argument("-v", "--verbose", action="store_true", help="print every question's features")
     args = ap.parse_args()
-    rows = [json.loads(x) for x in args.file.read_text("utf-8").splitlines() if x.strip()]
+    rows = [json.loads(x) for f in args.files for x in f.read_text("utf-8").splitlines() if x.strip()]
+    rows = [{**r, "in_scope": r.get("in_scope", bool(r.get("gold")))}
+            for r in rows if r.get("split") != "heldout"]
     retriever = open_retriever(load_index(args.index))
     X, y = [], []
     for row in rows:

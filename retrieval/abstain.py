@@ -14,11 +14,16 @@ cannot tell them apart. The evidence is measured on the passages the search retu
 - ``unknown``: the rarity-weighted share of content words the index has never seen (a passport,
   a pension: topics the collection does not cover);
 - ``numbers``: 1 when a number or year the question states (other than a section number) is
-  missing from the top passages.
+  missing from the top passages;
+- ``together`` and ``asked``: from the ranking model's features of the top passages
+  (``retrieval.rerank``), the most of the question's words one passage holds within a short
+  window, and the share of the words next to the question word it holds: a near-domain question
+  finds its words scattered over passages about something else.
 
 A logistic model combines them; weights and threshold are fitted by
-``python benchmarks/calibrate_abstention.py`` on ``benchmarks/evalsets/calibration.jsonl``
-(written for calibration, disjoint from the evaluation set).
+``python benchmarks/calibrate_abstention.py benchmarks/evalsets/calibration.jsonl
+benchmarks/evalsets/train.jsonl``: questions written for calibration and for training the
+ranking, disjoint from the evaluation set.
 """
 
 import math
@@ -29,13 +34,14 @@ from index.thai_text import arabic_digits
 from index.tokens import loose_key, toneless
 
 from .query import Query
+from .rerank import FEATURES
 from .search import Hit
 from .words import content_words, idf
 
 # Fitted by benchmarks/calibrate_abstention.py (see docs/benchmarks.md).
-WEIGHTS = (41.359, 0.197, 2.512, 0.684, 0.877, -1.160, 1.289)  # see Evidence.features
-BIAS = -37.803
-THRESHOLD = 0.269
+WEIGHTS = (32.959, 0.171, 1.087, 0.081, 0.154, -0.935, 0.671, 1.958, -0.197)  # see Evidence.features
+BIAS = -29.882
+THRESHOLD = 0.288
 MIN_SUPPORT = 0.12  # below this support, with little agreement, a question is never answered
 MIN_AGREEMENT = 0.25
 TOP = 3  # passages the evidence is measured on
@@ -82,10 +88,13 @@ class Evidence:
     unknown: float
     numbers: float
     margin: float  # how far the best returned passage stands out from the next ones (cosine)
+    together: float = 0.0  # the most of the question's words (by rarity) one top passage holds close together
+    asked: float = 0.0  # the share of the words next to the question word one top passage holds
 
     @property
     def features(self) -> tuple[float, ...]:
-        return self.dense, self.agreement, self.support, self.gap, self.unknown, self.numbers, self.margin
+        return (self.dense, self.agreement, self.support, self.gap, self.unknown, self.numbers, self.margin,
+                self.together, self.asked)
 
     @property
     def probability(self) -> float:
@@ -98,7 +107,7 @@ def evidence(query: Query, hits: list[Hit], document_frequency: dict[str, int], 
     """Evidence for ``query`` from its ranked hits; ``document_frequency`` maps BM25 words to the
     number of passages holding them, over ``n`` passages."""
     if not hits:
-        return Evidence(0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0)
+        return Evidence(0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0)
     top = hits[:TOP]
     text = loose_key(" ".join(" ".join([h.chunk.text, h.chunk.unit, *h.chunk.heading_path]) for h in top))
     words = content_words(query.tokens)
@@ -120,7 +129,10 @@ def evidence(query: Query, hits: list[Hit], document_frequency: dict[str, int], 
     lexical_best = max(top, key=lambda h: h.bm25)
     dense_best = max(top, key=lambda h: h.dense)
     agreement = float(lexical_best is dense_best and lexical_best.bm25 > 0)
-    return Evidence(dense_best.dense, agreement, support, gap, unknown, numbers, margin)
+    ranked = [h.features for h in top if h.features is not None]
+    together = max((f[FEATURES.index("window")] for f in ranked), default=0.0)
+    asked = max((f[FEATURES.index("asked")] for f in ranked), default=0.0)
+    return Evidence(dense_best.dense, agreement, support, gap, unknown, numbers, margin, together, asked)
 
 
 def should_abstain(ev: Evidence) -> bool:

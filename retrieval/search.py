@@ -42,6 +42,7 @@ class Hit:
     score: float  # fused score, the ranking key
     bm25: float
     dense: float  # cosine similarity to the question
+    features: np.ndarray | None = None  # the ranking model's evidence (retrieval.rerank.FEATURES)
 
 
 @dataclass
@@ -129,8 +130,8 @@ class Retriever:
         # Boilerplate, footnotes and metadata stay citable but never rank above a substantive passage.
         order = sorted(range(len(found.rows)),
                        key=lambda j: (not self._substantive[found.rows[j]], -scores[j]))
-        return self._hits([(int(found.rows[j]), scores[j], found.lexical[j], found.dense[j])
-                           for j in order], k)
+        return self._hits([(int(found.rows[j]), scores[j], found.lexical[j], found.dense[j],
+                            found.features[j]) for j in order], k)
 
     def candidates(self, query: Query) -> Candidates | None:
         """The first stage: the best ``CANDIDATES`` passages by BM25 and by the dense model (within
@@ -177,19 +178,19 @@ class Retriever:
         else:
             fused = rrf(top_rows(lexical, CANDIDATES)[0], top_rows(dense, CANDIDATES)[0], size=n)
         order = [int(i) for i in top_rows(fused, CANDIDATES)[0] if fused[i] > 0]
-        return self._hits([(i, fused[i], max(float(lexical[i]), 0.0), dense[i]) for i in order], k)
+        return self._hits([(i, fused[i], max(float(lexical[i]), 0.0), dense[i], None) for i in order], k)
 
-    def _hits(self, ranked: list[tuple[int, float, float, float]], k: int) -> list[Hit]:
-        """The first ``k`` of ``ranked`` (row, score, BM25, cosine), near-duplicates dropped."""
+    def _hits(self, ranked: list[tuple[int, float, float, float, np.ndarray | None]], k: int) -> list[Hit]:
+        """The first ``k`` of ``ranked`` (row, score, BM25, cosine, features), near-duplicates dropped."""
         hits: list[Hit] = []
-        for pos, score, lexical, dense in ranked:
+        for pos, score, lexical, dense, features in ranked:
             if len(hits) == k:
                 break
             chunk = self.index.chunks[pos]
             words = set(chunk.text.split())
             if any(near_duplicate(words, set(h.chunk.text.split())) for h in hits):
                 continue
-            hits.append(Hit(pos, chunk, float(score), float(lexical), float(dense)))
+            hits.append(Hit(pos, chunk, float(score), float(lexical), float(dense), features))
         return hits
 
     def _scope(self, named: list[Named]) -> np.ndarray | None:
