@@ -141,3 +141,36 @@ def test_build_reads_scans_and_skips_nothing(tmp_path: Path, retriever) -> None:
     scanned_pdf(docs / "scan.pdf", [SCANNED_CIRCULAR], dpi=300, angle=-1.0, noise=0.002)
     report = build_index(docs, tmp_path / "index", retriever.embedder, 10**8)
     assert report.published and report.added == ["scan"] and not report.skipped
+
+
+@needs_tesseract
+def test_unsure_latin_words_on_a_thai_page_are_reread_as_thai() -> None:
+    """On full guideline pages Tesseract's tha+eng read "4 เรื่อง" as "4 as" (68%) and a whole
+    Thai line as "i erat ea ma ie pe" (20-50%); which words it misreads depends on the whole
+    page, so the first reading is given here (word boxes from the font's real geometry) and
+    the second reading is the real Tesseract on the real image. A real English word that reads
+    unsure ("Service)" at 13%) must stay: its Thai reading is not made of Thai words."""
+    from PIL import ImageFont
+
+    from index.ocr import _reread_unsure_latin
+
+    line = "กำหนดแผนงานหลักไว้ จำนวน 4 เรื่อง ได้แก่ (Smart Service)"
+    image = render_page([line], dpi=300, noise=0.002)
+    font = ImageFont.truetype(str(FONT), size=round(16 * 300 / 72))
+    x0, y0 = 55 * 300 / 72, 60 * 300 / 72
+    _, top, _, bottom = font.getbbox(line)
+    header = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
+    rows, read = [header], []
+    for n, (word, shown, conf) in enumerate([("กำหนดแผนงานหลักไว้", "กำหนดแผนงานหลักไว้", 93),
+                                             ("จำนวน", "จำนวน", 95), ("4", "4", 96),
+                                             ("เรื่อง", "as", 40), ("ได้แก่", "ได้แก่", 94),
+                                             ("(Smart", "(Smart", 94), ("Service)", "Service)", 13)]):
+        left = x0 + font.getlength(line[:line.index(word)])
+        rows.append(f"5\t1\t1\t1\t1\t{n + 1}\t{int(left)}\t{int(y0 + top)}\t"
+                    f"{int(font.getlength(word))}\t{int(bottom - top)}\t{conf}\t{shown}")
+        read.append(shown)
+    first = " ".join(read) + "\n"
+    second = _reread_unsure_latin(image, first, "\n".join(rows) + "\n")
+    assert "as" not in second.split() and ("เรื่อง" in second or "เรือง" in second), second
+    assert second.startswith("กำหนดแผนงานหลักไว้ จำนวน 4 "), second
+    assert second.endswith(" ได้แก่ (Smart Service)\n"), second

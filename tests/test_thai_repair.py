@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from index.thai_repair import repair_thai
+from index.thai_repair import repair_thai, restore_lost_mai_ek
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,3 +36,21 @@ def test_clean_shipped_texts_stay_byte_identical() -> None:
     for path in texts:
         text = path.read_text("utf-8")
         assert repair_thai(text) == text, path.name
+
+
+@pytest.mark.parametrize(
+    ("read", "meant"),
+    [  # Tesseract's readings of the rendered guideline
+        ("สังคมของประเทศไปสู่ความมันคง มังคั่ง และยังยืน", "สังคมของประเทศไปสู่ความมั่นคง มั่งคั่ง และยั่งยืน"),
+        ("เพื่อสร้างแรงจูงใจในการพัฒนาอย่างต่อเนื่องแบบยังยืน", "เพื่อสร้างแรงจูงใจในการพัฒนาอย่างต่อเนื่องแบบยั่งยืน"),
+        ("ความมันคงของชาติ", "ความมั่นคงของชาติ"),
+        ("การกํากับความมันคง", "การกํากับความมั่นคง"),  # raw OCR: sara am still decomposed
+    ],
+)
+def test_restores_the_mai_ek_ocr_drops_over_mai_han_akat(read: str, meant: str) -> None:
+    assert restore_lost_mai_ek(read) == meant
+
+
+def test_mai_ek_restoration_leaves_words_that_need_none() -> None:
+    text = "ดังนั้น ทันที วันนี้ กันเอง รับผิดชอบ สั่งการ ยังคง มั่นคง พลังงาน"
+    assert restore_lost_mai_ek(text) == text
