@@ -25,7 +25,7 @@ from retrieval.rerank import FEATURES, WEIGHTS
 from retrieval.search import open_retriever
 
 SETS = Path(__file__).parent / "evalsets"
-PENALTIES = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0)
+PENALTIES = (0.0, 0.01, 0.1)
 FOLDS = 5
 SEED = 20261124
 

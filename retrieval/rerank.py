@@ -39,8 +39,8 @@ FEATURES = ("lexical", "dense", "dense_gap", "coverage", "window", "grams", "ask
             "log_length")
 
 # Fitted by benchmarks/fit_ranker.py (see docs/benchmarks.md); the order of FEATURES.
-WEIGHTS = (4.124, 3.705, 16.271, 0.005, 0.934, 10.143, 1.795, 2.194, 1.198, 3.607, 0.604,
-           5.252, 5.405, 3.997, -9.059)
+WEIGHTS = (3.889, -0.535, 70.067, -0.621, 1.515, 10.265, 1.939, 8.899, 3.720, 3.808, 0.524,
+           5.070, 5.454, 3.994, -9.142)
 DOC_POOL = 20  # candidates (by the first-stage score) whose documents make up ``doc_share``
 WINDOW = 160  # characters (without spaces) in which the question's words should meet
 GRAM = 3  # character n-grams of the question compared with a passage, whatever the word breaks
@@ -79,7 +79,10 @@ def featurize(query: Query, chunks: list[Chunk], texts: list[str], lexical: np.n
     defined_terms = [{loose_key(t) for t in _DEFINED.findall(c.text)} if c.role == "definition" else set()
                      for c in chunks]
     question = loose_key(query.text)
-    defines = [any(t and t in question for t in terms) for terms in defined_terms]
+    # A defined term the question holds counts by how few candidates hold it: "คณะกรรมการ" is
+    # defined in most Acts and named in most questions, "ข้อมูลจราจรทางคอมพิวเตอร์" is specific.
+    defines = [max((_rarity(t, texts) for t in terms if t and t in question), default=0.0)
+               for terms in defined_terms]
     grams = _gram_weights(question, texts)
     kinds = [_KIND[i] for i in query.intents if i in _KIND]
     base = 0.5 * lex_n + 0.5 * dense_n
@@ -95,8 +98,8 @@ def featurize(query: Query, chunks: list[Chunk], texts: list[str], lexical: np.n
             _best_window(text, words) / total,
             sum(weight for g, weight in grams.items() if g in text),
             sum(w in text for w in asked) / len(asked) if asked else 0.0,
-            float(query.wants_definition and defines[j]),
-            float(not query.wants_definition and defines[j]),
+            defines[j] if query.wants_definition else 0.0,
+            0.0 if query.wants_definition else defines[j],
             float(chunk.role == "definition" and query.wants_definition),
             sum(bool(k.search(text)) for k in kinds) / len(kinds) if kinds else 0.0,
             float(reasons_asked and chunk.role == "reasons"),
@@ -129,6 +132,12 @@ def _positions(text: str, word: str) -> list[int]:
         out.append(at)
         at = text.find(word, at + 1)
     return out
+
+
+def _rarity(term: str, texts: list[str]) -> float:
+    """How few of the candidate ``texts`` hold ``term``, from 0 (all) to 1 (one)."""
+    n = len(texts)
+    return math.log((n + 1) / sum(term in t for t in texts)) / math.log(n + 1) if n > 1 else 1.0
 
 
 def _gram_weights(question: str, texts: list[str]) -> dict[str, float]:
