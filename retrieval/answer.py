@@ -3,6 +3,8 @@
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from index.chunking import ITEM_LABEL
 from index.documents import Chunk
 from index.glossary import Definition, lookup
@@ -241,12 +243,21 @@ def _absent_section(index: PublishedIndex, query: Query, named: list[Named]) -> 
 def _unpenalised(index: PublishedIndex, query: Query, named: list[Named]) -> str:
     """"โทษตามมาตรา N ของ <title>" when the question asks the penalty for a มาตรา of the documents
     it names, and neither that section nor any section citing it sets a penalty (the reference
-    graph of the index); "" otherwise."""
+    graph of the index); "บทกำหนดโทษใน<title>" when it asks a penalty of documents that set none
+    anywhere (no มาตรา named); "" otherwise."""
     found = [n for n in named if not n.missing]
-    if not query.section or not found or "penalty" not in query.intents:
+    if not found or "penalty" not in query.intents:
         return ""
     docs = {d for n in found for d in n.doc_ids}
     store = index.chunks
+    if not query.section:  # a penalty asked of documents with no penalty provisions at all
+        if not _ASKS_PENALTY.search(toneless(query.raw)):
+            return ""
+        codes = [i for i, d in enumerate(store.doc_ids) if d in docs]
+        rows = np.flatnonzero(np.isin(store.column("doc"), codes))
+        if any(_PENALTY.search(store[int(r)].text) for r in rows):
+            return ""
+        return f"บทกำหนดโทษใน{index.documents[found[0].doc_ids[0]].title}"
     rows = [int(r) for r in store.rows_of_section(query.section) if store.doc_id(r) in docs]
     related = rows + store.rows_citing(rows, query.section).tolist()
     if not rows or any(_PENALTY.search(store[r].text) for r in related):
@@ -256,6 +267,8 @@ def _unpenalised(index: PublishedIndex, query: Query, named: list[Named]) -> str
 
 
 _PENALTY = re.compile(r"ระวางโทษ|โทษจำคุก|โทษปรับ|ปรับทางปกครอง|มีคำสั่งปรับ")
+# Words that ask for a penalty itself (the "penalty" intent also covers "ผิดไหม").
+_ASKS_PENALTY = re.compile(toneless(r"โทษ|ปรับ(?!ปรุง|เปลี่ยน|ใช้|ตัว)|จำคุก|ติดคุก"))
 
 
 def _lacking(named: list[Named]) -> str:

@@ -223,3 +223,16 @@ def test_next_and_previous_in_a_document_without_sections(shipped) -> None:
     back = dialogue.reply("s", "ก่อนหน้านี้ล่ะ").answer.citations[0]
     assert after.doc_id == first.doc_id and after.chunk_id != first.chunk_id
     assert back.chunk_id == first.chunk_id
+
+
+def test_a_penalty_asked_of_an_act_without_penalty_provisions_is_declined(shipped) -> None:
+    # The e-meeting decree and the Digital Government Act set no penalty anywhere: the fine asked
+    # is not in the collection, and another Act's fine must not stand in for it.
+    for question in ("จัดประชุม e-meeting ไม่ตามมาตรฐาน โดนปรับเท่าไหร่ครับ ตาม พรก ประชุมออนไลน์",
+                     "พรบ รัฐบาลดิจิทัล หน่วยงานไม่ทำแผนปฏิบัติการ มีโทษจำคุกไหม"):
+        answer = ask(shipped, question)
+        assert answer.abstained and answer.not_found.startswith("บทกำหนดโทษใน")
+        assert "ไม่อยู่ในคลังเอกสาร" in render_answer(answer)
+    # An Act that does set penalties still answers.
+    answer = ask(shipped, "พรบ คอม เข้าถึงระบบคอมพิวเตอร์ของคนอื่นโดยมิชอบ โทษเท่าไหร่")
+    assert not answer.abstained and "ระวางโทษ" in answer.answer
