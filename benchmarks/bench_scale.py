@@ -15,8 +15,12 @@ fresh process and reports:
 - load: ``load_index`` without and with the SHA-256 verification of every file;
 - p50/p95 per question (embedding included) over the evaluation questions;
 - resident memory of one worker after the questions (VmRSS, and its private part RssAnon: the
-  rest is file pages shared with every process mapping the version), and the proportional set
-  size (PSS, shared pages split between processes) of two workers together;
+  rest is file pages shared with every process mapping the version, listed per file from
+  /proc/self/smaps), and the proportional set size (PSS, shared pages split between processes)
+  of two workers together;
+- a cold start: the version's pages dropped from the page cache first, then one worker's load,
+  p50/p95, and how much of the version is in the page cache after its questions (what a machine
+  keeps cached for that speed, shared by all its workers; ``fincore``);
 - disk size of the version;
 - recall@10 of the vector search: the 10 nearest vectors found through the HNSW graph against the
   exact 10 (the flat scan, which is also the baseline column), per question;
@@ -29,6 +33,7 @@ Each worker caps its math libraries at one thread, as ``sarabun serve``'s answer
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -118,7 +123,8 @@ def worker(index_dir: Path, queries: int, exact: bool, out: Path) -> None:
         vector = retriever.embedder.embed_query(parse_query(q).text)
         nearest.append(published.vectors.top(vector, 10)[0].tolist())
     out.write_text(json.dumps({"load_s": load_s, "times": times, "first": first, "nearest": nearest,
-                               "rss_mb": _status("VmRSS"), "anon_mb": _status("RssAnon")}))
+                               "rss_mb": _status("VmRSS"), "anon_mb": _status("RssAnon"),
+                               "files_mb": _mapped_files(published.path.resolve())}))
     # Stay alive until told, so that a second worker's PSS is measured while both hold the pages.
     sys.stdin.read()
 
@@ -128,6 +134,20 @@ def _status(field: str) -> float:
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _mapped_files(version: Path) -> dict[str, float]:
+    """Resident MB of each of the version's files this process maps (/proc/self/smaps)."""
+    resident: dict[str, float] = {}
+    name = None
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split(maxsplit=5)
+        if re.fullmatch(r"[0-9a-f]+-[0-9a-f]+", head[0]):  # a mapping's first line
+            name = head[5] if len(head) == 6 and head[5].startswith(str(version)) else None
+        elif name and line.startswith("Rss:"):
+            key = Path(name).relative_to(version).as_posix()
+            resident[key] = resident.get(key, 0.0) + int(line.split()[1]) / 1024
+    return resident
 
 
 def _pss(pid: int) -> float:
@@ -162,6 +182,27 @@ def run_workers(index_dir: Path, queries: int, exact: bool, count: int, tmp: Pat
     return reports
 
 
+def _version_files(index_dir: Path) -> list[Path]:
+    return [p for p in (index_dir / "current").resolve().rglob("*") if p.is_file()]
+
+
+def evict(index_dir: Path) -> None:
+    """Drop the version's clean pages from the page cache (nothing else's), for a cold start."""
+    for path in _version_files(index_dir):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def page_cache_mb(index_dir: Path) -> float:
+    """MB of the version's files in the page cache (util-linux ``fincore``)."""
+    out = subprocess.run(["fincore", "--bytes", "--noheadings", "--raw", "--output", "RES",
+                          *map(str, _version_files(index_dir))], capture_output=True, text=True, check=True)
+    return sum(int(x) for x in out.stdout.split()) / 2**20
+
+
 def verify_seconds(index_dir: Path) -> float:
     started = time.perf_counter()
     load_index(index_dir, verify=True)
@@ -187,6 +228,9 @@ def main() -> None:
         t = time.perf_counter()
         index_dir = make_version(args.index, size, args.work)
         print(f"[{size}] version ready in {time.perf_counter() - t:.0f} s", flush=True)
+        evict(index_dir)
+        cold = run_workers(index_dir, args.queries, False, 1, args.work)[0]
+        cold["cache_mb"] = page_cache_mb(index_dir)
         one = run_workers(index_dir, args.queries, False, 1, args.work)[0]
         two = run_workers(index_dir, args.queries, False, 2, args.work)
         flat = run_workers(index_dir, args.queries, True, 1, args.work)[0]
@@ -195,20 +239,35 @@ def main() -> None:
         same_first = statistics.mean(a == b for a, b in zip(one["first"], flat["first"], strict=True))
         version = index_dir / "current"
         disk = sum(p.stat().st_size for p in version.resolve().rglob("*") if p.is_file()) / 2**20
-        rows.append((size, one, two, flat, recall, same_first, verify_seconds(index_dir), disk))
+        rows.append((size, one, two, flat, recall, same_first, verify_seconds(index_dir), disk, cold))
         print(f"[{size}] measured", flush=True)
     print(f"\n{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
           f"{args.queries} questions; times in ms, memory in MB\n")
     print("| chunks | load | load+verify | p50 | p95 | flat p50 | flat p95 | RSS one (private) "
           "| PSS two together | flat RSS | disk | recall@10 | same first |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for size, one, two, flat, recall, same_first, verified, disk in rows:
+    for size, one, two, flat, recall, same_first, verified, disk, _cold in rows:
         ms = [1000 * x for x in one["times"]]
         fms = [1000 * x for x in flat["times"]]
         print(f"| {size:,} | {one['load_s']:.2f} s | {verified:.1f} s | {statistics.median(ms):.0f} "
               f"| {_p95(ms):.0f} | {statistics.median(fms):.0f} | {_p95(fms):.0f} | {one['rss_mb']:.0f} "
               f"({one['anon_mb']:.0f}) | {sum(w['pss_mb'] for w in two):.0f} | {flat['rss_mb']:.0f} "
               f"| {disk:.0f} | {recall:.3f} | {same_first:.2f} |")
+    print_memory(rows)
+
+
+def print_memory(rows: list[tuple]) -> None:
+    """Where one worker's resident memory is (smaps), and the version's page cache after a cold
+    worker answered the questions (the pages the machine keeps for speed, shared by all)."""
+    print("\n| chunks | cold load | cold p50 | cold p95 | page cache after cold run | own memory "
+          "| resident file pages (one worker, warm) |")
+    print("|---|---|---|---|---|---|---|")
+    for size, one, *_, cold in rows:
+        ms = sorted(1000 * x for x in cold["times"])
+        files = ", ".join(f"{name} {mb:.0f}" for name, mb in
+                          sorted(one["files_mb"].items(), key=lambda x: -x[1]) if mb >= 1) or "none"
+        print(f"| {size:,} | {cold['load_s']:.2f} s | {statistics.median(ms):.0f} | {_p95(ms):.0f} "
+              f"| {cold['cache_mb']:.0f} | {one['anon_mb']:.0f} | {files} |")
 
 
 def _p95(values: list[float]) -> float:

@@ -3,13 +3,12 @@
 A version stores its chunks as ``chunks.jsonl`` (one Chunk per line, in vector order) plus, under
 ``columns/``, what search needs of every chunk as memory-mapped arrays: line offsets, document,
 Act unit, role, มาตรา number, the sections each chunk cites, and a hash of each chunk id. Worker
-processes that map the same files share their pages.
+processes that map the same files share their pages. The lines themselves are read with ``pread``
+(index/ondisk.py), so decoding a passage leaves no page of the texts resident in the worker.
 """
 
 import hashlib
 import json
-import mmap
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from functools import lru_cache
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .documents import ROLES, Chunk
+from .ondisk import FileReader
 from .sections import section_key
 
 COLUMNS = "columns"
@@ -74,8 +74,8 @@ def write_chunks(path: Path, chunks: Sequence[Chunk], doc_ids: list[str]) -> Non
 
 
 class ChunkStore(Sequence[Chunk]):
-    """The chunks of a version as a read-only sequence: ``store[i]`` decodes line ``i`` of the
-    memory-mapped ``chunks.jsonl`` (recently used ones are cached). Columns give search what it
+    """The chunks of a version as a read-only sequence: ``store[i]`` reads and decodes line ``i``
+    of ``chunks.jsonl`` (recently used ones are cached). Columns give search what it
     needs of every chunk without decoding any."""
 
     def __init__(self, path: Path) -> None:
@@ -88,9 +88,7 @@ class ChunkStore(Sequence[Chunk]):
         self.section_names: list[str] = names["sections"]
         self._section_of = {s: i for i, s in enumerate(self.section_names)}
         self._unit_of = {u: i for i, u in enumerate(self.units)}
-        with (path / CHUNKS).open("rb") as fh:  # the map keeps its own handle on the file
-            size = os.fstat(fh.fileno()).st_size
-            self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        self._file = FileReader(path / CHUNKS)
         self._decode = lru_cache(maxsize=4096)(self._read)
 
     def column(self, name: str) -> np.ndarray:
@@ -116,13 +114,13 @@ class ChunkStore(Sequence[Chunk]):
             yield self._read(i)
 
     def _read(self, i: int) -> Chunk:
-        offsets = self._arrays["offsets"]
-        return Chunk(**json.loads(self._map[int(offsets[i]):int(offsets[i + 1])]))
+        start, end = (int(x) for x in self._arrays["offsets"][i:i + 2])
+        return Chunk(**json.loads(self._file.read(start, end - start)))
 
     def size_problem(self) -> str | None:
         """What is wrong when ``chunks.jsonl`` does not end where its offsets say (lines lost or
         added after the columns were written); None when it agrees."""
-        size, end = len(self._map), int(self._arrays["offsets"][-1])
+        size, end = self._file.size, int(self._arrays["offsets"][-1])
         return None if size == end else f"{CHUNKS} has {size} bytes, its offsets say {end}"
 
     def row_of(self, chunk_id: str) -> int | None:

@@ -7,7 +7,7 @@ Layout of ``index_dir``::
     versions/<version>/columns/        per-chunk arrays for search (index/chunkstore.py)
     versions/<version>/vectors.npy     normalised passage vectors, memory-mapped
     versions/<version>/ann.faiss       HNSW graph, only for large collections (index/vectors.py)
-    versions/<version>/bm25/           bm25s index over word tokens, memory-mapped
+    versions/<version>/bm25/           bm25s index over word tokens, postings read on demand
     versions/<version>/bm25-toneless/  the same without tone marks (questions typed without them)
     versions/<version>/references.json the section reference graph: who cites which มาตรา
     versions/<version>/manifest.sha256 SHA-256 of manifest.json, which lists every other file's
@@ -37,6 +37,7 @@ import numpy as np
 from .chunkstore import ChunkStore, RowLookup, write_chunks
 from .documents import Chunk, DocumentInfo
 from .glossary import Definition
+from .ondisk import NpyOnDisk
 from .vectors import VectorIndex, load_vectors, write_vectors
 from .verify import MANIFEST, checksum_problems, count_problems, write_manifest
 
@@ -107,8 +108,9 @@ def read_manifest(index_dir: Path, version: str | None = None) -> dict | None:
 
 def load_index(index_dir: Path, verify: bool = True) -> PublishedIndex:
     """Load the published version (reads through the symlink once, so a concurrent publish
-    cannot mix two versions). Chunk texts, vectors and BM25 postings are memory-mapped, not
-    read. ``verify`` checks every file's SHA-256 first (reading the whole version once)."""
+    cannot mix two versions). Chunk texts, vectors and BM25 postings are memory-mapped or
+    read on demand, not loaded. ``verify`` checks every file's SHA-256 first (reading the whole
+    version once)."""
     version = current_version(index_dir)
     if version is None:
         raise IndexUnavailable(f"no index in {index_dir}: run 'sarabun index build' first")
@@ -123,9 +125,8 @@ def load_index(index_dir: Path, verify: bool = True) -> PublishedIndex:
                               f"{FORMAT}: rebuild it with 'sarabun index build'")
         chunks = ChunkStore(path)
         vectors = load_vectors(path)
-        bm25 = bm25s.BM25.load(str(path / "bm25"), mmap=True, show_progress=False)
-        toneless = (bm25s.BM25.load(str(path / "bm25-toneless"), mmap=True, show_progress=False)
-                    if (path / "bm25-toneless").is_dir() else None)
+        bm25 = _load_bm25(path / "bm25")
+        toneless = _load_bm25(path / "bm25-toneless") if (path / "bm25-toneless").is_dir() else None
         with (path / "glossary.jsonl").open(encoding="utf-8") as fh:
             glossary = [Definition(**json.loads(line)) for line in fh]
         counts = {"chunks.jsonl": len(chunks), "vectors.npy": len(vectors),
@@ -146,6 +147,16 @@ def load_index(index_dir: Path, verify: bool = True) -> PublishedIndex:
         raise IndexUnavailable(f"index {path} is inconsistent ({'; '.join(problems)}): "
                                "rebuild or roll back")
     return PublishedIndex(version, path, manifest, documents, chunks, vectors, bm25, glossary, toneless)
+
+
+def _load_bm25(path: Path) -> bm25s.BM25:
+    """A bm25s index whose postings (scores and passage numbers of each word) are read with
+    ``pread`` when a question uses the word: mapped, the postings of common words stayed resident
+    in every worker (600 MB at a million chunks). The word offsets stay mapped (small)."""
+    model = bm25s.BM25.load(str(path), mmap=True, show_progress=False)
+    for name in ("data", "indices"):  # bm25s only slices them: postings[start:end]
+        model.scores[name] = NpyOnDisk(path / f"{name}.csc.index.npy")
+    return model
 
 
 def write_version(index_dir: Path, version: str, manifest: dict, chunks: Sequence[Chunk],

@@ -96,3 +96,36 @@ def test_a_search_limited_to_one_document_uses_the_graph_filter(graph_index: Pat
     hits = retriever.search(parse_query("พรบ คอม มาตรา 5 เข้าถึงระบบคอมพิวเตอร์โดยมิชอบ โทษเท่าไหร่"), k=10)
     assert hits and {h.chunk.doc_id for h in hits} == {"computer_crime_act_2550"}
     assert any("มาตรา ๕" in (h.chunk.section or "") for h in hits[:3])
+
+
+def test_texts_postings_and_rescored_rows_are_read_on_demand_as_mapped(graph_index: Path) -> None:
+    """A large version reads chunk texts, BM25 postings and the re-scored vector rows with pread
+    (a worker keeps no page of them); what it reads equals the mapped file, and none of those
+    files stays mapped into the process."""
+    published = load_index(graph_index)
+    path = published.path
+    vectors = published.vectors
+    assert vectors.on_disk is not None
+    rng = np.random.default_rng(3)
+    rows = np.concatenate([rng.integers(0, len(vectors), 300), np.arange(40, 60), [0, len(vectors) - 1]])
+    query = np.asarray(vectors.matrix[7])
+    assert np.array_equal(vectors.on_disk.take(rows), np.asarray(vectors.matrix)[rows])
+    np.testing.assert_allclose(vectors.scores(query, rows), np.asarray(vectors.matrix)[rows] @ query,
+                               rtol=1e-6)
+    mapped = {name: np.load(path / "bm25" / f"{name}.csc.index.npy", mmap_mode="r")
+              for name in ("data", "indices")}
+    indptr = np.asarray(published.bm25.scores["indptr"])
+    for word in ("มาตรา", "ข้อมูล", "คอมพิวเตอร์"):
+        w = published.bm25.vocab_dict[word]
+        for name, array in mapped.items():
+            on_demand = published.bm25.scores[name][indptr[w]:indptr[w + 1]]
+            assert np.array_equal(on_demand, array[indptr[w]:indptr[w + 1]]) and len(on_demand)
+    del mapped, array  # the test's own maps of the postings
+    lines = (path / "chunks.jsonl").read_text("utf-8").splitlines()
+    assert [json.loads(lines[i])["text"] for i in (0, 5, len(lines) - 1)] == \
+        [published.chunks[i].text for i in (0, 5, len(lines) - 1)]
+    maps = Path("/proc/self/maps").read_text() if Path("/proc/self/maps").exists() else None
+    if maps is not None:
+        version = str(path.resolve())
+        for name in ("chunks.jsonl", "bm25/data.csc.index.npy", "bm25/indices.csc.index.npy"):
+            assert f"{version}/{name}" not in maps, f"{name} is still memory-mapped"
