@@ -14,13 +14,23 @@ from index.thai_text import compact
 from index.tokens import loose_key, toneless, word_tokens
 
 from .abstain import EVIDENCE_HITS, TOP, Evidence, evidence, should_abstain, unstated_quantity
-from .compose import MAX_ANSWER_CHARS, MAX_REASONS_CHARS, best_clause, clip, compose, context, whole_list
+from .compose import (
+    MAX_ANSWER_CHARS,
+    MAX_REASONS_CHARS,
+    SLACK_CHARS,
+    best_clause,
+    clip,
+    compose,
+    context,
+    whole_list,
+)
 from .documents import Named, name_key
 from .query import Query, definition_subject, normalise_spelling, parse_query
 from .search import Hit, Retriever
 from .words import content_words
 
 SECOND_SOURCES = 2  # later passages that may add a better-answering clause
+SECOND_SOURCE_SCORE = 1.5  # what of the question a later passage must add (see compose._features)
 MENTIONED_LAW_SUPPORT = 0.75  # share of the asked words a document merely mentioning a law must hold
 QUOTED_TITLE = 0.5  # share of a title's words a question repeats when it quotes the title
 
@@ -144,9 +154,10 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
 
 
 def _answer_text(retriever: Retriever, query: Query, shown: list[Hit]) -> str:
-    """The first passage's answering part; when a later passage of the same document holds a
-    clause that answers better (another part of the question, or the fact the first passage
-    only leads up to), its answering part follows, labelled with its own section."""
+    """The first passage's answering part; when a later passage of the same document holds what
+    of the question the first one's section nowhere holds (another part of the question, or the
+    fact the first passage only leads up to), its answering part follows, labelled with its own
+    section."""
     index = retriever.index
     top = shown[0]
     ignore = _naming_words(query, index.documents[top.chunk.doc_id].title)
@@ -157,12 +168,14 @@ def _answer_text(retriever: Retriever, query: Query, shown: list[Hit]) -> str:
         return compose(query, passage.removeprefix("หมายเหตุ :- "), ignore, False, MAX_REASONS_CHARS)
     lead = top.chunk.section is not None
     whole = context(index.chunks, top.position)
-    first = best_clause(query, whole, ignore)
     key = section_key(top.chunk.section)
+    # A section short enough to show whole already answers in full: halving it for a later
+    # passage must buy more of the question.
+    needed = SECOND_SOURCE_SCORE * (2 if len(whole) <= MAX_ANSWER_CHARS + SLACK_CHARS else 1)
     better = next((h for h in shown[1:SECOND_SOURCES + 1] if h.chunk.doc_id == top.chunk.doc_id
                    and (not key or section_key(h.chunk.section) != key)
                    and h.chunk.text not in whole
-                   and best_clause(query, h.chunk.text, ignore) > first), None)
+                   and best_clause(query, h.chunk.text, ignore, beyond=whole) >= needed), None)
     if better is None:
         return _labelled(top.chunk, compose(query, whole, ignore, lead, focus=passage))
     half = MAX_ANSWER_CHARS // 2
@@ -172,12 +185,18 @@ def _answer_text(retriever: Retriever, query: Query, shown: list[Hit]) -> str:
 
 
 def _naming_words(query: Query, title: str) -> frozenset[str]:
-    """The title's words, when the question quotes most of the title to name the document (they
-    name it; they do not say which clause answers)."""
+    """The title's words, when the question quotes most of the title to name the document, and
+    the words the question writes in quotation marks (a news headline: ข่าว "ไฟเขียว! …"). They
+    name the document; they do not say which clause answers."""
+    quoted = {w for q in _QUOTED.findall(query.raw) for w in content_words(word_tokens(q))}
     words = content_words(word_tokens(title))
     if words and len(words & set(query.tokens)) / len(words) >= QUOTED_TITLE:
-        return frozenset(words)
-    return frozenset()
+        return frozenset(words | quoted)
+    return frozenset(quoted)
+
+
+# Text in quotation marks, long enough to be a title rather than a quoted term ("“ผู้ให้บริการ”").
+_QUOTED = re.compile(r"[\"“]([^\"“”]{20,})[\"”]")
 
 
 def _labelled(chunk: Chunk, text: str) -> str:

@@ -25,13 +25,24 @@ MAX_ANSWER_CHARS = 700  # a section this short is shown whole
 MAX_LIST_CHARS = 900  # a whole list may be longer than a sentence answer
 MAX_REASONS_CHARS = 1200  # an Act's reasons note, the answer to "why", is shown whole up to this
 ASKED_ITEM_CHARS = 400  # a list item that the question is about is shown whole up to this
+MIN_ITEM_CHARS = 60  # the least of each other list item shown
 NEIGHBOURS = 1  # passages either side of one without a section label that its answer may draw on
 FOCUS_BONUS = 1.0  # a clause of the passage the search ranked first, over the rest of its section
 ASKED_WEIGHT = 2  # a word next to the question word counts this much (see intent.asked_words)
 EXTRA_CHARS = 250  # room kept for the clause answering another part of the question
+SLACK_CHARS = 80  # a section this much over the limit is still shown whole ("about 700")
+CORE_CHARS = 280  # phrases within this span are scored together (see _best_core)
+CUE_WEIGHT = 1.5  # what a clause holding a cue of the question's intent (a penalty, a date) gains
+SECOND_PART_SCORE = 1.5  # what another part of the question must hold to get its own window
+_WHICH = frozenset({"ไหน", "ใด"})  # "ยุทธศาสตร์ไหน": the noun before asks for a label
+LABEL_CHARS = 200  # the longest heading phrase added for "ยุทธศาสตร์ไหน"
+LABEL_WEIGHT = 4.0  # a clause holding the label the question names ("ยุทธศาสตร์ที่ 1")
+_NAMED_LABEL = re.compile(r"([ก-๙A-Za-z]{2,})\s*ที่\s*([0-9]{1,2})(?![0-9])")
+_THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 # The Council of State's clerk line closing a text ("ธนบดี/วิวรรธน์/จัดทำ ๒๑ มิถุนายน ๒๕๖๒").
 _CLERK_LINE = re.compile(r"^\s*[ก-๙]+(?:/[ก-๙]+)*/\s*จัดทำ\b.*$", re.MULTILINE)
-_SENTENCE_BREAK = re.compile(r"\n|(?<=[ก-๙a-z)”])\s{1,2}(?=[ก-ฮเ-ไ“(A-Z])")
+# Phrases: lines, spaces between Thai words, and bullets written inline ("… SMEs) - ยุทธศาสตร์ที่ 4").
+_SENTENCE_BREAK = re.compile(r"\n|(?<=[ก-๙a-z)”])\s{1,2}(?=[ก-ฮเ-ไ“(A-Z])|(?<=\S)\s+(?=[-•]\s)")
 # A number with its unit, in digits or written out ("เก้าสิบวัน", "ไม่เกินเจ็ดคน", "ปีละหนึ่งครั้ง").
 _NUMBER_WORD = r"(?:หนึ่ง|สอง|สาม(?!าร)|สี่|ห้า(?!ม)|หก|เจ็ด|แปด|เก้า|สิบ|ยี่|ร้อย|พัน(?!ธ)|หมื่น|แสน|ล้าน)"
 _COUNT = (rf"(?:[0-9๐-๙]+|{_NUMBER_WORD}+)\s*(?:คน|วัน|เดือน|ปี|ครั้ง|ชั่วโมง|บาท|ประการ|ระดับ|ด้าน|ข้อ|"
@@ -88,10 +99,12 @@ def whole_list(query: Query, chunks: list[Chunk], position: int) -> str:
     asked = max(range(len(items)), key=lambda i: held[i])
     if held[asked] < 2 or held.count(held[asked]) > 1:
         asked = -1
-    whole = min(len(items[asked]), ASKED_ITEM_CHARS) if asked >= 0 else 0
-    share = max(60, (MAX_LIST_CHARS - len(lead) - whole) // max(1, len(items) - (asked >= 0)))
+    # A long asked item is shown by its clauses that answer, not only by its head.
+    shown = compose(query, items[asked], limit=ASKED_ITEM_CHARS) if asked >= 0 else ""
+    others = max(1, len(items) - (asked >= 0))
+    share = max(MIN_ITEM_CHARS, (MAX_LIST_CHARS - len(lead) - len(shown) - len(items)) // others)
     return "\n".join(([lead] if lead else []) +
-                     [clip(item, ASKED_ITEM_CHARS if i == asked else share) for i, item in enumerate(items)])
+                     [shown if i == asked else clip(item, share) for i, item in enumerate(items)])
 
 
 def context(chunks: list[Chunk], position: int) -> str:
@@ -134,31 +147,44 @@ def compose(query: Query, passage: str, ignore: frozenset[str] = frozenset(), le
     if query.wants_list and any(ITEM_LABEL.match(line) for line in lines):
         return clip("\n".join(lines), MAX_LIST_CHARS)
     text = _unwrap(lines)
-    if len(text) <= limit:
+    if len(text) <= limit + SLACK_CHARS:
         return text.replace("\n", " ")
     phrases = [s.strip() for s in _SENTENCE_BREAK.split(text) if s.strip()]
-    score = _scorer(query, ignore)
+    features = _features(query, ignore)
+    found = [features(p) for p in phrases]
     focus = " ".join(focus.split())
-    scores = [score(p) + (FOCUS_BONUS if focus and score(p) > 0 and " ".join(p.split()) in focus else 0.0)
-              for p in phrases]
-    chosen: set[int] = set()
-    rest = [i for i in range(len(phrases)) if scores[i] > 0]
-    if rest:
-        best = max(rest, key=lambda i: (scores[i], -i))
-        chosen = _window(phrases, best, limit, chosen)
-        # A question with several parts: the clause stating what the best one lacks (the other
-        # part, the deadline of the next paragraph) gets a window of its own when outside.
-        lacking = _scorer(query, ignore, missing_from=phrases[best])
-        second = max(range(len(phrases)), key=lambda i: (lacking(phrases[i]), scores[i], -abs(i - best)))
-        if lacking(phrases[second]) >= 1 and second not in chosen:
-            chosen = _window(phrases, best, limit - min(EXTRA_CHARS, limit // 3), set())
-            if second not in chosen:
-                used = sum(len(phrases[i]) + 1 for i in chosen)
-                chosen |= _window(phrases, second, limit - used, chosen)
+    in_focus = [bool(focus) and " ".join(p.split()) in focus for p in phrases]
+    score, lo, hi = _best_core(phrases, found, in_focus)
+    if score <= 0:
+        chosen = _window(phrases, 0, 1, limit, set())
     else:
-        chosen = _window(phrases, 0, limit, set())
-    budget = limit - sum(len(phrases[i]) + 1 for i in chosen)
-    if lead and 0 not in chosen and len(phrases[0]) <= min(150, budget):
+        # "ยุทธศาสตร์ไหน": the heading the answer stands under, when it stands before the run.
+        label = _asked_label(query, phrases, lo)
+        if label is not None and label < lo and len(phrases[label]) <= LABEL_CHARS:
+            limit -= len(phrases[label]) + 1
+        else:
+            label = None
+        # A question with several parts: the clause group holding what the best one lacks (the
+        # other part, the deadline of the next paragraph) is shown too: with the best one when
+        # they stand close, else in a window of its own. A part is named by its words, so a cue
+        # alone (any number, for "อะไรบ้าง") is not one; cues count for both (each part may ask
+        # for its own deadline).
+        held = {key for i in range(lo, hi) for key in found[i] if not key.startswith("cue:")}
+        other, lo2, hi2 = _best_core(phrases, found, in_focus, exclude=held)
+        named = any(not k.startswith("cue:") for i in range(lo2, hi2) for k in found[i] if k not in held)
+        first, end = min(lo, lo2), max(hi, hi2)
+        chosen = _window(phrases, lo, hi, limit, set())
+        if other < SECOND_PART_SCORE or not named:
+            pass
+        elif _size(phrases, set(range(first, end))) <= limit * 2 // 3:
+            chosen = _window(phrases, first, end, limit, set())
+        elif not set(range(lo2, hi2)) <= chosen:
+            chosen = _window(phrases, lo, hi, limit - min(EXTRA_CHARS, limit // 3), set())
+            if not set(range(lo2, hi2)) <= chosen:
+                chosen |= _window(phrases, lo2, hi2, limit - _size(phrases, chosen), chosen)
+        if label is not None:
+            chosen.add(label)
+    if lead and 0 not in chosen and len(phrases[0]) <= min(150, limit - _size(phrases, chosen)):
         chosen.add(0)  # the lead says who or what the section is about
     parts: list[str] = []
     for i in sorted(chosen):
@@ -170,41 +196,97 @@ def compose(query: Query, passage: str, ignore: frozenset[str] = frozenset(), le
     return " ".join(parts)
 
 
-def best_clause(query: Query, passage: str, ignore: frozenset[str] = frozenset()) -> float:
-    """How well the best clause of ``passage`` answers ``query`` (see ``compose``)."""
-    score = _scorer(query, ignore)
-    return max((score(p) for p in _SENTENCE_BREAK.split(_unwrap(passage.split("\n"))) if p.strip()),
-               default=0.0)
+def best_clause(query: Query, passage: str, ignore: frozenset[str] = frozenset(), beyond: str = "") -> float:
+    """How well the best clause group of ``passage`` answers ``query`` (see ``compose``); with
+    ``beyond``, counting only what of the question that text nowhere holds (another part of the
+    question, the penalty a duty's section only leads up to)."""
+    features = _features(query, ignore)
+    phrases = [p for p in _SENTENCE_BREAK.split(_unwrap(passage.split("\n"))) if p.strip()]
+    exclude = set(features(" ".join(beyond.split()))) if beyond else set()
+    return _best_core(phrases, [features(p) for p in phrases], [False] * len(phrases), exclude)[0]
 
 
-def _scorer(query: Query, ignore: frozenset[str], missing_from: str = ""):  # -> Callable[[str], float]
-    """A clause's score: the question's words it holds plus the cues of the question's intent;
-    with ``missing_from``, only the words and cues that text lacks count."""
+def _features(query: Query, ignore: frozenset[str]):  # -> Callable[[str], dict[str, float]]
+    """What of the question a clause holds, each with its weight: the question's words (those
+    next to the question word count more) and the cues of the question's intents."""
     content = {w for w in content_words(query.tokens) if w not in ignore}
     asked = {loose_key(w) for w in asked_words(word_tokens(query.raw), content)}
-    words = {loose_key(w) for w in content}
-    cues = [_CUE_RES[i] for i in query.intents if i in _CUE_RES]
+    words = {loose_key(w) for w in content} - {""}
+    cues = [(i, _CUE_RES[i]) for i in query.intents if i in _CUE_RES]
     if _COUNTED & set(query.intents):
-        cues.append(_COUNT_RE)
-    if missing_from:
-        held = loose_key(missing_from)
-        words = {w for w in words if w not in held}
-        cues = [cue for cue in cues if not cue.search(missing_from)]
+        cues.append(("count", _COUNT_RE))
+    # A label the question names ("ยุทธศาสตร์ที่ 1", "ระยะที่ 2") marks the clause it asks about.
+    digits = arabic_digits(query.raw)
+    for m in _NAMED_LABEL.finditer(digits):
+        noun, number = word_tokens(m.group(1))[-1], m.group(2)
+        if noun != "วัน":  # "วันที่ 3" is a date, not a label
+            cues.append(("label", re.compile(
+                rf"{re.escape(noun)}\s*ที่\s*(?:{number}|{number.translate(_THAI_DIGITS)})(?![0-9๐-๙])")))
 
-    def score(phrase: str) -> float:
+    def features(phrase: str) -> dict[str, float]:
         key = loose_key(phrase)
-        overlap = sum(ASKED_WEIGHT if w in asked else 1 for w in words if w and w in key)
-        return overlap + sum(1.5 for cue in cues if cue.search(phrase))
+        held = {w: float(ASKED_WEIGHT if w in asked else 1) for w in words if w in key}
+        held.update({f"cue:{name}": LABEL_WEIGHT if name == "label" else CUE_WEIGHT
+                     for name, cue in cues if cue.search(phrase)})
+        return held
 
-    return score
+    return features
 
 
-def _window(phrases: list[str], best: int, budget: int, taken: set[int]) -> set[int]:
-    """``best`` and its neighbours within ``budget`` characters: the following text first (the
-    fact asked usually follows the words that name it), up to two thirds of the budget, then
-    both sides."""
-    lo, hi, size = best, best + 1, len(phrases[best])
-    while hi < len(phrases) and hi not in taken and size + len(phrases[hi]) <= budget * 2 // 3:
+def _best_core(phrases: list[str], found: list[dict[str, float]], in_focus: list[bool],
+               exclude: set[str] | frozenset[str] = frozenset()) -> tuple[float, int, int]:
+    """The run of phrases (within ``CORE_CHARS``) holding the most of the question, each word and
+    cue counted once: (score, first, end). A fact often sits a few phrases after the words that
+    name it ("ให้มีการทบทวนแผน … ทั้งนี้ อย่างน้อยปีละหนึ่งครั้ง"), so phrases are scored together, not
+    one by one. Keys in ``exclude`` (what another run already holds) do not count. The run of the
+    passage the search ranked first wins ties, then the earlier (a news item's lead paragraph
+    comes before its repetitions), then the shorter."""
+    best, best_key = (0.0, 0, 0), (0.0, 0, 0)
+    for i, phrase in enumerate(phrases):
+        union = {k: v for k, v in found[i].items() if k not in exclude}
+        if not union:
+            continue
+        size, end, score = len(phrase), i + 1, sum(union.values())
+        j, length = i + 1, len(phrase)
+        while j < len(phrases) and length + 1 + len(phrases[j]) <= CORE_CHARS:
+            length += 1 + len(phrases[j])
+            new = {k: v for k, v in found[j].items() if k not in exclude and k not in union}
+            j += 1
+            if new:
+                union.update(new)
+                size, end, score = length, j, sum(union.values())
+        total = score + (FOCUS_BONUS if any(in_focus[i:end]) else 0.0)
+        key = (total, -i, -size)
+        if key > best_key:
+            best, best_key = (total, i, end), key
+    return best
+
+
+def _asked_label(query: Query, phrases: list[str], at: int) -> int | None:
+    """For "<noun>ไหน" ("ยุทธศาสตร์ไหน", "ระยะไหน", "ข้อไหน"), the phrase holding the nearest
+    label of that noun ("ยุทธศาสตร์ที่ 3", "(2)") at or before phrase ``at``: the heading the
+    answer stands under. None when the question asks no such thing or no label is found."""
+    tokens = word_tokens(query.raw)
+    nouns = [tokens[i - 1] for i in range(1, len(tokens)) if tokens[i] in _WHICH and len(tokens[i - 1]) > 1]
+    if not nouns:
+        return None
+    numbered = r"\s*(?:ที่\s*)?[0-9๐-๙]{1,2}(?![0-9๐-๙])"
+    item = r"|\(\s*[0-9๐-๙]{1,2}\s*\)"  # "ข้อไหน": an item label
+    label = re.compile("|".join(rf"{re.escape(n)}{numbered}" + (item if n == "ข้อ" else "") for n in nouns))
+    return next((i for i in range(at, -1, -1) if label.search(phrases[i].lower())), None)
+
+
+def _size(phrases: list[str], chosen: set[int]) -> int:
+    return sum(len(phrases[i]) + 1 for i in chosen)
+
+
+def _window(phrases: list[str], lo: int, hi: int, budget: int, taken: set[int]) -> set[int]:
+    """Phrases ``lo`` to ``hi`` (exclusive) and their neighbours within ``budget`` characters: the
+    following text first (the fact asked usually follows the words that name it), up to two thirds
+    of the budget the run leaves, then both sides."""
+    size = _size(phrases, set(range(lo, hi))) - 1
+    ahead = size + max(0, budget - size) * 2 // 3
+    while hi < len(phrases) and hi not in taken and size + len(phrases[hi]) <= ahead:
         size, hi = size + len(phrases[hi]) + 1, hi + 1
     grew = True
     while grew:

@@ -8,8 +8,8 @@ import pytest
 from index.documents import Chunk
 from index.store import load_index
 from retrieval.abstain import unstated_quantity
-from retrieval.answer import ask
-from retrieval.compose import MAX_REASONS_CHARS, whole_list
+from retrieval.answer import _naming_words, ask
+from retrieval.compose import MAX_ANSWER_CHARS, MAX_REASONS_CHARS, compose, whole_list
 from retrieval.intent import asked_words
 from retrieval.query import parse_query
 from retrieval.search import open_retriever
@@ -89,3 +89,64 @@ def test_a_section_that_sets_its_own_penalty_answers_for_it(shipped) -> None:
     assert own.citations[0].section.startswith("มาตรา ๕") and "หกเดือน" in own.answer
     elsewhere = ask(shipped, "มาตรา 57 ไม่ทำตามโดนปรับเท่าไหร่")
     assert elsewhere.citations[0].section.startswith("มาตรา ๗๓") and "สองแสนบาท" in elsewhere.answer
+
+
+def test_a_fact_a_few_phrases_after_the_asked_words_is_in_the_answer(shipped) -> None:
+    """Phrases are scored together: "ทบทวนแผน … ทั้งนี้ อย่างน้อยปีละหนึ่งครั้ง" is one clause group,
+    so the frequency at its end is not elided by "…"."""
+    answer = ask(shipped, "พ.ร.บ.รัฐบาลดิจิทัล หน่วยงานของรัฐต้องทบทวนแผนปฏิบัติการบ่อยแค่ไหน")
+    assert not answer.abstained and "อย่างน้อยปีละหนึ่งครั้ง" in answer.answer
+
+
+def test_each_part_of_a_question_in_two_parts_is_answered(shipped) -> None:
+    """"ใครเป็นประธาน แล้ว … กี่คน": the chair (item (๑)) and the count (item (๓)) of one section."""
+    answer = ask(shipped, "พ.ร.บ.ไซเบอร์ กมช. ใครนั่งเป็นประธาน แล้วกรรมการผู้ทรงคุณวุฒิมีได้สูงสุดกี่คน")
+    assert not answer.abstained
+    assert "นายกรัฐมนตรี" in answer.answer and "ไม่เกินเจ็ดคน" in answer.answer
+
+
+def test_the_date_of_a_news_item_is_given_not_its_headline(shipped) -> None:
+    answer = ask(shipped, "ครม. อนุมัติแผนพัฒนารัฐบาลดิจิทัลของประเทศไทย พ.ศ. 2566 – 2570 ในการประชุมวันที่เท่าไร")
+    assert not answer.abstained and "28 กุมภาพันธ์ 2566" in answer.answer
+
+
+def test_a_section_just_over_the_limit_is_shown_whole(shipped) -> None:
+    """มาตรา ๒๒ of the digital development Act is a little over 700 characters: its last sentence,
+    the decision being final, is not cut off."""
+    answer = ask(shipped, "คณะกรรมการเฉพาะด้านกับหน่วยงานของรัฐเห็นไม่ตรงกันเรื่องแผนปฏิบัติการ ใครวินิจฉัยชี้ขาด")
+    assert not answer.abstained and "ให้เป็นที่สุด" in answer.answer
+
+
+def test_which_heading_a_clause_stands_under_is_answered_with_the_heading() -> None:
+    """"ยุทธศาสตร์ไหน": the nearest "ยุทธศาสตร์ที่ N" before the clause that names the project,
+    although the next heading follows it closely."""
+    filler = " ".join(["รายละเอียดของแผนงานที่ยาวมากในข่าวนี้"] * 12)
+    passage = (f"- ยุทธศาสตร์ที่ 2 พัฒนาบริการประชาชน {filler} - ยุทธศาสตร์ที่ 3 อำนวยความสะดวกแก่ภาคธุรกิจ "
+               f"{filler} เช่น โครงการพัฒนาระบบฐานข้อมูลการเกษตร โครงการหนึ่งรหัสหนึ่งผู้ประกอบการ "
+               f"- ยุทธศาสตร์ที่ 4 ส่งเสริมการมีส่วนร่วมของประชาชน {filler}")
+    text = compose(parse_query("โครงการหนึ่งรหัสหนึ่งผู้ประกอบการ อยู่ในยุทธศาสตร์ไหน"), passage, lead=False)
+    assert "ยุทธศาสตร์ที่ 3" in text and "โครงการหนึ่งรหัสหนึ่งผู้ประกอบการ" in text
+    assert len(text) <= MAX_ANSWER_CHARS + 10
+
+
+def test_a_label_the_question_names_marks_the_clause_it_asks_about() -> None:
+    filler = " ".join(["ข้อความประกอบที่ไม่เกี่ยวกับคำถามเลยแม้แต่น้อย"] * 12)
+    passage = (f"แผนพัฒนารัฐบาลดิจิทัล ไฟเขียว {filler} ยุทธศาสตร์สำคัญ คือ - ยุทธศาสตร์ที่ 1 : "
+               f"ยกระดับการเปลี่ยนผ่านดิจิทัลภาครัฐ {filler} - ยุทธศาสตร์ที่ 2 : พัฒนาบริการที่สะดวก {filler}")
+    question = 'ยุทธศาสตร์ที่ 1 ในข่าว "ไฟเขียว แผนพัฒนารัฐบาลดิจิทัล ปี 66 - 70" คืออะไร'
+    # The quoted headline names the news item; it does not say which clause answers.
+    text = compose(parse_query(question), passage, _naming_words(parse_query(question), ""), lead=False)
+    assert "ยกระดับการเปลี่ยนผ่านดิจิทัลภาครัฐ" in text
+
+
+def test_a_long_list_item_asked_about_shows_the_clauses_that_answer() -> None:
+    """The asked item is longer than it may be shown: its clauses that answer (the systems it
+    links with, at its end) are shown, not only its head."""
+    tail = " ".join(["การสร้างบรรยากาศและชุมชนการเรียนรู้ที่ต่อเนื่อง"] * 9)
+    items = [f"{n}. หลักการที่ {n} ของการพัฒนาที่มุ่งเน้นทักษะ" for n in (1, 2)]
+    asked = (f"3. การพัฒนาระบบและเครื่องมือ {tail} รวมถึงการเชื่อมโยงกลไกการพัฒนากับกลไกการบริหาร"
+             "ทรัพยากรบุคคลระบบต่าง ๆ อาทิ การเตรียมกำลังคน การสรรหา การประเมินผลการปฏิบัติราชการ")
+    chunk = Chunk("c1", "d", "\n".join(["ประกอบด้วยหลักการ 3 ประการ ดังนี้", *items, asked]))
+    text = whole_list(parse_query("กลไกพัฒนาข้าราชการเชื่อมโยงกับการบริหารทรัพยากรบุคคลเรื่องไหนบ้าง"), [chunk], 0)
+    assert "การประเมินผลการปฏิบัติราชการ" in text
+    assert "1. หลักการที่ 1" in text and "2. หลักการที่ 2" in text
