@@ -164,18 +164,37 @@ def _serve(limits: ParseLimits) -> None:
         # Soft CPU limit per file on top of what earlier files used: SIGXCPU ends the worker.
         resource.setrlimit(resource.RLIMIT_CPU,
                            (int(used.ru_utime + used.ru_stime) + limits.cpu_seconds, hard))
+        too_big = {"skip": f"file needs more than {limits.memory_mb} MB of memory to read",
+                   "thai": f"ไฟล์ต้องใช้หน่วยความจำเกิน {limits.memory_mb} MB"}
+        before = _peak_address_space()
         try:
             doc = load_document(Path(request["path"]), request["max_bytes"], limits,
                                 on_page=lambda page: send({"progress": page}))
-        except SkipFile as exc:
-            send({"skip": str(exc), "thai": exc.thai})
         except MemoryError:
-            send({"skip": f"file needs more than {limits.memory_mb} MB of memory to read",
-                  "thai": f"ไฟล์ต้องใช้หน่วยความจำเกิน {limits.memory_mb} MB"})
+            send(too_big)
+        except SkipFile as exc:
+            # A C parser whose allocation failed at the cap reports a syntax error ("lxml:
+            # unknown error"): a failure with the address space at the cap is a memory failure.
+            send(too_big if _reached(memory, before) else {"skip": str(exc), "thai": exc.thai})
         except Exception as exc:  # e.g. the file vanished: answer, never die
-            send({"skip": f"could not read the file ({type(exc).__name__}: {exc})"})
+            send(too_big if _reached(memory, before) else
+                 {"skip": f"could not read the file ({type(exc).__name__}: {exc})"})
         else:
             send({"doc": asdict(doc)})
+
+
+def _peak_address_space() -> int:
+    """This process's peak address space in bytes (VmPeak)."""
+    status = Path("/proc/self/status").read_text()
+    return next((int(line.split()[1]) * 1024 for line in status.splitlines()
+                 if line.startswith("VmPeak:")), 0)
+
+
+def _reached(cap: int, before: int) -> bool:
+    """Whether the file just read raised the address space to (95% of) ``cap`` bytes: its
+    failure is then a memory failure, whatever the parser called it."""
+    peak = _peak_address_space()
+    return peak > before and peak >= 0.95 * cap
 
 
 if __name__ == "__main__":
