@@ -231,27 +231,28 @@ def test_trainer_exports_a_handout(web, page, tmp_path: Path) -> None:
 
 
 def test_projector_follows_a_live_round(web, page) -> None:
+    # Waits through locator assertions: a polled wait_for_function compiles its predicate in the
+    # page, which the console's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
+    from playwright.sync_api import expect
+
     setup, server = web
     chat = str(GROUP["id"])
     training = Training(setup.dialogue, setup.db)
     training.start_session(chat)
     sign_in(page, issue_link(setup.db, "trainer", "telegram:7002", server.base))
     page.goto(f"{server.base}/admin/live/view?chat={chat}")
-    page.wait_for_function("document.getElementById('question').textContent.includes('รอคำถาม')")
+    expect(page.locator("#question")).to_contain_text("รอคำถาม")
 
     quiz_round = training.new_round(chat)
     question = quiz_round.question
-    page.wait_for_function("q => document.getElementById('question').textContent === q",
-                           arg=question.question)
+    expect(page.locator("#question")).to_have_text(question.question)
     assert page.locator("#bars .bar-row").count() == len(question.choices)
 
     wrong = (question.answer + 1) % len(question.choices)
     training.answer(quiz_round.ref, "u1", "สมหญิง", question.answer)
     training.answer(quiz_round.ref, "u2", "สมชาย", wrong)
-    page.wait_for_function(
-        "([a, w]) => { const rows = document.querySelectorAll('#bars .bar-row');"
-        " return rows.length && rows[a].dataset.count === '1' && rows[w].dataset.count === '1'; }",
-        arg=[question.answer, wrong])
+    expect(page.locator("#bars .bar-row").nth(question.answer)).to_have_attribute("data-count", "1")
+    expect(page.locator("#bars .bar-row").nth(wrong)).to_have_attribute("data-count", "1")
     assert page.locator("#bars .bar-row.correct").count() == 0  # not before the reveal
     assert page.locator("#reveal").is_hidden()
 
@@ -259,7 +260,7 @@ def test_projector_follows_a_live_round(web, page) -> None:
     page.wait_for_selector("#reveal:not([hidden])")
     assert page.locator("#bars .bar-row.correct").count() == 1
     assert question.choices[question.answer][:20] in page.inner_text("#reveal")
-    page.wait_for_function("document.querySelectorAll('#leaderboard li').length === 2")
+    expect(page.locator("#leaderboard li")).to_have_count(2)
     assert page.inner_text("#leaderboard li:first-child") == "สมหญิง — 1 คะแนน"
     assert page.url.endswith(f"/admin/live/view?chat={chat}")  # never reloaded
 
