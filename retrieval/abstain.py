@@ -18,7 +18,9 @@ cannot tell them apart. The evidence is measured on the passages the search retu
 - ``together`` and ``asked``: from the ranking model's features of the top passages
   (``retrieval.rerank``), the most of the question's words one passage holds within a short
   window, and the share of the words next to the question word it holds: a near-domain question
-  finds its words scattered over passages about something else.
+  finds its words scattered over passages about something else;
+- ``now``: 1 when the question asks about the present ("คนปัจจุบัน", "ตอนนี้", "ล่าสุด"): the
+  documents are dated, and a current office holder or today's figure is beyond them.
 
 A logistic model combines them; weights and threshold are fitted by
 ``python benchmarks/calibrate_abstention.py benchmarks/evalsets/calibration.jsonl
@@ -39,9 +41,10 @@ from .search import Hit
 from .words import content_words, idf
 
 # Fitted by benchmarks/calibrate_abstention.py (see docs/benchmarks.md).
-WEIGHTS = (33.016, 0.129, 1.015, 0.104, 0.126, -0.866, 0.712, 1.986, -0.167)  # see Evidence.features
-BIAS = -29.914
-THRESHOLD = 0.296
+# The order of Evidence.features.
+WEIGHTS = (31.727, 0.115, 1.054, -0.104, -0.182, -0.910, 0.502, 2.012, -0.180, -3.737)
+BIAS = -28.460
+THRESHOLD = 0.316
 MIN_SUPPORT = 0.12  # below this support, with little agreement, a question is never answered
 MIN_AGREEMENT = 0.25
 TOP = 3  # passages the evidence is measured on
@@ -58,6 +61,10 @@ _ASKED_UNIT = re.compile(toneless(r"กี่\s*(บาท|ล้าน|ชั�
                                   r"เครื่อง|ราย|เปอร์เซ็นต์|โครงการ|รางวัล)"))
 _NUMBER_WORDS = toneless(r"(?:หนึ่ง|สอง|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า|สิบ|ยี่|ร้อย|พัน|หมื่น|แสน|ล้าน|เอ็ด)")
 _PERCENT = re.compile(r"%|ร้อยละ|เปอร์เซ็นต์")
+# The present asked about: documents are dated, so who holds an office now or a figure today is
+# beyond them, unless a passage says so in the question's own words.
+_ASKS_NOW = re.compile(toneless(r"(?:คน|ชุด|ณ\s*)ปัจจุบัน|ปัจจุบัน(?:คือ|เป็น|ใคร)|ตอนนี้|ขณะนี้|ล่าสุด|ปีนี้|"
+                                r"\b(?:current|latest|now)\b"))
 
 
 def unstated_quantity(question: str, passages: list[str]) -> str:
@@ -90,11 +97,12 @@ class Evidence:
     margin: float  # how far the best returned passage stands out from the next ones (cosine)
     together: float = 0.0  # the most of the question's words (by rarity) one top passage holds close together
     asked: float = 0.0  # the share of the words next to the question word one top passage holds
+    now: float = 0.0  # 1 when the question asks about the present ("คนปัจจุบัน", "ตอนนี้")
 
     @property
     def features(self) -> tuple[float, ...]:
         return (self.dense, self.agreement, self.support, self.gap, self.unknown, self.numbers, self.margin,
-                self.together, self.asked)
+                self.together, self.asked, self.now)
 
     @property
     def probability(self) -> float:
@@ -107,7 +115,7 @@ def evidence(query: Query, hits: list[Hit], document_frequency: dict[str, int], 
     """Evidence for ``query`` from its ranked hits; ``document_frequency`` maps BM25 words to the
     number of passages holding them, over ``n`` passages."""
     if not hits:
-        return Evidence(0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0)
+        return Evidence(0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0)
     top = hits[:TOP]
     text = loose_key(" ".join(" ".join([h.chunk.text, h.chunk.unit, *h.chunk.heading_path]) for h in top))
     words = content_words(query.tokens)
@@ -132,7 +140,8 @@ def evidence(query: Query, hits: list[Hit], document_frequency: dict[str, int], 
     ranked = [h.features for h in top if h.features is not None]
     together = max((f[FEATURES.index("window")] for f in ranked), default=0.0)
     asked = max((f[FEATURES.index("asked")] for f in ranked), default=0.0)
-    return Evidence(dense_best.dense, agreement, support, gap, unknown, numbers, margin, together, asked)
+    now = float(bool(_ASKS_NOW.search(toneless(raw))))
+    return Evidence(dense_best.dense, agreement, support, gap, unknown, numbers, margin, together, asked, now)
 
 
 def should_abstain(ev: Evidence) -> bool:

@@ -150,3 +150,14 @@ def test_a_long_list_item_asked_about_shows_the_clauses_that_answer() -> None:
     text = whole_list(parse_query("กลไกพัฒนาข้าราชการเชื่อมโยงกับการบริหารทรัพยากรบุคคลเรื่องไหนบ้าง"), [chunk], 0)
     assert "การประเมินผลการปฏิบัติราชการ" in text
     assert "1. หลักการที่ 1" in text and "2. หลักการที่ 2" in text
+
+
+def test_a_question_about_the_present_is_declined_but_the_same_role_in_the_law_is_answered(shipped) -> None:
+    # The documents are dated: who holds an office now is beyond them; who holds it by law is not.
+    for question in ("ตอนนี้ใครดำรงตำแหน่งเลขาธิการคณะกรรมการข้อมูลข่าวสารของราชการคะ",
+                     "รัฐมนตรีดีอีคนปัจจุบันชื่ออะไรครับ"):
+        answer = ask(shipped, question)
+        assert answer.abstained and answer.evidence is not None and answer.evidence.now == 1.0
+    answer = ask(shipped, "ใครเป็นประธานกรรมการข้อมูลข่าวสารของราชการ")
+    assert not answer.abstained and answer.evidence.now == 0.0
+    assert "มอบหมายเป็นประธาน" in answer.answer
