@@ -11,7 +11,6 @@ the tuning half of the evaluation set, never on the held-out half.
 
 import math
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,11 +54,10 @@ class Candidates:
     features: np.ndarray  # one row per candidate, columns as FEATURES
     lexical: np.ndarray  # raw BM25 score (for the hits' evidence)
     dense: np.ndarray  # cosine similarity
-    scope: np.ndarray | None  # the passages the search was limited to (a mask), None for all
 
-    def scores(self, weights: Sequence[float] = WEIGHTS) -> np.ndarray:
+    def scores(self) -> np.ndarray:
         """The model's score of every candidate."""
-        return self.features @ np.asarray(weights, dtype=np.float64)
+        return self.features @ np.asarray(WEIGHTS, dtype=np.float64)
 
 
 def featurize(query: Query, chunks: list[Chunk], texts: list[str], lexical: np.ndarray,

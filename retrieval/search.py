@@ -164,7 +164,7 @@ class Retriever:
         features = featurize(focused, chunks, texts, lexical_c, dense_c,
                              np.array([boosts.get(int(i), 0.0) for i in rows]),
                              bool(_ASKS_REASONS.search(query.raw)), weights)
-        return Candidates(rows, chunks, features, lexical_c, dense_c, scope)
+        return Candidates(rows, chunks, features, lexical_c, dense_c)
 
     def _baseline(self, query: Query, k: int, method: str) -> list[Hit]:
         n = len(self.index.chunks)
