@@ -63,7 +63,7 @@ def lists(retriever, rows: list[dict]) -> tuple[list[tuple[np.ndarray, np.ndarra
 
 def fit(data: list[tuple[np.ndarray, np.ndarray]], penalty: float, steps: int = 1500) -> np.ndarray:
     """Listwise softmax weights (Adam on the mean negative log-probability of the right candidates)."""
-    w = np.asarray(WEIGHTS, dtype=np.float64) * 4
+    w = np.asarray(WEIGHTS, dtype=np.float64)  # from the shipped weights
     m, v = np.zeros_like(w), np.zeros_like(w)
     for t in range(1, steps + 1):
         grad = penalty * 2 * w

@@ -155,6 +155,10 @@ class ChunkStore(Sequence[Chunk]):
         """One integer per (document, Act unit) of each row."""
         return (self.column("doc")[rows].astype(np.int64) << 32) | self.column("unit")[rows]
 
+    def in_documents(self, doc_ids: set[str]) -> np.ndarray:
+        """A mask over all rows: True for the chunks of the documents ``doc_ids``."""
+        return np.isin(self.column("doc"), [i for i, d in enumerate(self.doc_ids) if d in doc_ids])
+
     def doc_id(self, row: int) -> str:
         """Document id of the chunk at ``row``, without decoding it."""
         return self.doc_ids[int(self.column("doc")[row])]

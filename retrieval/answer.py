@@ -272,9 +272,7 @@ def _unpenalised(index: PublishedIndex, query: Query, named: list[Named]) -> str
     if not query.section:  # a penalty asked of documents with no penalty provisions at all
         if not _ASKS_PENALTY.search(toneless(query.raw)):
             return ""
-        codes = [i for i, d in enumerate(store.doc_ids) if d in docs]
-        rows = np.flatnonzero(np.isin(store.column("doc"), codes))
-        if any(_PENALTY.search(store[int(r)].text) for r in rows):
+        if any(_PENALTY.search(store[int(r)].text) for r in np.flatnonzero(store.in_documents(docs))):
             return ""
         return f"บทกำหนดโทษใน{index.documents[found[0].doc_ids[0]].title}"
     rows = [int(r) for r in store.rows_of_section(query.section) if store.doc_id(r) in docs]

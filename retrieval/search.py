@@ -68,7 +68,6 @@ class Retriever:
         store = self.index.chunks
         roles = np.asarray(store.column("role"))
         self._substantive = np.isin(roles, [ROLES.index(r) for r in SUBSTANTIVE])
-        self._reasons = roles == ROLES.index("reasons")
 
     def resolve(self, query: Query) -> list[Named]:
         """The documents ``query`` names (resolved once and kept on the query). A law the
@@ -200,7 +199,7 @@ class Retriever:
             return None
         store = self.index.chunks
         wanted = {d for n in named for d in n.doc_ids}
-        scope = np.isin(store.column("doc"), [i for i, d in enumerate(store.doc_ids) if d in wanted])
+        scope = store.in_documents(wanted)
         editions = {n.edition for n in named if n.edition}
         if editions:
             units = [i for i, u in enumerate(store.units)
