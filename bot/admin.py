@@ -2,14 +2,16 @@
 shared by the chat front ends and written to the audit log.
 
 A new file is checked by the real loader, in a resource-limited worker process (never in the
-bot's own), before it is stored, and stored by rename, so a build never reads half a file; a
-file the build cannot use is taken out again and the live index is left as it was. Every
-outcome is audited.
+bot's own), then built from a staging directory: the documents directory takes an upload, a
+metadata edit or a removal only once the index version built from it is published (see
+index/staging.py), so a refused file, a failed build or a killed process leaves the documents and
+the live index as they were. Every outcome is audited.
 """
 
+import json
 import logging
-import os
 import re
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,13 +23,14 @@ from index.embedders import Embedder
 from index.loaders import META_SUFFIX, SUPPORTED_SUFFIXES, SkipFile
 from index.ocr import LOW_CONFIDENCE
 from index.sandbox import ParseWorker
+from index.staging import Overlay
 from index.store import IndexUnavailable, read_manifest, rollback
 
 from .state import AuditEntry, Database, record_audit
 
 log = logging.getLogger(__name__)
 
-MAX_NAME_BYTES = 200  # file systems allow 255 bytes; room for the ".upload-" staging prefix
+MAX_NAME_BYTES = 200  # file systems allow 255 bytes; room for ".staging-" and ".meta.json"
 _UNSAFE = re.compile(r"[^\w.\-\u0e00-\u0e7f]+")  # Thai marks are not \w; no separators survive
 Progress = Callable[[int, int], None]  # (chunks embedded, chunks to embed) during a build
 
@@ -48,46 +51,42 @@ class Admin:
     max_bytes: int
     db: Database
 
-    def add_document(self, filename: str, data: bytes, actor: str, progress: Progress | None = None
-                     ) -> AdminResult:
-        """Validate, store and index an uploaded document (replacing one of the same name).
-        Every outcome is audited; whatever fails, no new file is left in the documents directory.
+    def add_document(self, filename: str, data: bytes, actor: str, progress: Progress | None = None,
+                     meta: dict[str, str] | None = None) -> AdminResult:
+        """Validate, index and store an uploaded document (replacing one of the same name), with
+        ``meta`` as its sidecar (None keeps the sidecar it has; empty removes it). Every outcome
+        is audited; whatever fails, the documents directory is left as it was.
         ``progress(done, total)`` is called as chunks are embedded."""
         if refusal := self.check_upload(filename, len(data), actor):
             return refusal
         name = safe_filename(filename)
         try:
-            return self._add(name, data, actor, progress)
+            return self._add(name, data, actor, progress, meta)
         except Exception as exc:  # audited and answered, never a crashed handler
             log.exception("upload of %s failed", name)
             return self._done(actor, "upload", name, False,
                               f"เพิ่มไฟล์ {name} ไม่สำเร็จ ดัชนีเดิมยังใช้งานได้ค่ะ ({type(exc).__name__})",
                               outcome="error")
 
-    def _add(self, name: str, data: bytes, actor: str, progress: Progress | None) -> AdminResult:
+    def _add(self, name: str, data: bytes, actor: str, progress: Progress | None,
+             meta: dict[str, str] | None) -> AdminResult:
         with tempfile.TemporaryDirectory() as tmp:
             staged = Path(tmp) / name
             staged.write_bytes(data)
+            _stage_sidecar(self.docs_dir / name, staged, meta)
             try:  # parsed in a limited worker process, never in the bot's own
                 with ParseWorker() as worker:
                     loaded = worker.load(staged, self.max_bytes)
             except SkipFile as exc:
                 return self._done(actor, "upload", name, False,
                                   f"ใช้ไฟล์ {name} ไม่ได้ จึงไม่ได้บันทึกค่ะ: {exc.thai}")
-        target = self.docs_dir / name
-        backup = target.read_bytes() if target.exists() else None
-        _write_atomically(target, data)
-        try:
-            report = build_index(self.docs_dir, self.index_dir, self.embedder, self.max_bytes,
-                                 progress=progress, preloaded={name: loaded})
-        except BaseException as exc:
-            _restore(target, backup)
-            if not isinstance(exc, IndexUnavailable):
-                raise
-            return self._done(actor, "upload", name, False, f"จัดทำดัชนีไม่สำเร็จ ดัชนีเดิมยังใช้งานได้ค่ะ: {exc}")
+            try:
+                report = self._build(progress, {name: staged}, preloaded={name: loaded})
+            except IndexUnavailable as exc:
+                return self._done(actor, "upload", name, False,
+                                  f"จัดทำดัชนีไม่สำเร็จ ดัชนีเดิมยังใช้งานได้ค่ะ: {exc}")
         reason = next((why for rel, why in report.skipped if rel == name), None)
         if reason:
-            _restore(target, backup)
             return self._done(actor, "upload", name, False, f"ใช้ไฟล์ {name} ไม่ได้ค่ะ: {reason}")
         doc = next((d for d in (read_manifest(self.index_dir) or {}).get("documents", [])
                     if d["path"] == name), None)
@@ -123,18 +122,41 @@ class Admin:
                               f"ไม่พบเอกสาร “{name}” ค่ะ ดูชื่อได้จาก /status หรือ /sources"
                               if not matches else f"ชื่อ “{name}” ตรงกับหลายไฟล์ กรุณาระบุนามสกุลไฟล์ค่ะ")
         path = matches[0]
-        backup = path.read_bytes()
-        path.unlink()
-        try:
-            report = build_index(self.docs_dir, self.index_dir, self.embedder, self.max_bytes,
-                                 progress=progress)
+        try:  # the file and its sidecar go once the version without them is published
+            report = self._build(progress, {path.relative_to(self.docs_dir).as_posix(): None})
         except IndexUnavailable as exc:
-            _restore(path, backup)
             return self._done(actor, "remove", name, False, f"ลบไม่สำเร็จ ดัชนีเดิมยังใช้งานได้ค่ะ: {exc}")
-        meta = path.with_name(path.name + ".meta.json")
-        meta.unlink(missing_ok=True)
         return self._done(actor, "remove", name, True,
                           f"ลบ {path.name} แล้วค่ะ ดัชนีรุ่น {report.version}")
+
+    def set_metadata(self, name: str, meta: dict[str, str], actor: str,
+                     progress: Progress | None = None) -> AdminResult:
+        """Replace the sidecar of document file ``name`` (relative to the documents directory;
+        removed when ``meta`` is empty) and re-index; a refused change leaves the old one."""
+        detail = json.dumps(meta, ensure_ascii=False)
+        target = self.docs_dir / name
+        if not target.is_file():
+            return self._done(actor, "metadata", name, False,
+                              f"ไม่พบเอกสาร {name} แล้ว (อาจถูกลบไปก่อน) จึงไม่ได้บันทึกข้อมูลค่ะ", detail=detail)
+        with tempfile.TemporaryDirectory() as tmp:
+            staged = Path(tmp) / target.name
+            shutil.copyfile(target, staged)
+            _stage_sidecar(target, staged, meta)
+            try:
+                report = self._build(progress, {name: staged})
+            except IndexUnavailable as exc:
+                return self._done(actor, "metadata", name, False,
+                                  f"จัดทำดัชนีไม่สำเร็จ ข้อมูลเดิมยังใช้อยู่ค่ะ: {exc}", detail=detail)
+        if reason := next((why for rel, why in report.skipped if rel == name), None):
+            return self._done(actor, "metadata", name, False,
+                              f"ใช้ข้อมูลนี้กับ {name} ไม่ได้ค่ะ: {reason}", detail=detail)
+        return self._done(actor, "metadata", name, True,
+                          "บันทึกข้อมูลเอกสารแล้วค่ะ\n" + _summary(report), detail=detail)
+
+    def _build(self, progress: Progress | None, overlay: Overlay,
+               preloaded: dict[str, LoadedDocument] | None = None) -> BuildReport:
+        return build_index(self.docs_dir, self.index_dir, self.embedder, self.max_bytes,
+                           progress=progress, preloaded=preloaded, overlay=overlay)
 
     def reindex(self, actor: str, progress: Progress | None = None) -> AdminResult:
         """Bring the index up to date with the documents directory; ``progress(done, total)`` is
@@ -168,9 +190,10 @@ class Admin:
         return "\n".join(lines)
 
     def _done(self, actor: str, action: str, target: str, ok: bool, message: str,
-              outcome: str = "") -> AdminResult:
+              outcome: str = "", detail: str = "") -> AdminResult:
         outcome = outcome or ("ok" if ok else "refused")
-        record_audit(self.db, AuditEntry(actor, action, target, outcome, message))
+        record_audit(self.db, AuditEntry(actor, action, target, outcome,
+                                         f"{message}\n{detail}" if detail else message))
         return AdminResult(ok, message)
 
 
@@ -216,18 +239,13 @@ def _summary(report: BuildReport) -> str:
             f"ข้าม {len(report.skipped)} ฉบับ, {report.chunks} ส่วน, {report.seconds:.1f} วินาที{skipped}")
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".upload-{path.name}")  # dot files are not indexed
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)  # a failed write (full disk) leaves nothing behind
-
-
-def _restore(path: Path, backup: bytes | None) -> None:
-    """Put back what was at ``path`` before an upload or removal."""
-    if backup is None:
-        path.unlink(missing_ok=True)
-    else:
-        _write_atomically(path, backup)
+def _stage_sidecar(current: Path, staged: Path, meta: dict[str, str] | None) -> None:
+    """Give ``staged`` its sidecar: ``meta`` (none when empty), or with None the sidecar that
+    ``current`` has in the documents directory."""
+    sidecar = staged.with_name(staged.name + META_SUFFIX)
+    if meta is None:
+        existing = current.with_name(current.name + META_SUFFIX)
+        if existing.exists():
+            shutil.copyfile(existing, sidecar)
+    elif meta:
+        sidecar.write_text(json.dumps(meta, ensure_ascii=False, indent=2), "utf-8")

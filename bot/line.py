@@ -3,7 +3,8 @@
 The signature is checked on the raw body before anything is parsed; valid requests get 200 at once
 and their events are handled after the response (LINE retries slow webhooks). Events are
 de-duplicated by ``webhookEventId``; when a reply token has expired (slow answer, redelivery) the
-answer is pushed instead.
+answer is pushed instead. A file from an admin (``SARABUN_ADMIN_LINE_IDS``) in a private chat is
+queued for the background build (:mod:`bot.builds`) and its outcome pushed when the build ends.
 """
 
 import asyncio
@@ -23,11 +24,13 @@ from linebot.v3.messaging import (
     Configuration,
     Message,
     MessagingApi,
+    MessagingApiBlob,
     PushMessageRequest,
     ReplyMessageRequest,
 )
 from linebot.v3.webhooks import (
     Event,
+    FileMessageContent,
     FollowEvent,
     GroupSource,
     JoinEvent,
@@ -40,12 +43,14 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from . import actions
+from . import actions, builds
+from .admin import Admin
 from .bodies import BodyRefused, RefusalLog, parse_json, read_body
 from .compute import Compute
 from .dialogue import WELCOME, Dialogue, Turn
 from .health import DATABASE, LINE, Health, record_safely
 from .inbox import Inbox, Item
+from .line_admin import LineUploads
 from .messages import (
     DEFINE_USAGE,
     EXAMPLES,
@@ -91,7 +96,9 @@ class LineBot:
     health: Health = field(default_factory=Health)
     compute: Compute = field(default_factory=Compute)  # answers are computed off the event loop
     inbox: Inbox | None = None  # events are stored before the 200 and answered from there
+    admin: Admin | None = None  # document uploads from SARABUN_ADMIN_LINE_IDS; None: not offered
     api: MessagingApi = field(init=False)
+    uploads: LineUploads = field(init=False)
     _delivering: dict[str, list] = field(default_factory=dict, repr=False)  # event id → [Item, pushes]
     training: Training = field(init=False)
 
@@ -102,6 +109,8 @@ class LineBot:
         config = Configuration(host=self.settings.line_api_url,
                                access_token=self.settings.line_channel_access_token)
         self.api = MessagingApi(ApiClient(config))
+        self.uploads = LineUploads(self.admin, self.db, self.health, MessagingApiBlob(ApiClient(Configuration(
+            host=self.settings.line_data_api_url, access_token=self.settings.line_channel_access_token))))
         self.training = Training(self.dialogue, self.db)
 
     async def webhook(self, request: Request) -> Response:
@@ -192,8 +201,12 @@ class LineBot:
     async def _on_message(self, event: MessageEvent) -> None:
         in_group = isinstance(event.source, (GroupSource, RoomSource))
         if not isinstance(event.message, TextMessageContent):
-            if not in_group and await self._allowed(event):
-                await self._send(event, [text_message(HINT_NON_TEXT)])
+            if in_group or not await self._allowed(event):
+                return
+            reply = HINT_NON_TEXT
+            if isinstance(event.message, FileMessageContent):
+                reply = await self.uploads.receive(_user(event), event.message)
+            await self._send(event, [text_message(reply)])
             return
         text = addressed_text(event.message) if in_group else event.message.text
         if text is None or not await self._allowed(event):  # group chatter is not counted
@@ -220,6 +233,17 @@ class LineBot:
             return
         question = text.removeprefix("/ask").strip()
         await self._ask(event, lambda: self.dialogue.reply(_chat_key(event), question))
+
+    async def push_outcome(self, outcome: builds.Outcome) -> None:
+        """Push how an upload's build ended to its uploader: once, even when pushed again after a
+        failure that did reach LINE (the retry key is the build's; LINE answers a repeat with 409)."""
+        key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"line-build:{outcome.id}"))
+        try:
+            await self._call(self.api.push_message, PushMessageRequest(
+                to=outcome.chat, messages=[text_message(outcome.message)]), x_line_retry_key=key)
+        except ApiException as exc:
+            if exc.status != 409:
+                raise
 
     def _web_link(self, event: MessageEvent, in_group: bool) -> str:
         """/web: a one-time sign-in link to the web console for the LINE users listed in

@@ -22,6 +22,7 @@ from telegram.ext import Application
 
 from .admin import Admin
 from .bodies import BodyRefused, RefusalLog, parse_json, read_body
+from .builds import follow_outcomes
 from .compute import Compute
 from .dialogue import Dialogue
 from .health import Health
@@ -45,10 +46,11 @@ def create_app(settings: BotSettings, dialogue: Dialogue, admin: Admin | None = 
     routes = [Route("/healthz", _healthz(dialogue, health))]
     db = state_database(settings)
     inbox = Inbox(db, health, settings.inbox_lease_seconds)  # webhooks store before their 200
+    line: LineBot | None = None
     if settings.line_channel_secret or settings.line_channel_access_token:
         line = LineBot(settings, dialogue, db,
                        RateLimiter(db, settings.rate_limit_messages, settings.rate_limit_seconds), health,
-                       compute, inbox)
+                       compute, inbox, admin)
         inbox.register("line", line.handle_item)
         routes.append(Route("/line/webhook", line.webhook, methods=["POST"]))
     telegram: Application | None = None
@@ -72,9 +74,14 @@ def create_app(settings: BotSettings, dialogue: Dialogue, admin: Admin | None = 
         starting = asyncio.create_task(start_telegram(telegram, settings, telegram_ready)) \
             if telegram else None
         await inbox.start()  # answers what a previous process acknowledged but did not answer
+        # LINE uploaders are told how their builds ended (Telegram's are, once Telegram starts).
+        following = asyncio.create_task(follow_outcomes(admin, "line", line.push_outcome)) \
+            if line and admin else None
         try:
             yield
         finally:
+            if following is not None:
+                following.cancel()
             await inbox.stop()
             if starting is not None:
                 starting.cancel()
@@ -112,6 +119,7 @@ async def stop_telegram(telegram: Application) -> None:
     """Stop and shut down whatever part of Telegram had started."""
     if telegram.running:
         await telegram.stop()
+        await telegram.post_stop(telegram)
     try:
         await telegram.shutdown()
     except TelegramError as exc:  # shutting down; nothing left to do about it

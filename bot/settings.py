@@ -27,6 +27,7 @@ class BotSettings(BaseSettings):
     line_channel_secret: str = ""
     line_channel_access_token: str = ""
     line_api_url: str = "https://api.line.me"
+    line_data_api_url: str = "https://api-data.line.me"  # where files sent to the bot are fetched
     data_db: Path = Path("var/sarabun.sqlite3")  # the state database when database_url is empty
     database_url: str = ""  # postgresql://user:password@host/db: state shared by replicas
     database_auto_upgrade: bool = True  # apply schema migrations at start (else: sarabun db upgrade)

@@ -5,6 +5,7 @@ Runs with long polling (``sarabun telegram``) or behind the webhook of ``sarabun
 The handlers live in telegram_commands, telegram_training, telegram_admin and telegram_routing.
 """
 
+import asyncio
 import logging
 import re
 
@@ -30,7 +31,7 @@ from .messages import FAILED
 from .ratelimit import RateLimiter
 from .settings import BotSettings, SettingsError
 from .state import state_database
-from .telegram_admin import on_admin_change, on_admin_info, on_document, on_web
+from .telegram_admin import follow_builds, on_admin_change, on_admin_info, on_document, on_web
 from .telegram_commands import on_ask, on_define, on_help, on_sources, on_start
 from .telegram_http import TrackedRequest
 from .telegram_routing import on_any_action, on_button, on_other, on_text
@@ -129,6 +130,9 @@ def run_polling(settings: BotSettings, dialogue: Dialogue, admin: Admin | None =
 
 
 async def _post_init(app: Application) -> None:
+    services: Services = app.bot_data["sarabun"]
+    if services.admin is not None and services.follower is None:
+        services.follower = asyncio.create_task(follow_builds(app), name="telegram-builds")
     try:
         await app.bot.set_my_commands(COMMANDS)
     except TelegramError as exc:  # the bot still answers without the command menu
@@ -136,8 +140,12 @@ async def _post_init(app: Application) -> None:
 
 
 async def _post_stop(app: Application) -> None:
-    for timer in app.bot_data["sarabun"].timers.values():  # do not hold shutdown for a quiz
+    services: Services = app.bot_data["sarabun"]
+    for timer in services.timers.values():  # do not hold shutdown for a quiz
         timer.cancel()
+    if services.follower is not None:  # builds go on; their outcomes are told after a restart
+        services.follower.cancel()
+        services.follower = None
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

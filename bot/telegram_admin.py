@@ -8,8 +8,11 @@ from html import escape
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
+from telegram.ext import Application, ContextTypes
 
+from . import builds
+from .admin import safe_filename
+from .messages import upload_queued
 from .render_telegram import pack
 from .report import build_report, render_report
 from .state import AuditEntry, record_audit
@@ -20,7 +23,6 @@ from .web.settings import WebSettings
 log = logging.getLogger(__name__)
 
 HINT_DOCUMENT = "ขออภัยค่ะ การส่งเอกสารเข้าระบบทำได้เฉพาะผู้ดูแลระบบ หากต้องการถาม กรุณาพิมพ์เป็นข้อความค่ะ"
-UPLOAD_RECEIVED = "ได้รับไฟล์แล้วค่ะ กำลังตรวจและจัดทำดัชนี ระหว่างนี้ถามคำถามได้ตามปกติ"
 REINDEX_STARTED = "กำลังจัดทำดัชนีใหม่ค่ะ ระหว่างนี้ถามคำถามได้ตามปกติ"
 ADMIN_ONLY = "คำสั่งนี้สำหรับผู้ดูแลระบบเท่านั้นค่ะ"
 REMOVE_USAGE = "พิมพ์ชื่อไฟล์หรือรหัสเอกสารต่อท้ายคำสั่งค่ะ เช่น /remove circular_2567.pdf"
@@ -28,7 +30,8 @@ REPORT_DAYS = 7
 
 
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """An admin's file is validated, stored and indexed; anyone else's is refused, not stored."""
+    """An admin's file is checked, downloaded and queued for the background build (the outcome
+    follows when it ends, see :func:`follow_builds`); anyone else's is refused, not stored."""
     services = services_of(context)
     message = update.effective_message
     document = message.document
@@ -42,11 +45,18 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if refusal := services.admin.check_upload(name, document.file_size or 0, actor):
         await message.reply_text(refusal.message)
         return
-    await message.reply_text(UPLOAD_RECEIVED)
     file = await context.bot.get_file(document.file_id)
     data = bytes(await file.download_as_bytearray())
-    result = await asyncio.to_thread(services.admin.add_document, name, data, actor)
-    await message.reply_text(result.message)
+    place = await asyncio.to_thread(builds.enqueue, services.admin, actor, "upload",
+                                    safe_filename(name), None, data, f"telegram:{message.chat_id}")
+    await message.reply_text(upload_queued(safe_filename(name), place))
+
+
+async def follow_builds(app: Application) -> None:
+    """Tell Telegram uploaders how their builds ended (and start what waits after a restart)."""
+    async def send(outcome: builds.Outcome) -> None:
+        await app.bot.send_message(int(outcome.chat), outcome.message)
+    await builds.follow_outcomes(app.bot_data["sarabun"].admin, "telegram", send)
 
 
 async def on_admin_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

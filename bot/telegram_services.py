@@ -36,6 +36,7 @@ class Services:
     health: Health = field(default_factory=Health)  # outcomes of database and Bot API calls
     compute: Compute = field(default_factory=Compute)  # answers are computed off the event loop
     timers: dict[str, asyncio.Task] = field(default_factory=dict)  # quiz round → its reveal timer
+    follower: asyncio.Task | None = None  # tells uploaders how their builds ended (admins only)
 
     def is_admin(self, update: Update) -> bool:
         return bool(self.admin and update.effective_user and update.effective_user.id in self.admins)

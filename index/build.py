@@ -21,6 +21,7 @@ from .glossary import extract_definitions
 from .limits import DEFAULT_LIMITS, ParseLimits
 from .loaders import META_SUFFIX, SkipFile, read_sidecar
 from .sandbox import ParseWorker
+from .staging import Overlay, apply_journal, finish_pending, write_journal
 from .store import (
     IndexUnavailable,
     build_lock,
@@ -79,6 +80,7 @@ def build_index(
     progress: Callable[[int, int], None] | None = None,
     limits: ParseLimits = DEFAULT_LIMITS,
     preloaded: dict[str, LoadedDocument] | None = None,
+    overlay: Overlay | None = None,
 ) -> BuildReport:
     """Bring the index in ``index_dir`` up to date with ``docs_dir`` and publish it.
 
@@ -86,6 +88,10 @@ def build_index(
     ``progress(done, total)`` is called as chunks are embedded. Files are parsed in a worker
     process under ``limits``; ``preloaded`` maps a relative path to a document already loaded
     that way (an upload checked before it was stored), so it is not parsed twice.
+    ``overlay`` maps a relative path to a staged file (its sidecar beside it) to build as if it
+    were at that path in ``docs_dir``, or to None for a file to leave out; the documents
+    directory takes these changes only once their version is published (index/staging.py), and
+    never for a file the build skipped.
     """
     started = time.perf_counter()
     if not docs_dir.is_dir():
@@ -94,11 +100,11 @@ def build_index(
     report = BuildReport()
     with build_lock(index_dir), ParseWorker(limits) as worker:
         remove_stale_builds(index_dir)
+        finish_pending(index_dir, docs_dir, current_version(index_dir))
         previous = _previous(index_dir, emb)
         prev_docs = {d.doc_id: d for d in previous.documents.values()} if previous else {}
         prepared: dict[str, _Prepared] = {}
-        for path, doc_id in _scan(docs_dir):
-            rel = path.relative_to(docs_dir).as_posix()
+        for path, rel, doc_id in _scan(docs_dir, overlay or {}):
             digest = _digest(path)
             old = prev_docs.get(doc_id)
             if old and old.sha256 == digest and previous is not None:
@@ -126,7 +132,11 @@ def build_index(
         if not prepared:
             raise IndexUnavailable(f"no document in {docs_dir} could be indexed; "
                                    "nothing published")
+        landing = {rel: staged for rel, staged in (overlay or {}).items()
+                   if rel not in {skipped for skipped, _ in report.skipped}}
         if previous is not None and not report.changed_anything:
+            if landing:  # the same content as published: nothing to journal
+                apply_journal(write_journal(index_dir, previous.version, docs_dir, landing), docs_dir)
             report.version = previous.version
             report.seconds = time.perf_counter() - started
             return report
@@ -147,7 +157,10 @@ def build_index(
         write_version(index_dir, version, manifest, chunks, vectors,
                       [word_tokens(t) for t in texts], extract_definitions(chunks),
                       [word_tokens(toneless(t)) for t in texts])
+        journal = write_journal(index_dir, version, docs_dir, landing) if landing else None
         publish(index_dir, version)
+        if journal is not None:
+            apply_journal(journal, docs_dir)
         report.version, report.published = version, True
     report.seconds = time.perf_counter() - started
     return report
@@ -166,18 +179,23 @@ def _previous(index_dir: Path, emb: Embedder):  # -> PublishedIndex | None
     return previous
 
 
-def _scan(docs_dir: Path) -> list[tuple[Path, str]]:
-    """Document files under ``docs_dir`` with their ids (relative path without suffix)."""
-    files = sorted(
-        p for p in docs_dir.rglob("*")
+def _scan(docs_dir: Path, overlay: Overlay) -> list[tuple[Path, str, str]]:
+    """Document files under ``docs_dir``, changed by ``overlay``, with their relative paths and
+    ids (relative path without suffix)."""
+    files = {
+        p.relative_to(docs_dir).as_posix(): p for p in docs_dir.rglob("*")
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(docs_dir).parts)
         and p.name not in IGNORED_NAMES and not p.name.endswith(META_SUFFIX)
-    )
-    stems = [p.relative_to(docs_dir).with_suffix("").as_posix() for p in files]
-    return [
-        (p, stem if stems.count(stem) == 1 else p.relative_to(docs_dir).as_posix())
-        for p, stem in zip(files, stems, strict=True)
-    ]
+    }
+    for rel, staged in overlay.items():
+        if staged is None:
+            files.pop(rel, None)
+        else:
+            files[rel] = staged
+    rels = sorted(files, key=Path)  # the order of the documents' chunks, as before
+    stems = [Path(rel).with_suffix("").as_posix() for rel in rels]
+    return [(files[rel], rel, stem if stems.count(stem) == 1 else rel)
+            for rel, stem in zip(rels, stems, strict=True)]
 
 
 def _digest(path: Path) -> str:

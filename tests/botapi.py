@@ -255,6 +255,7 @@ async def polling(settings: BotSettings, dialogue: Dialogue, admin: Admin | None
         finally:
             await app.updater.stop()
             await app.stop()
+            await app.post_stop(app)
 
 
 async def until(api: FakeBotAPI, method: str, count: int = 1) -> list[dict]:

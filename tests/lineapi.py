@@ -1,6 +1,7 @@
 """A local HTTP server standing in for the LINE Messaging API: records reply and push requests
 made by the real line-bot-sdk client and answers like LINE does (a reply token works once; a
-push's ``X-Line-Retry-Key`` is accepted once, a repeat gets 409)."""
+push's ``X-Line-Retry-Key`` is accepted once, a repeat gets 409); it also serves the content of
+files sent to the bot (``GET /v2/bot/message/<id>/content``, LINE's data API) from ``contents``."""
 
 import json
 import threading
@@ -23,6 +24,8 @@ class FakeLineAPI:
         self.refused_reply_tokens: set[str] = set()  # 400 for another reason than the token
         self.used_reply_tokens: set[str] = set()
         self.retry_keys: set[str] = set()
+        self.contents: dict[str, bytes] = {}  # message id → the bytes of the file sent with it
+        self.downloads: list[str] = []  # message ids whose content was fetched
         self.repeats = 0  # refused second uses of a reply token or retry key
         self._lock = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -68,6 +71,20 @@ class FakeLineAPI:
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
                 pass
+
+            def do_GET(self) -> None:  # the data API: /v2/bot/message/<id>/content
+                parts = self.path.strip("/").split("/")
+                data = None
+                if self.headers.get("authorization") == f"Bearer {ACCESS_TOKEN}" and len(parts) == 5 \
+                        and parts[:3] == ["v2", "bot", "message"] and parts[4] == "content":
+                    with api._lock:
+                        api.downloads.append(parts[3])
+                    data = api.contents.get(parts[3])
+                self.send_response(200 if data is not None else 404)
+                self.send_header("content-type", "application/octet-stream")
+                self.send_header("content-length", str(len(data or b"")))
+                self.end_headers()
+                self.wfile.write(data or b"")
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")

@@ -1,6 +1,7 @@
 """Admin operations end to end: uploads through the real python-telegram-bot (getFile and the file
-download URL on the local Bot API server), admin commands, audit, report, and live index
-switching in separate processes."""
+download URL on the local Bot API server) and through signed LINE webhooks (the file fetched from
+the LINE data API stand-in), queued for the background build and answered when it ends; admin
+commands, audit, report, and live index switching in separate processes."""
 
 import asyncio
 import json
@@ -14,10 +15,11 @@ import pytest
 
 from bot.admin import Admin
 from bot.dialogue import Dialogue
+from bot.messages import upload_queued
 from bot.settings import BotSettings
 from bot.state import open_database, read_audit, sqlite_url
-from bot.telegram_admin import ADMIN_ONLY, HINT_DOCUMENT, UPLOAD_RECEIVED
-from index.store import current_version
+from bot.telegram_admin import ADMIN_ONLY, HINT_DOCUMENT
+from index.store import current_version, read_manifest
 from retrieval.live import LiveRetriever
 
 from .botapi import OTHER_USER, USER, FakeBotAPI, message, polling, until
@@ -35,6 +37,7 @@ LEAVE_PAGES = [
      f"สำนักงานเขตที่ {n + 1} ต้องจัดอบรมการใช้ระบบลาออนไลน์ให้บุคลากรใหม่ภายใน {n + 10} วันนับแต่วันบรรจุ"]
     for n in range(30)]
 OTHER_CHAT = {"id": OTHER_USER["id"], "type": "private"}
+STORED = "หนังสือเวียน_ลาออนไลน์.pdf"  # the upload's safe name
 
 
 @dataclass
@@ -79,11 +82,17 @@ def test_admin_upload_is_indexed_while_questions_are_answered(
     async def scenario() -> None:
         async with polling(admin_settings, live.dialogue, live.admin):
             api.push(document("leave-pdf", "หนังสือเวียน ลาออนไลน์.pdf", len(api.files["leave-pdf"])))
-            assert (await until(api, "sendMessage"))[0]["text"] == UPLOAD_RECEIVED
+            # answered at once: the file is queued and built in the background
+            ack = (await until(api, "sendMessage"))[0]["text"]
+            assert ack == upload_queued(STORED, 0) and ack.startswith(f"รับไฟล์ {STORED} แล้วค่ะ กำลังสร้างดัชนี")
+            assert current_version(live.index) == before and not (live.docs / STORED).exists()
             api.push(message("มาตรา 6 ว่าอย่างไร", user=OTHER_USER, chat=OTHER_CHAT))  # during the build
-            sent = [c["text"] for c in await until(api, "sendMessage", 3)]
-            assert "มาตรา ๖" in sent[1]  # answered from the old version while indexing
-            assert sent[2].startswith("เพิ่มเอกสารเรียบร้อยค่ะ") and "จำนวนหน้า: 31 หน้า" in sent[2]
+            sent = await until(api, "sendMessage", 3)
+            assert "มาตรา ๖" in sent[1]["text"]  # answered from the old version while indexing
+            # the outcome goes to the uploader's chat when the build ends, with the new version
+            assert sent[2]["chat_id"] == USER["id"]
+            assert sent[2]["text"].startswith("เพิ่มเอกสารเรียบร้อยค่ะ") and "จำนวนหน้า: 31 หน้า" in sent[2]["text"]
+            assert f"ดัชนีรุ่น: {current_version(live.index)}" in sent[2]["text"]
             assert api.of("getFile")[0]["file_id"] == "leave-pdf"
 
             api.push(message("ยื่นใบลาพักผ่อนผ่านระบบลาออนไลน์ล่วงหน้ากี่วัน", user=OTHER_USER,
@@ -113,9 +122,11 @@ def test_refused_uploads_leave_documents_and_index_unchanged(
             api.push(message("/reindex", user=OTHER_USER, chat=OTHER_CHAT))
             sent = [c["text"] for c in await until(api, "sendMessage", 6)]
             assert HINT_DOCUMENT in sent  # document handlers run concurrently: any order
-            assert UPLOAD_RECEIVED in sent
-            refusals = [t for t in sent if t not in (HINT_DOCUMENT, UPLOAD_RECEIVED, ADMIN_ONLY)]
-            assert any("ประกาศ.pdf" in t and "ไม่ได้" in t for t in refusals)
+            queued = upload_queued("ประกาศ.pdf", 0)
+            assert queued in sent  # queued, then refused by its build
+            refusals = [t for t in sent if t not in (HINT_DOCUMENT, ADMIN_ONLY, queued)]
+            assert any(t.startswith("ใช้ไฟล์ ประกาศ.pdf ไม่ได้ จึงไม่ได้บันทึกค่ะ: corrupt or unreadable PDF")
+                       for t in refusals)
             assert any("ใหญ่เกินกำหนด" in t for t in refusals)
             assert any("ยังไม่รองรับ" in t for t in refusals)
             assert ADMIN_ONLY in sent
@@ -129,6 +140,60 @@ def test_refused_uploads_leave_documents_and_index_unchanged(
     # The non-admin's attempts are audited too, with who tried.
     tried = sorted(e.action for e in audit if e.actor == f"telegram:{OTHER_USER['id']}")
     assert tried == ["reindex", "upload"]
+
+
+def line_file(message_id: str, name: str, size: int, user: str) -> dict:
+    """A LINE webhook event: ``user`` sent a file in a private chat."""
+    from .test_line import event
+
+    return event("message", {"type": "user", "userId": user},
+                 message={"type": "file", "id": message_id, "fileName": name, "fileSize": size})
+
+
+def test_line_admin_uploads_are_queued_and_answered_when_built(
+        tmp_path: Path, small_docs: Path, small_index: Path, retriever,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from starlette.testclient import TestClient
+
+    from bot.messages import HINT_NON_TEXT
+
+    from .lineapi import ACCESS_TOKEN, SECRET, FakeLineAPI
+    from .test_line import post
+    from .webconsole import console_setup
+
+    monkeypatch.setenv("SARABUN_ADMIN_LINE_IDS", "Uadmin")
+    pages = [["ประกาศสำนักงานทดสอบ เรื่อง การเบิกค่าเดินทางไปราชการผ่านระบบออนไลน์",
+              "ข้อ ๑ ให้ยื่นคำขอเบิกค่าเดินทางภายในสิบห้าวันนับแต่วันกลับถึงที่ตั้ง"]]
+    with FakeLineAPI().running() as line_api:
+        line_api.contents["m-good"] = thai_pdf(tmp_path / "travel.pdf", pages).read_bytes()
+        line_api.contents["m-bad"] = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage"
+        web = console_setup(tmp_path, small_docs, small_index, retriever.embedder,
+                            line_channel_secret=SECRET, line_channel_access_token=ACCESS_TOKEN,
+                            line_api_url=line_api.url, line_data_api_url=line_api.url)
+        before, files_before = current_version(web.index), sorted(p.name for p in web.docs.iterdir())
+        with TestClient(web.app) as client:
+            good = len(line_api.contents["m-good"])
+            assert post(client, line_file("m-good", "ค่าเดินทาง.pdf", good, "Uadmin"),
+                        line_file("m-bad", "เสีย.pdf", 40, "Uadmin"),
+                        line_file("m-other", "x.pdf", 40, "Ustranger"),
+                        line_file("m-big", "ใหญ่.pdf", 50_000_000, "Uadmin")) == 200
+            replies = [r["messages"][0]["text"] for r in line_api.wait_for("reply", 4)]
+            assert replies[0] == upload_queued("ค่าเดินทาง.pdf", 0)
+            assert replies[1] == upload_queued("เสีย.pdf", 1)  # waits for the first build
+            assert replies[2] == HINT_NON_TEXT and "ใหญ่เกินกำหนด" in replies[3]
+            assert current_version(web.index) == before  # published only when its build ends
+            pushes = line_api.wait_for("push", 2, timeout=240)  # each build's outcome, in order
+        assert [p["to"] for p in pushes] == ["Uadmin", "Uadmin"]
+        done, refused = (p["messages"][0]["text"] for p in pushes)
+        assert done.startswith("เพิ่มเอกสารเรียบร้อยค่ะ") and f"ดัชนีรุ่น: {current_version(web.index)}" in done
+        assert refused.startswith("ใช้ไฟล์ เสีย.pdf ไม่ได้ จึงไม่ได้บันทึกค่ะ: corrupt or unreadable PDF")
+    assert line_api.downloads == ["m-good", "m-bad"]  # nothing fetched for a refused name, size or sender
+    assert sorted(p.name for p in web.docs.iterdir()) == sorted([*files_before, "ค่าเดินทาง.pdf"])
+    assert any(d["path"] == "ค่าเดินทาง.pdf" for d in read_manifest(web.index)["documents"])
+    audit = [(e.actor, e.action, e.target, e.outcome) for e in read_audit(web.db)]
+    assert ("line:Uadmin", "upload", "ค่าเดินทาง.pdf", "ok") in audit
+    assert ("line:Uadmin", "upload", "เสีย.pdf", "refused") in audit
+    assert ("line:Ustranger", "upload", "x.pdf", "refused") in audit
 
 
 def test_admin_commands_status_remove_rollback_report(

@@ -227,7 +227,7 @@ def test_upload_with_metadata_then_edit_and_remove(web: ConsoleSetup, client: Te
     assert not (web.docs / "ประชุม_ออนไลน์.txt").exists()
     assert not (web.docs / "ประชุม_ออนไลน์.txt.meta.json").exists()
     audit = [(e.actor, e.action, e.outcome) for e in read_audit(web.db)]
-    for action in ("upload", "metadata", "reindex", "remove"):
+    for action in ("upload", "metadata", "remove"):
         assert ("line:Uadmin", action, "ok") in audit
     with web.db.read() as conn:  # an upload's bytes wait in the database only until its build
         held = conn.execute(text("SELECT COUNT(*) FROM web_builds WHERE payload IS NOT NULL")).scalar_one()
@@ -267,23 +267,28 @@ def test_a_change_waits_for_a_build_outside_the_console(web: ConsoleSetup, clien
 
 
 def test_changes_left_by_a_dead_process_are_picked_up(web: ConsoleSetup, client: TestClient) -> None:
+    from bot.builds import MAX_RUNS, STOPPED
+
     sign_in(client, web.db)
     long_ago = time.time() - 3600
-    with web.db.tx() as conn:  # a replica died during one build, with a re-index waiting after it
-        conn.execute(text("INSERT INTO web_builds (actor, started, at, action, target, payload, queued) "
-                          "VALUES ('telegram:1', :t, :t, 'upload', 'x.txt', :p, 0)"),
-                     {"t": long_ago, "p": b"x"})
-        conn.execute(text("INSERT INTO web_builds (actor, started, at, action, queued) "
-                          "VALUES ('telegram:1', :t, :t, 'reindex', 1)"), {"t": long_ago})
+    body = "ข้อ ๑ หนังสือเวียนที่ค้างอยู่เมื่อเซิร์ฟเวอร์หยุด ให้จัดทำดัชนีหลังเริ่มระบบใหม่".encode()
+    insert = text("INSERT INTO web_builds (actor, started, at, action, target, payload, queued, attempts) "
+                  "VALUES ('telegram:1', :t, :t, :a, :tg, :p, :q, :n)")
+    with web.db.tx() as conn:  # replicas died during two builds, with a re-index waiting after them
+        conn.execute(insert, {"t": long_ago, "a": "upload", "tg": "ค้าง.txt", "p": body, "q": 0, "n": 1})
+        conn.execute(insert, {"t": long_ago, "a": "upload", "tg": "x.txt", "p": b"x", "q": 0, "n": MAX_RUNS})
+        conn.execute(insert, {"t": long_ago, "a": "reindex", "tg": "", "p": None, "q": 1, "n": 0})
     page = client.get("/admin/versions").text  # a page view starts what waits
-    assert "กำลังจัดทำดัชนี: จัดทำดัชนีใหม่ (โดย telegram:1)" in page
-    dead, reindex = wait_for_builds(web.db)
-    assert dead == ("upload", "x.txt", False, "หยุดไปโดยไม่มีผลลัพธ์ (เซิร์ฟเวอร์หยุดระหว่างจัดทำดัชนี)")
+    assert "กำลังจัดทำดัชนี: เพิ่ม ค้าง.txt (โดย telegram:1)" in page  # its first run died: once more
+    rerun, dead, reindex = wait_for_builds(web.db)
+    assert rerun[2] and "เพิ่มเอกสารเรียบร้อยค่ะ" in rerun[3] and (web.docs / "ค้าง.txt").exists()
+    assert dead == ("upload", "x.txt", False, STOPPED)  # died on each of its runs: given up
+    assert not (web.docs / "x.txt").exists()
     assert reindex[2] and "ไม่มีเอกสารเปลี่ยน ใช้ดัชนีเดิม" in reindex[3]
 
 
 def test_a_full_queue_refuses_politely(web: ConsoleSetup, client: TestClient) -> None:
-    from bot.web.builds import MAX_WAITING
+    from bot.builds import MAX_WAITING
 
     csrf = sign_in(client, web.db)
     with web.db.tx() as conn:  # another replica is building, with a full queue behind it

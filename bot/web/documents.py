@@ -1,6 +1,6 @@
 """Documents page: the collection as a table with search and filters, upload with metadata,
 metadata edit and removal. The request only checks and queues the change: it is built in the
-background through :class:`bot.admin.Admin`, like a chat upload (see :mod:`bot.web.builds`), and
+background through :class:`bot.admin.Admin`, with the chat uploads (see :mod:`bot.builds`), and
 this page and the versions page follow its build.
 
 Metadata goes to the ``<file>.meta.json`` sidecar the loaders already read; a sidecar change
@@ -21,9 +21,10 @@ from index.loaders import META_SUFFIX
 from index.store import read_manifest
 
 from ..admin import safe_filename
+from ..builds import enqueue
 from .app import Console
 from .auth import WebUser
-from .builds import enqueue, page_context, queued_message
+from .builds import page_context, queued_message
 
 KIND_LABELS = {"act": "พระราชบัญญัติ/กฎหมาย", "guideline": "แนวทาง/หนังสือเวียน", "news": "ข่าว"}
 META_FIELDS = ("title", "agency", "date", "source", "aliases", "kind")
@@ -132,7 +133,7 @@ def routes(console: Console) -> list[Route]:
         if refusal := console.admin.check_upload(filename, len(data), user.identity):
             return documents(request, user, form, refusal.message, False)
         name = safe_filename(filename)
-        place = enqueue(console, user.identity, "upload", name, metadata_from_form(form) or None, data)
+        place = enqueue(console.admin, user.identity, "upload", name, metadata_from_form(form) or None, data)
         return documents(request, user, form, *queued_message(f"ไฟล์ {name} ", place))
 
     def edit_form(request: Request, user: WebUser, form: dict) -> Response:
@@ -148,7 +149,7 @@ def routes(console: Console) -> list[Route]:
         name = _document_file(console, str(form.get("path", "")))
         if name is None:
             return console.message(request, "ไม่พบเอกสาร", "ไม่พบเอกสารนี้ในคลังค่ะ", 404)
-        place = enqueue(console, user.identity, "metadata", name, metadata_from_form(form))
+        place = enqueue(console.admin, user.identity, "metadata", name, metadata_from_form(form))
         return documents(request, user, form, *queued_message(f"ข้อมูลของ {name} ", place))
 
     def remove(request: Request, user: WebUser, form: dict) -> Response:
@@ -157,7 +158,7 @@ def routes(console: Console) -> list[Route]:
             return console.message(request, "ไม่พบเอกสาร", "ไม่พบเอกสารนี้ในคลังค่ะ", 404)
         doc = _document(console, name)
         # Admin.remove takes a file name or a document id; a file in a subfolder goes by its id.
-        place = enqueue(console, user.identity, "remove", name if "/" not in name else doc["doc_id"])
+        place = enqueue(console.admin, user.identity, "remove", name if "/" not in name else doc["doc_id"])
         return documents(request, user, form, *queued_message(f"คำสั่งลบ {name} ", place))
 
     max_body = console.admin.max_bytes

@@ -1,5 +1,5 @@
 """Index versions page: the published and the previous version with their document differences,
-the console's builds (running, waiting and recent, see :mod:`bot.web.builds`), and roll back.
+the builds (running, waiting and recent, see :mod:`bot.builds`), and roll back.
 """
 
 from dataclasses import dataclass, field
@@ -10,9 +10,10 @@ from starlette.routing import Route
 
 from index.store import current_version, read_manifest
 
+from ..builds import build_state, enqueue, kick, reindex_waiting
 from .app import Console
 from .auth import WebUser
-from .builds import build_state, enqueue, kick, page_context, queued_message, reindex_waiting
+from .builds import page_context, queued_message
 
 
 @dataclass
@@ -72,9 +73,9 @@ def routes(console: Console) -> list[Route]:
                               **page_context(console, f"{request.scope['root_path']}/versions"))
 
     def build(request: Request, user: WebUser, form: dict) -> Response:
-        if reindex_waiting(console):
+        if reindex_waiting(console.db):
             return page(request, user, form, "มีคำสั่งจัดทำดัชนีรอคิวอยู่แล้วค่ะ", False)
-        place = enqueue(console, user.identity, "reindex")
+        place = enqueue(console.admin, user.identity, "reindex")
         if place == 0:
             return page(request, user, form, "เริ่มจัดทำดัชนีแล้วค่ะ หน้านี้จะแสดงความคืบหน้า")
         return page(request, user, form, *queued_message("คำสั่งจัดทำดัชนี", place))
@@ -84,8 +85,8 @@ def routes(console: Console) -> list[Route]:
         return page(request, user, form, result.message, result.ok)
 
     def progress(request: Request, user: WebUser, form: dict) -> Response:
-        kick(console)  # changes queued before a restart start once a page asks
-        return JSONResponse(build_state(console).to_json())
+        kick(console.admin)  # changes queued before a restart start once a page asks
+        return JSONResponse(build_state(console.db).to_json())
 
     return [
         Route("/versions", console.page("admin", page)),
