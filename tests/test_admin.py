@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,6 +141,29 @@ def test_refused_uploads_leave_documents_and_index_unchanged(
     # The non-admin's attempts are audited too, with who tried.
     tried = sorted(e.action for e in audit if e.actor == f"telegram:{OTHER_USER['id']}")
     assert tried == ["reindex", "upload"]
+
+
+def test_an_upload_whose_server_died_is_built_again_and_answered_after_restart(
+        api: FakeBotAPI, admin_settings: BotSettings, live: Live) -> None:
+    from sqlalchemy import text
+
+    body = "ข้อ ๑ หนังสือเวียนที่ส่งมาก่อนเซิร์ฟเวอร์หยุด ให้จัดทำดัชนีเมื่อเริ่มระบบใหม่".encode()
+    with live.admin.db.tx() as conn:  # the bot died during this upload's build (its first run)
+        conn.execute(text("INSERT INTO web_builds (actor, started, at, action, target, payload, queued, "
+                          "attempts, reply_to) VALUES (:a, :t, :t, 'upload', 'ค้าง.txt', :p, 0, 1, :r)"),
+                     {"a": f"telegram:{USER['id']}", "t": time.time() - 3600, "p": body,
+                      "r": f"telegram:{USER['id']}"})
+
+    async def scenario() -> None:
+        async with polling(admin_settings, live.dialogue, live.admin):  # the restart
+            (told,) = await until(api, "sendMessage")
+            assert told["chat_id"] == USER["id"] and told["text"].startswith("เพิ่มเอกสารเรียบร้อยค่ะ")
+
+    asyncio.run(scenario())
+    assert (live.docs / "ค้าง.txt").read_bytes() == body
+    with live.admin.db.read() as conn:
+        row = conn.execute(text("SELECT ok, replied, attempts, payload FROM web_builds")).one()
+    assert (row.ok, row.replied, row.attempts, row.payload) == (1, 1, 2, None)  # told once, bytes dropped
 
 
 def line_file(message_id: str, name: str, size: int, user: str) -> dict:
