@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 MAX_NAME_BYTES = 200  # file systems allow 255 bytes; room for ".staging-" and ".meta.json"
 _UNSAFE = re.compile(r"[^\w.\-\u0e00-\u0e7f]+")  # Thai marks are not \w; no separators survive
+MAX_LOW_PAGES = 30  # low-confidence pages named one by one in an upload's outcome
 Progress = Callable[[int, int], None]  # (chunks embedded, chunks to embed) during a build
 
 
@@ -226,9 +227,13 @@ def ocr_summary(loaded: LoadedDocument) -> str:
     read = [p for p in loaded.pages if p.ocr_confidence is not None]
     if not read:
         return ""
+    low = [p for p in read if p.ocr_confidence < LOW_CONFIDENCE]
     lines = [f"\nอ่านด้วย OCR: {len(read)} หน้า"]
     lines += [f"หน้า {p.number}: ความมั่นใจ OCR {p.ocr_confidence:.0f}% โปรดตรวจสอบ"
-              for p in read if p.ocr_confidence < LOW_CONFIDENCE]
+              for p in low[:MAX_LOW_PAGES]]
+    if len(low) > MAX_LOW_PAGES:  # the whole reply must fit one chat message
+        lines.append(f"และอีก {len(low) - MAX_LOW_PAGES} หน้าที่ความมั่นใจต่ำกว่า {LOW_CONFIDENCE:.0f}% "
+                     "โปรดตรวจสอบ")
     return "\n".join(lines)
 
 

@@ -80,6 +80,10 @@ def test_low_confidence_pages_are_named_in_the_upload_summary() -> None:
     loaded = LoadedDocument([Page("ก", 1, ocr_confidence=93.0), Page("ข", 2),
                              Page("ค", 3, ocr_confidence=41.2)], paged=True)
     assert ocr_summary(loaded) == "\nอ่านด้วย OCR: 2 หน้า\nหน้า 3: ความมั่นใจ OCR 41% โปรดตรวจสอบ"
+    # a poor 300-page scan: the outcome still fits one chat message (Telegram: 4096 characters)
+    poor = ocr_summary(LoadedDocument([Page("ก", n, ocr_confidence=40.0) for n in range(1, 301)], paged=True))
+    assert "หน้า 30: ความมั่นใจ" in poor and "หน้า 31:" not in poor and len(poor) < 2000
+    assert poor.endswith("และอีก 270 หน้าที่ความมั่นใจต่ำกว่า 70% โปรดตรวจสอบ")
 
 
 @needs_tesseract
