@@ -272,13 +272,16 @@ def _apply(admin: Admin, job: Job, progress: Progress) -> AdminResult:
 
 def take_outcomes(db: Database, platform: str) -> list[Outcome]:
     """The finished changes whose uploaders on ``platform`` have not been told yet, claimed (on
-    any replica, each is handed out once; :func:`send_failed` hands it out again)."""
+    any replica, each is handed out once; :func:`send_failed` hands it out again).
+
+    ``replied`` is 0 for an outcome to send, -k after k failed sends (sent again until
+    :data:`MAX_SENDS`), and 1 + k once handed out (so the claim itself returns k)."""
     with db.tx() as conn:
         rows = conn.execute(text(
-            "UPDATE web_builds SET replied = 1 WHERE reply_to LIKE :p AND replied <= 0 "
+            "UPDATE web_builds SET replied = 1 - replied WHERE reply_to LIKE :p AND replied <= 0 "
             f"AND replied > -{MAX_SENDS} AND finished IS NOT NULL "
             "RETURNING id, reply_to, ok, message, replied"), {"p": f"{platform}:%"}).all()
-    return [Outcome(r.id, r.reply_to.split(":", 1)[1], bool(r.ok), r.message, -r.replied)
+    return [Outcome(r.id, r.reply_to.split(":", 1)[1], bool(r.ok), r.message, r.replied - 1)
             for r in rows]
 
 
