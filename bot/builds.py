@@ -117,7 +117,7 @@ def build_state(db: Database) -> BuildState:
     if waiting:
         return BuildState(False, 0, "มีงานรอจัดทำดัชนี", ok, last, waiting, recent)
     if not ended:
-        return BuildState(False, 0, "ยังไม่มีการจัดทำดัชนีจากคอนโซล", None, 0)
+        return BuildState(False, 0, "ยังไม่มีงานจัดทำดัชนีจากคอนโซลหรือแชต", None, 0)
     return BuildState(False, 100 if ok else 0, f"ครั้งล่าสุด {recent[0][1]}", ok, last, waiting, recent)
 
 
