@@ -13,6 +13,7 @@ from index import vectors as vector_store
 from index.chunkstore import ChunkStore
 from index.sections import section_key
 from index.store import load_index, publish, write_version
+from index.thai_text import THAI_DIGITS, arabic_digits
 from index.tokens import word_tokens
 from index.vectors import top_rows
 from retrieval.query import parse_query
@@ -45,6 +46,33 @@ def test_top_rows_is_a_stable_sort_without_sorting_everything() -> None:
         rows, values = top_rows(scores, k)
         expected = np.argsort(-scores, kind="stable")[:k]
         assert rows.tolist() == expected.tolist() and values.tolist() == scores[expected].tolist()
+
+
+def test_top_rows_of_many_scores_partitions_only_those_above_a_sample() -> None:
+    """From ``SAMPLED_TOP_ROWS`` scores on, the same result as a stable sort, with BM25-like
+    arrays (mostly 0), a scope's -1s, few distinct values, and sorted runs."""
+    rng = np.random.default_rng(11)
+    n = vector_store.SAMPLED_TOP_ROWS + 4_321
+    few = np.full(n, -1.0, dtype=np.float32)
+    few[rng.choice(n, 30, replace=False)] = rng.integers(0, 3, 30)
+    sparse = np.zeros(n, dtype=np.float32)
+    sparse[rng.choice(n, 2_000, replace=False)] = rng.random(2_000)
+    arrays = [few, sparse, rng.integers(0, 4, n).astype(np.float32), rng.random(n).astype(np.float32),
+              np.sort(rng.random(n)).astype(np.float32), np.zeros(n, dtype=np.float32)]
+    for scores in arrays:
+        for k in (1, 10, 50, 500):
+            rows, values = top_rows(scores, k)
+            expected = np.argsort(-scores, kind="stable")[:k]
+            assert rows.tolist() == expected.tolist() and values.tolist() == scores[expected].tolist()
+
+
+def test_arabic_digits_maps_as_a_translation_table_on_the_shipped_texts(shipped_index: Path) -> None:
+    """``arabic_digits`` (on every candidate's text at scale) replaces digit by digit; the result
+    is that of the translation table it replaced."""
+    table = str.maketrans(THAI_DIGITS, "0123456789")
+    texts = [c.text for c in load_index(shipped_index).chunks] + [THAI_DIGITS + " มาตรา ๑๒/๓ 45"]
+    assert any(ch in text for text in texts[:-1] for ch in THAI_DIGITS)
+    assert all(arabic_digits(text) == text.translate(table) for text in texts)
 
 
 def test_the_chunk_store_reads_lazily_what_was_written(shipped_index: Path) -> None:
