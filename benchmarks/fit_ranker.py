@@ -4,10 +4,11 @@
 
 Default training data: ``benchmarks/evalsets/train.jsonl`` (questions written for training) and
 the tuning half of ``benchmarks/evalsets/eval.jsonl``; the held-out half is never read. For each
-question the first stage's candidates are labelled (a candidate is right when it holds every gold
-string) and a listwise softmax model is fitted: the probability the model gives the right
-candidates is maximised, with an L2 penalty chosen by 5-fold cross-validation on hit@1. Prints
-the figures and the WEIGHTS line to paste into retrieval/rerank.py.
+question the first stage's candidates are labelled: a candidate is right when its citation (the
+passage with the rest of its section, ``retrieval.answer.cited_rows``) holds every gold string.
+A listwise softmax model is fitted: the probability the model gives the right candidates is
+maximised, with an L2 penalty chosen by 5-fold cross-validation on hit@1. Prints the figures and
+the WEIGHTS line to paste into retrieval/rerank.py.
 """
 
 import argparse
@@ -20,6 +21,7 @@ import index  # noqa: F401  (sets offline environment)
 from index.settings import IndexSettings
 from index.store import load_index
 from index.thai_text import compact
+from retrieval.answer import cited_rows
 from retrieval.query import parse_query
 from retrieval.rerank import FEATURES, WEIGHTS
 from retrieval.search import open_retriever
@@ -53,7 +55,9 @@ def lists(retriever, rows: list[dict]) -> tuple[list[tuple[np.ndarray, np.ndarra
             missed += 1
             continue
         keep = substantive[found.rows]  # the others are ranked last whatever their score
-        labels = np.array([all(g in compact(c.text) for g in gold) for c in found.chunks]) & keep
+        chunks = retriever.index.chunks
+        cited = [compact("".join(chunks[i].text for i in cited_rows(chunks, int(r)))) for r in found.rows]
+        labels = np.array([all(g in text for g in gold) for text in cited]) & keep
         if not labels.any():
             missed += 1
             continue

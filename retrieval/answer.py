@@ -17,11 +17,13 @@ from .abstain import EVIDENCE_HITS, TOP, Evidence, evidence, should_abstain, uns
 from .compose import (
     MAX_ANSWER_CHARS,
     MAX_REASONS_CHARS,
+    NEIGHBOURS,
     SLACK_CHARS,
     best_clause,
     clip,
     compose,
     context,
+    section_span,
     whole_list,
 )
 from .documents import Named, name_key
@@ -33,6 +35,8 @@ SECOND_SOURCES = 2  # later passages that may add a better-answering clause
 SECOND_SOURCE_SCORE = 1.5  # what of the question a later passage must add (see compose._features)
 MENTIONED_LAW_SUPPORT = 0.75  # share of the asked words a document merely mentioning a law must hold
 QUOTED_TITLE = 0.5  # share of a title's words a question repeats when it quotes the title
+CITED_SECTION_CHARS = 2000  # a section split over passages is cited whole up to this length
+SPARE_HITS = 6  # passages searched beyond those shown, to replace ones of a section already cited
 
 
 @dataclass
@@ -83,15 +87,47 @@ class Answer:
 
 
 def cite(index: PublishedIndex, hits: list[Hit], start: int = 1) -> list[Citation]:
-    """Numbered citations for ``hits``."""
+    """Numbered citations for ``hits``, each showing the passage's whole section (see
+    :func:`cited_rows`) with its footnotes."""
     out = []
     for rank, hit in enumerate(hits, start):
         doc, chunk = index.documents[hit.chunk.doc_id], hit.chunk
+        rows = [index.chunks[i] for i in cited_rows(index.chunks, hit.position)]
+        text = "\n".join([*(c.text for c in rows), *(f"[เชิงอรรถ] {n}" for c in rows for n in c.notes)])
         # A section of an amending Act is cited as that Act's, never as the main Act's.
-        text = "\n".join([chunk.text, *(f"[เชิงอรรถ] {note}" for note in chunk.notes)])
-        out.append(Citation(rank, doc.doc_id, chunk.unit or doc.title, doc.source, chunk.page,
-                            chunk.section, text, hit.score, chunk.chunk_id, chunk.printed_page, doc.date,
+        out.append(Citation(rank, doc.doc_id, chunk.unit or doc.title, doc.source, rows[0].page,
+                            chunk.section, text, hit.score, chunk.chunk_id, rows[0].printed_page, doc.date,
                             chunk.ocr, chunk.ocr_confidence))
+    return out
+
+
+def cited_rows(chunks: list[Chunk], position: int) -> range:
+    """The passages a citation of passage ``position`` shows: what the answer may draw on (its
+    whole section, or a news paragraph's neighbours; see :func:`compose.context`), so the
+    reader sees all it rests on; of a long section, the passages nearest to ``position`` up to
+    ``CITED_SECTION_CHARS``."""
+    first, last = section_span(chunks, position, NEIGHBOURS)
+    lo = hi = position
+    size = len(chunks[position].text)
+    grown = True
+    while grown:
+        grown = False
+        for i in (lo - 1, hi + 1):  # the earlier side first
+            if first <= i <= last and size + len(chunks[i].text) <= CITED_SECTION_CHARS:
+                size += len(chunks[i].text)
+                lo, hi, grown = min(lo, i), max(hi, i), True
+    return range(lo, hi + 1)
+
+
+def distinct_sections(chunks: list[Chunk], hits: list[Hit]) -> list[Hit]:
+    """``hits`` without the later passages of a section an earlier hit already cites whole."""
+    cited: set[int] = set()
+    out = []
+    for hit in hits:
+        rows = cited_rows(chunks, hit.position)
+        if hit.position not in cited:
+            out.append(hit)
+            cited.update(rows)
     return out
 
 
@@ -128,7 +164,8 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
         if not answer.abstained:
             answer.question = question
             return answer
-    hits = retriever.search(query, k=max(k + skip + 2, EVIDENCE_HITS))
+    pool = retriever.search(query, k=max(k + skip + 2, EVIDENCE_HITS) + SPARE_HITS)
+    hits = pool[: max(k + skip + 2, EVIDENCE_HITS)]
     best = hits[0] if hits else None
     ev = evidence(query, hits, retriever.document_frequency, len(retriever.index.chunks))
     # A question naming a มาตรา that the documents contain is answerable by definition.
@@ -146,10 +183,11 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
         # "กี่บาท" and no amount in baht in the passages that answer: a fee, a budget, a count
         # the documents never state is declined, not answered with another number.
         return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named))
-    shown = hits[skip : skip + k]
+    shown = distinct_sections(retriever.index.chunks, pool)[skip : skip + k]
     if not shown:
         return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named))
-    return Answer(question, False, _answer_text(retriever, asked, shown),
+    # The answer reads the passages as ranked (a later one of the first's section adds nothing to it).
+    return Answer(question, False, _answer_text(retriever, asked, pool[skip : skip + k]),
                   cite(retriever.index, shown, start=1), [], ev)
 
 

@@ -68,7 +68,7 @@ def whole_list(query: Query, chunks: list[Chunk], position: int) -> str:
     """The list in chunk ``position`` that the question asks for, in full: its lead-in and every
     item, also from neighbouring chunks that continue it; long items are shortened so that all
     of them show."""
-    first, last = _section_span(chunks, position)
+    first, last = section_span(chunks, position)
     while first > 0 and continues_list(chunks[first - 1], chunks[first]):
         first -= 1
     while last + 1 < len(chunks) and continues_list(chunks[last], chunks[last + 1]):
@@ -111,11 +111,11 @@ def context(chunks: list[Chunk], position: int) -> str:
     """The text an answer about chunk ``position`` may draw on: its whole section (a long section
     is split over chunks, and the fact asked may sit in the part the search did not rank first),
     or, for a passage without a section label (a news paragraph), the passages just around it."""
-    first, last = _section_span(chunks, position, NEIGHBOURS)
+    first, last = section_span(chunks, position, NEIGHBOURS)
     return "\n".join(c.text for c in chunks[first : last + 1])
 
 
-def _section_span(chunks: list[Chunk], position: int, neighbours: int = 0) -> tuple[int, int]:
+def section_span(chunks: list[Chunk], position: int, neighbours: int = 0) -> tuple[int, int]:
     """First and last row of the section chunk ``position`` belongs to; for a passage without a
     section label, ``neighbours`` passages either side of the same kind in the same document."""
     here = chunks[position]
@@ -184,13 +184,20 @@ def compose(query: Query, passage: str, ignore: frozenset[str] = frozenset(), le
                 chosen |= _window(phrases, lo2, hi2, limit - _size(phrases, chosen), chosen)
         if label is not None:
             chosen.add(label)
+    # "กี่รางวัล … อะไรบ้าง" answered by a list written inline in a paragraph ("(1) … (2) …"):
+    # every item of it, each shortened as needed, not the window's first few.
+    run = _item_run(phrases, chosen) if query.wants_list or "list" in query.intents else set()
+    share = limit
+    if run:
+        chosen |= run
+        share = max(MIN_ITEM_CHARS, (MAX_LIST_CHARS - _size(phrases, chosen - run)) // len(run))
     if lead and 0 not in chosen and len(phrases[0]) <= min(150, limit - _size(phrases, chosen)):
         chosen.add(0)  # the lead says who or what the section is about
     parts: list[str] = []
     for i in sorted(chosen):
         if parts and i - 1 not in chosen:
             parts.append("…")
-        parts.append(clip(phrases[i], limit))
+        parts.append(clip(phrases[i], share if i in run else limit))
     if max(chosen) < len(phrases) - 1:
         parts.append("…")
     return " ".join(parts)
@@ -274,6 +281,33 @@ def _asked_label(query: Query, phrases: list[str], at: int) -> int | None:
     item = r"|\(\s*[0-9๐-๙]{1,2}\s*\)"  # "ข้อไหน": an item label
     label = re.compile("|".join(rf"{re.escape(n)}{numbered}" + (item if n == "ข้อ" else "") for n in nouns))
     return next((i for i in range(at, -1, -1) if label.search(phrases[i].lower())), None)
+
+
+def _item_run(phrases: list[str], chosen: set[int]) -> set[int]:
+    """The phrases of a numbered list written inline (each item a phrase: "(1) …", "2) …") that
+    ``chosen`` reaches into or leads into (its lead-in "… ดังนี้" chosen); empty when none."""
+    numbers = []
+    for phrase in phrases:
+        m = ITEM_LABEL.match(phrase)
+        digits = re.sub(r"\D", "", arabic_digits(m.group(1))) if m else ""
+        numbers.append(int(digits) if digits else None)
+    for start, number in enumerate(numbers):
+        if number != 1:
+            continue
+        end, expected = start, 2
+        for i in range(start + 1, len(phrases)):
+            if numbers[i] == expected:
+                end, expected = i, expected + 1
+            elif numbers[i] is not None:
+                break
+        if end == start:
+            continue
+        # The last item runs on as long as the others do on average (its end is not marked).
+        end = min(len(phrases) - 1, end + -(-(end - start) // (expected - 2)) - 1)
+        run = set(range(start, end + 1))
+        if run & chosen or start - 1 in chosen:
+            return run
+    return set()
 
 
 def _size(phrases: list[str], chosen: set[int]) -> int:

@@ -8,11 +8,11 @@ import pytest
 from index.documents import Chunk
 from index.store import load_index
 from retrieval.abstain import unstated_quantity
-from retrieval.answer import _naming_words, ask
+from retrieval.answer import CITED_SECTION_CHARS, _naming_words, ask, cited_rows, distinct_sections
 from retrieval.compose import MAX_ANSWER_CHARS, MAX_REASONS_CHARS, compose, whole_list
 from retrieval.intent import asked_words
 from retrieval.query import parse_query
-from retrieval.search import open_retriever
+from retrieval.search import Hit, open_retriever
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +161,36 @@ def test_a_question_about_the_present_is_declined_but_the_same_role_in_the_law_i
     answer = ask(shipped, "ใครเป็นประธานกรรมการข้อมูลข่าวสารของราชการ")
     assert not answer.abstained and answer.evidence.now == 0.0
     assert "มอบหมายเป็นประธาน" in answer.answer
+
+
+def _section(doc: str, label: str, n: int, size: int) -> list[Chunk]:
+    return [Chunk(f"{doc}{label}-{i}", doc, f"{label} ส่วนที่ {i} " + "ก" * size, section=label, role="section")
+            for i in range(n)]
+
+
+def test_a_citation_shows_the_whole_section_its_passage_belongs_to() -> None:
+    chunks = [*_section("d", "มาตรา ๑", 1, 300), *_section("d", "มาตรา ๒", 3, 400),
+              *_section("d", "มาตรา ๓", 1, 300)]
+    assert list(cited_rows(chunks, 2)) == [1, 2, 3]  # all of มาตรา ๒, not มาตรา ๑ or ๓
+    # Another passage of a section already cited is not cited again; the next section moves up.
+    hits = [Hit(i, chunks[i], 1.0 - i / 10, 0.0, 0.0) for i in (2, 1, 4, 3, 0)]
+    assert [h.position for h in distinct_sections(chunks, hits)] == [2, 4, 0]
+
+
+def test_a_long_section_is_cited_by_the_passages_nearest_to_the_one_found() -> None:
+    chunks = _section("d", "มาตรา ๙", 8, 600)
+    rows = cited_rows(chunks, 5)
+    assert 5 in rows and len(rows) > 1
+    assert sum(len(chunks[i].text) for i in rows) <= CITED_SECTION_CHARS
+
+
+def test_an_inline_list_is_answered_with_every_item() -> None:
+    """A count asked of a list written inline in a news paragraph: the number and every item,
+    the last one too, although the items together are longer than a sentence answer."""
+    filler = " ".join(["ข้อความประกอบที่ไม่เกี่ยวกับคำถามเลย"] * 10)
+    items = " ".join(f"({n}) รางวัลประเภทที่ {n} สำหรับหน่วยงานดีเด่นด้านการให้บริการประชาชน จำนวน {n} รางวัล"
+                     for n in range(1, 9))
+    passage = f"{filler} นายกรัฐมนตรีมอบรางวัลรวม 36 รางวัล แบ่งเป็นประเภทต่าง ๆ ดังนี้ {items} จากนั้น {filler}"
+    text = compose(parse_query("รางวัลปีนี้มีทั้งหมดกี่รางวัล แบ่งกี่ประเภท"), passage, lead=False)
+    assert "36 รางวัล" in text
+    assert all(f"({n}) รางวัลประเภทที่ {n}" in text for n in range(1, 9)), text
