@@ -16,17 +16,21 @@ from retrieval.answer import Answer, ask, define
 from retrieval.followup import (
     ask_follow_up,
     asked_words,
+    asks_without_subject,
     carry,
     in_document,
+    last_list_item,
     list_item_answer,
+    names_only,
     neighbour_section,
     ordinal_item,
     topic_words,
 )
+from retrieval.intent import asking_phrases, intents
 from retrieval.live import LiveRetriever
 from retrieval.search import Retriever
 
-from .refer import Reference, parse_reference
+from .refer import LAST_ITEM, Reference, parse_reference
 from .state import Database, TurnStore, memory_database
 
 log = logging.getLogger(__name__)
@@ -39,10 +43,15 @@ _ORDINAL = re.compile(r"^(?:แล้ว|ขอ|ส่วน)?\s*((?!มาต�
 # pointing back ("คณะกรรมการนี้", "ครั้งนั้น") at something the last answer's document holds.
 _CARRY = re.compile(r"^(?:แล้ว|แล้วถ้า|ถ้า|งั้น|ส่วน|และ|ต้อง)")
 _POINTS_BACK = re.compile(r"นี้|นั้น|ดังกล่าว|ครั้งนั้น|เขา|มัน")
+# A thing pointed at ("งานอบรมนี้", "คณะกรรมการดังกล่าว"); "วันนี้", "ตอนนี้", "ทั้งนี้" may point at
+# the present or the sentence instead.
+_POINTS_AT = re.compile(r"(?<!วัน)(?<!ตอน)(?<!ขณะ)(?<!ปี)(?<!เดือน)(?<!เวลา)(?<!ทั้ง)(?<!ดัง)(?:นี้|นั้น)"
+                        r"|ดังกล่าว")
 # A question that cannot stand alone: it continues a conversation ("แล้ว…", "งั้น…", "ส่วน…").
 _LEANS = re.compile(r"^(?:แล้ว|งั้น|ส่วน)")
 MAX_CARRY_CHARS = 60
 SHORT_QUESTION = 25  # a question this short leans on the conversation ("โทษเท่าไร", "จัดที่ไหน")
+POINTED_SHARE = 0.5  # of its words the last answer's document must hold for "…นี้" to point at it
 NOTHING_TO_FOLLOW = ("ยังไม่มีคำตอบก่อนหน้าให้อ้างถึงค่ะ ลองพิมพ์คำถามแบบเต็ม เช่น "
                      "“พ.ร.บ.คอมพิวเตอร์ มาตรา 14 ว่าอย่างไร”")
 
@@ -52,6 +61,7 @@ NO_PREVIOUS = "ยังไม่มีคำถามก่อนหน้า�
 NO_MORE = "ไม่มีคำตอบอื่นจากเอกสารแล้วค่ะ"
 NO_NEIGHBOUR = "ไม่มีมาตราถัดไปหรือก่อนหน้าในเอกสารนี้แล้วค่ะ"
 NO_ITEM = "คำตอบก่อนหน้าไม่มีข้อ {n} ค่ะ ลองระบุเลขข้อที่มีในรายการ"
+NO_LIST = "คำตอบก่อนหน้าไม่ได้เป็นรายการเป็นข้อ ๆ ค่ะ"
 EMPTY = "กรุณาพิมพ์คำถามเป็นข้อความค่ะ เช่น “รัฐบาลดิจิทัลคืออะไร”"
 
 
@@ -108,19 +118,25 @@ class Dialogue:
             if found:
                 return self._go_on(last, found)
         # A short or pointing question leans on the conversation when the last answer's document
-        # holds its words ("วาระกี่ปี"); otherwise it is a new question ("ราคาทองวันนี้").
-        carries = _CARRY.search(text) or (
-            (_POINTS_BACK.search(text) or len(text) <= SHORT_QUESTION) and last is not None
-            and in_document(retriever, last.answer, text))
-        if last is None and _LEANS.match(text):
-            return NOTHING_TO_FOLLOW  # "แล้วใครเป็นประธาน" with no answer before it
+        # holds its words ("วาระกี่ปี"), otherwise it is a new question ("ราคาทองวันนี้"); one
+        # pointing at a thing ("งานอบรมนี้") when the document holds most of them (the user's
+        # words may not be the document's: "เปิดงาน" for "เปิดการอบรม").
+        leans = len(text) <= SHORT_QUESTION or _POINTS_BACK.search(text)
+        held = in_document(retriever, last.answer, text) if last and leans else 0.0
+        carries = _CARRY.search(text) or held == 1.0 or (held >= POINTED_SHARE and _POINTS_AT.search(text))
+        if last is None and (_LEANS.match(text) or asks_without_subject(retriever, text)):
+            return NOTHING_TO_FOLLOW  # "แล้วใครเป็นประธาน", "โทษเท่าไร" with no answer before it
         own = topic_words(retriever, text)
-        if last and last.answer.citations and carries and len(text) <= MAX_CARRY_CHARS:
+        if last and last.answer.citations and len(text) <= MAX_CARRY_CHARS and (
+                carries or names_only(retriever, text)):
+            # "แล้วคณะกรรมการวินิจฉัยล่ะ", "พรบ คอม ล่ะ" ask nothing of their own: the last question
+            # again, about what they name.
+            asked = text if intents(text) else f"{text} {' '.join(asking_phrases(last.question))}"
             topic = carry(own, last.topic)
-            answer = ask_follow_up(retriever, last.answer, text, own, topic, self.k)
+            answer = ask_follow_up(retriever, last.answer, asked, own, topic, self.k)
             if not answer.abstained:
-                scope = last.answer.citations[0].doc_id
-                return self._save(Turn(_new_ref(), chat_id, text, 0, answer, True, topic, scope=scope))
+                scope = answer.citations[0].doc_id  # the document named, else the last one's
+                return self._save(Turn(_new_ref(), chat_id, asked, 0, answer, True, topic, scope=scope))
         return self._save(Turn(_new_ref(), chat_id, text, 0, ask(retriever, text, self.k), topic=own))
 
     def _refer(self, chat_id: str, retriever: Retriever, last: Turn | None, ref: Reference) -> Turn | str:
@@ -135,6 +151,11 @@ class Dialogue:
             if found is None:
                 return NO_NEIGHBOUR
             return self._go_on(last, found)
+        if ref.n == LAST_ITEM:
+            if (last_item := last_list_item(retriever, last.answer)) is None:
+                return NO_LIST
+            n, found = last_item
+            return self._go_on(last, found, item=n)
         n = ref.n or last.item + ref.step
         found = list_item_answer(retriever, last.answer, n) if n > 0 else None
         if found is None:

@@ -18,7 +18,7 @@ from index.tokens import loose_key, word_tokens
 
 from .answer import Answer, Citation, ask, cite
 from .compose import MAX_ANSWER_CHARS, clip, list_item
-from .intent import asks_consequence, intents
+from .intent import asks_consequence, intents, question_word_tokens
 from .query import normalise_spelling, parse_query
 from .search import Hit, Retriever
 from .words import content_words
@@ -26,6 +26,7 @@ from .words import content_words
 MAX_TOPIC_WORDS = 12  # a long chain of follow-ups keeps its latest subjects, not every word said
 MAX_ITEM_CHARS = 200  # an ordinal part with nothing after it to end it
 ORDINAL_REACH = 2  # passages either side of the last answer's source read for "เป้าหมายที่ 4"
+MAX_ITEMS = 60  # items of one list looked through for the last one
 
 
 def topic_words(retriever: Retriever, question: str) -> list[str]:
@@ -36,11 +37,9 @@ def topic_words(retriever: Retriever, question: str) -> list[str]:
     text = query.raw
     for named in retriever.resolve(query):
         text = text.replace(named.mention, " ")
-    tokens = word_tokens(normalise_spelling(text))
-    keep = content_words(tokens)
     words: list[str] = []
-    for token in tokens:
-        if token in keep and token not in words and not token.isdigit() and not intents(token) \
+    for token in _content_tokens(text):
+        if token not in words and not token.isdigit() and not intents(token) \
                 and token in retriever.document_frequency:  # words no document uses find nothing
             words.append(token)
     return words
@@ -69,6 +68,36 @@ def list_item_answer(retriever: Retriever, previous: Answer, n: int) -> Answer |
             item, citations = max(found, key=lambda f: len(f[0]))
             return Answer(f"ข้อ {n}", False, item, citations)
     return None
+
+
+def last_list_item(retriever: Retriever, previous: Answer) -> tuple[int, Answer] | None:
+    """The last item of the list in the previous answer ("ข้อสุดท้าย") and its number."""
+    found = None
+    for n in range(1, MAX_ITEMS + 1):
+        if (item := list_item_answer(retriever, previous, n)) is None:
+            break
+        found = (n, item)
+    return found
+
+
+def asks_without_subject(retriever: Retriever, question: str) -> bool:
+    """Whether ``question`` asks something (who, how much, a penalty, …) without saying about
+    what: it names no document and no มาตรา, and has no word beyond what it asks ("โทษเท่าไร",
+    "ใครเป็นประธาน", "ต้องทำภายในกี่วัน"). Only a conversation can say what it is about."""
+    query = parse_query(question)
+    return bool(query.intents) and not query.section and not retriever.resolve(query) \
+        and not subject_words(question)
+
+
+def names_only(retriever: Retriever, question: str) -> bool:
+    """Whether ``question`` names a document and nothing else, asking nothing ("แล้ว พรบ ไซเบอร์
+    ล่ะ"): the last question, asked of that document."""
+    query = parse_query(question)
+    named = retriever.resolve(query)
+    text = query.raw
+    for n in named:
+        text = text.replace(n.mention, " ") if n.mention else text
+    return bool(named) and not query.intents and not subject_words(text)
 
 
 def list_run(chunks: list[Chunk], pos: int) -> list[int]:
@@ -136,26 +165,40 @@ def ask_follow_up(retriever: Retriever, previous: Answer, question: str, own: li
 
     The passages around the previous answer come first only when its section holds what is
     asked. A penalty question is about the previous answer's มาตรา only when it brings no subject
-    of its own that the section lacks ("แล้วถ้าไม่ทำ โทษเท่าไร").
+    of its own that the section lacks ("แล้วถ้าไม่ทำ โทษเท่าไร"); when it does ("ถ้าคณะกรรมการ
+    เรียกไปให้ถ้อยคำแล้วไม่ไป โทษเท่าไร"), the section found for that subject leads to the penalty
+    section citing it, as a มาตรา named in the question would.
     """
     first = previous.citations[0]
+    query = parse_query(question)
+    named = retriever.resolve(query)
+    if named and not any(first.doc_id in n.doc_ids for n in named):  # "แล้ว พรบ ไซเบอร์ ล่ะ"
+        return ask(retriever, question, k, topic=" ".join(topic))
+    if query.section:  # "แล้วมาตรา 9 ล่ะ": that section of the same document
+        return ask(retriever, question, k, within=first.doc_id)
     consequence = asks_consequence(question, intents(question))
     asked = asked_words(question)
     near = first.chunk_id if asked and on_the_table(retriever, previous, asked) else None
     section = section_number(first.section) if consequence and on_the_table(retriever, previous, own) \
         else None
-    return ask(retriever, question, k, within=first.doc_id, section=section, near=near,
-               topic=" ".join(topic))
+    answer = ask(retriever, question, k, within=first.doc_id, section=section, near=near,
+                 topic=" ".join(topic))
+    found = section_number(answer.citations[0].section) if answer.citations else None
+    if consequence and section is None and found:
+        return ask(retriever, question, k, within=first.doc_id, section=found, near=near,
+                   topic=" ".join(topic))
+    return answer
 
 
-def in_document(retriever: Retriever, previous: Answer, question: str) -> bool:
-    """Whether the document of the previous answer holds every content word of ``question``
-    (compared without tone marks): a short question that does is most likely about it ("วาระกี่ปี"),
-    one that does not is a new question ("ราคาทองวันนี้")."""
+def in_document(retriever: Retriever, previous: Answer, question: str) -> float:
+    """The share of the subject words of ``question`` that the document of the previous answer
+    holds (compared without tone marks; 1.0 for a question without any, "มีโทษไหม"): a short
+    question whose words it all holds is most likely about it ("วาระกี่ปี"), one it lacks is a new
+    question ("ราคาทองวันนี้")."""
     index = retriever.index
     pos = index.positions.get(previous.citations[0].chunk_id) if previous.citations else None
     if pos is None:
-        return False
+        return 0.0
     doc = index.chunks[pos].doc_id
     first = last = pos
     while first > 0 and index.chunks[first - 1].doc_id == doc:
@@ -163,7 +206,8 @@ def in_document(retriever: Retriever, previous: Answer, question: str) -> bool:
     while last + 1 < len(index.chunks) and index.chunks[last + 1].doc_id == doc:
         last += 1
     text = loose_key(" ".join(index.chunks[i].text for i in range(first, last + 1)))
-    return all(loose_key(w) in text for w in asked_words(question))
+    words = subject_words(question)
+    return sum(loose_key(w) in text for w in words) / len(words) if words else 1.0
 
 
 def on_the_table(retriever: Retriever, previous: Answer, words: list[str]) -> bool:
@@ -180,9 +224,23 @@ def on_the_table(retriever: Retriever, previous: Answer, words: list[str]) -> bo
 
 def asked_words(question: str) -> list[str]:
     """The content words of ``question``, including those that say what it asks (ประธาน, โทษ)."""
-    tokens = word_tokens(normalise_spelling(question))
+    tokens = _content_tokens(question)
+    return [t for i, t in enumerate(tokens) if t not in tokens[:i]]
+
+
+def subject_words(question: str) -> list[str]:
+    """The content words of ``question`` that do not only say what it asks ("ประธาน", "มีโทษ",
+    "วาระ" are intents): what it is about."""
+    return [w for w in asked_words(question) if not intents(w)]
+
+
+def _content_tokens(text: str) -> list[str]:
+    """The content words of ``text`` in order, without the pieces of question words typed
+    without tone marks ("เทา", "ไห" of "เทาไหร" are no subject)."""
+    tokens = word_tokens(normalise_spelling(text))
     keep = content_words(tokens)
-    return [t for i, t in enumerate(tokens) if t in keep and t not in tokens[:i]]
+    asking = question_word_tokens(tokens)
+    return [t for i, t in enumerate(tokens) if t in keep and i not in asking]
 
 
 def ordinal_item(retriever: Retriever, previous: Answer, label: str, n: int) -> Answer | None:

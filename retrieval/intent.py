@@ -19,9 +19,9 @@ _PATTERNS: list[tuple[str, str]] = [
              r"วันที่เท่า|ตั้งแต่เมื่อ|ใช้บังคับ|มีผล(?:บังคับ)?ตั้งแต่|ครบวาระ|วาระ|ทุกกี่|ช่วงไหน|ปีไหน|พ\.ศ\.\s*อะไร"),
     ("who", r"ใคร|หน่วยงาน(?:ใด|ไหน|อะไร)|ผู้ใด|ผู้มีอำนาจ|ผู้รับผิดชอบ|ใครเป็น|ประธาน|รักษาการ|"
             r"องค์กรไหน|กระทรวงไหน|ที่ไหนเป็น"),
-    ("list", r"อะไรบ้าง|มีอะไร|กี่(?:ประการ|ข้อ|เรื่อง|ด้าน|กลุ่ม|ประเภท|ระยะ|เป้าหมาย|ยุทธศาสตร์|"
-             r"ลักษณะ|คน|ชนิด|แบบ|อย่าง|หมวด|ระดับ|ขั้น)|ประกอบด้วย|ได้แก่|บ้าง|ขอรายละเอียด|รายการ|"
-             r"ทั้งหมด|ครบ|แต่ละ"),
+    ("list", r"อะไรบ้าง|มีอะไร|(?:กี่|[0-9๐-๙]\s*)(?:ประการ|ข้อ|เรื่อง|ด้าน|กลุ่ม|ประเภท|ระยะ|เป้าหมาย|"
+             r"ยุทธศาสตร์|ลักษณะ|คน|ชนิด|แบบ|อย่าง|หมวด|ระดับ|ขั้น)|ประกอบด้วย|ได้แก่|บ้าง|ขอรายละเอียด|"
+             r"รายการ|ทั้งหมด|ครบ|แต่ละ|สรุป"),
     ("yesno", r"ได้ไหม|ได้มั้ย|ได้หรือไม่|ได้ป่าว|ได้เปล่า|หรือไม่|หรือเปล่า|หรือป่าว|ใช่ไหม|ใช่มั้ย|"
               r"ใช่หรือไม่|ผิดไหม|ผิดมั้ย|ต้อง.{0,40}(?:ไหม|มั้ย|ป่าว|เปล่า)|มีไหม|มีมั้ย|(?:ไหม|มั้ย|ป่าว)\s*\S{0,6}$"),
     ("definition", r"คือ\s*(?:อะไร)?\s*\S{0,6}$|คืออะไร|หมายถึง|หมายความว่า|ความหมาย|นิยาม|แปลว่า"),
@@ -48,13 +48,9 @@ def asked_words(tokens: list[str], content: set[str]) -> set[str]:
     in ``tokens``: "การประชุม", "วันที่" in "ในการประชุมวันที่เท่าไหร่". Question words are found in
     the tokens joined without tone marks, because a tokeniser splits one typed without them
     ("เทาไร" → "เทา", "ไร")."""
-    keys = [toneless(t) for t in tokens]
-    starts, joined = [], ""
-    for key in keys:
-        starts.append(len(joined))
-        joined += key
-    marks = sorted({i for m in _QUESTION_RE.finditer(joined) for i, start in enumerate(starts)
-                    if start < m.end() and start + len(keys[i]) > m.start()})
+    spans, questions = _spans(tokens)
+    marks = [i for i, (start, end) in enumerate(spans) if any(start < q_end and end > q_start
+                                                             for q_start, q_end in questions)]
     out: set[str] = set()
     for i in marks:
         for step in (-1, 1):
@@ -67,10 +63,45 @@ def asked_words(tokens: list[str], content: set[str]) -> set[str]:
     return out
 
 
+def question_word_tokens(tokens: list[str]) -> set[int]:
+    """Indexes of the tokens that are pieces of a question word typed without tone marks, which
+    the tokeniser took for words of their own ("เทา", "ไห", "ร" of "โทษเทาไหร")."""
+    spans, questions = _spans(tokens)
+    return {i for i, (start, end) in enumerate(spans)
+            if any(q_start <= start and end <= q_end for q_start, q_end in questions)}
+
+
+def _spans(tokens: list[str]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Where each token stands in the tokens joined without tone marks, and where the question
+    words found in that joined text stand."""
+    spans, joined = [], ""
+    for token in tokens:
+        key = toneless(token)
+        spans.append((len(joined), len(joined) + len(key)))
+        joined += key
+    return spans, [m.span() for m in _QUESTION_RE.finditer(joined)]
+
+
 def intents(question: str) -> list[str]:
     """The intents of ``question``, most specific first (may be empty)."""
     text = toneless(question)
     return [name for name, pattern in _COMPILED if pattern.search(text)]
+
+
+def asking_phrases(question: str) -> list[str]:
+    """The parts of ``question`` that say what it asks, in order, as written ("กี่คน",
+    "ได้มั้ย", "โทษ"): what a follow-up asking nothing of its own ("แล้วคณะกรรมการวินิจฉัยล่ะ")
+    asks again."""
+    kept = [i for i, ch in enumerate(question) if toneless(ch)]  # where each toneless char stands
+    kept.append(len(question))
+    text = toneless(question)
+    merged: list[list[int]] = []
+    for start, end in sorted(m.span() for _, pattern in _COMPILED for m in pattern.finditer(text)):
+        if merged and start <= merged[-1][1]:  # "ใคร" within "ใครเป็น": one phrase
+            merged[-1][1] = max(merged[-1][1], end)
+        elif end > start:
+            merged.append([start, end])
+    return [question[kept[start]:kept[end]] for start, end in merged]  # with the tone mark after it
 
 
 def asks_consequence(question: str, found: list[str]) -> bool:
