@@ -8,6 +8,7 @@ import numpy as np
 
 from index.documents import ROLES, SUBSTANTIVE, Chunk
 from index.embedders import Embedder, make_embedder
+from index.lexical import scored_words
 from index.store import IndexUnavailable, PublishedIndex
 from index.thai_text import arabic_digits
 from index.tokens import loose_key
@@ -257,7 +258,7 @@ def _document_frequencies(bm25) -> dict[str, int]:
 
 
 def _bm25(model, tokens: list[str], n: int) -> np.ndarray:
-    known = [t for t in tokens if t in model.vocab_dict]
+    known = scored_words(model, tokens, n)  # at scale without the words in most passages
     if not known:
         return np.zeros(n, dtype=np.float32)
     return np.asarray(model.get_scores(known), dtype=np.float32)
