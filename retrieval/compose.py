@@ -150,8 +150,7 @@ def compose(query: Query, passage: str, ignore: frozenset[str] = frozenset(), le
     if len(text) <= limit + SLACK_CHARS:
         return text.replace("\n", " ")
     phrases = [s.strip() for s in _SENTENCE_BREAK.split(text) if s.strip()]
-    features = _features(query, ignore)
-    found = [features(p) for p in phrases]
+    found = _found(query, ignore, phrases)
     focus = " ".join(focus.split())
     in_focus = [bool(focus) and " ".join(p.split()) in focus for p in phrases]
     score, lo, hi = _best_core(phrases, found, in_focus)
@@ -186,18 +185,25 @@ def compose(query: Query, passage: str, ignore: frozenset[str] = frozenset(), le
             chosen.add(label)
     # "กี่รางวัล … อะไรบ้าง" answered by a list written inline in a paragraph ("(1) … (2) …"):
     # every item of it, each shortened as needed, not the window's first few.
-    run = _item_run(phrases, chosen) if query.wants_list or "list" in query.intents else set()
-    share = limit
-    if run:
-        chosen |= run
-        share = max(MIN_ITEM_CHARS, (MAX_LIST_CHARS - _size(phrases, chosen - run)) // len(run))
+    items = _item_run(phrases, chosen) if query.wants_list or query.intents[:1] == ["list"] else []
+    shown: dict[int, int] = {}  # phrase of the list → the characters it may show
+    if items:
+        run = set().union(*items)
+        share = max(MIN_ITEM_CHARS, (MAX_LIST_CHARS - _size(phrases, chosen - run)) // len(items))
+        for item in items:  # each item its share: its head, then what of it fits whole
+            left = share
+            for i in item:
+                if i != item[0] and len(phrases[i]) > left:
+                    break
+                shown[i], left = left, left - len(phrases[i]) - 1
+        chosen = (chosen - run) | set(shown)
     if lead and 0 not in chosen and len(phrases[0]) <= min(150, limit - _size(phrases, chosen)):
         chosen.add(0)  # the lead says who or what the section is about
     parts: list[str] = []
     for i in sorted(chosen):
         if parts and i - 1 not in chosen:
             parts.append("…")
-        parts.append(clip(phrases[i], share if i in run else limit))
+        parts.append(clip(phrases[i], shown.get(i, limit)))
     if max(chosen) < len(phrases) - 1:
         parts.append("…")
     return " ".join(parts)
@@ -207,10 +213,27 @@ def best_clause(query: Query, passage: str, ignore: frozenset[str] = frozenset()
     """How well the best clause group of ``passage`` answers ``query`` (see ``compose``); with
     ``beyond``, counting only what of the question that text nowhere holds (another part of the
     question, the penalty a duty's section only leads up to)."""
-    features = _features(query, ignore)
     phrases = [p for p in _SENTENCE_BREAK.split(_unwrap(passage.split("\n"))) if p.strip()]
-    exclude = set(features(" ".join(beyond.split()))) if beyond else set()
-    return _best_core(phrases, [features(p) for p in phrases], [False] * len(phrases), exclude)[0]
+    exclude = set(_features(query, ignore)(" ".join(beyond.split()))) if beyond else set()
+    return _best_core(phrases, _found(query, ignore, phrases), [False] * len(phrases), exclude)[0]
+
+
+def _found(query: Query, ignore: frozenset[str], phrases: list[str]) -> list[dict[str, float]]:
+    """What of the question each phrase holds (see ``_features``). A label the question names
+    ("ยุทธศาสตร์ที่ 4") marks the text under it too, up to the next label of that noun: the
+    target "ภายในปี 2568" of ยุทธศาสตร์ที่ 4 sits a long sentence after the label."""
+    features = _features(query, ignore)
+    found = [features(p) for p in phrases]
+    nouns = [word_tokens(m.group(1))[-1] for m in _NAMED_LABEL.finditer(arabic_digits(query.raw))]
+    if not nouns or not any("cue:label" in f for f in found):
+        return found
+    other = re.compile("|".join(rf"{re.escape(n)}\s*ที่\s*[0-9๐-๙]" for n in nouns))
+    under = False
+    for held, phrase in zip(found, phrases, strict=True):
+        under = "cue:label" in held or (under and not other.search(phrase))
+        if under:
+            held["cue:label"] = LABEL_WEIGHT
+    return found
 
 
 def _features(query: Query, ignore: frozenset[str]):  # -> Callable[[str], dict[str, float]]
@@ -283,31 +306,30 @@ def _asked_label(query: Query, phrases: list[str], at: int) -> int | None:
     return next((i for i in range(at, -1, -1) if label.search(phrases[i].lower())), None)
 
 
-def _item_run(phrases: list[str], chosen: set[int]) -> set[int]:
-    """The phrases of a numbered list written inline (each item a phrase: "(1) …", "2) …") that
-    ``chosen`` reaches into or leads into (its lead-in "… ดังนี้" chosen); empty when none."""
-    numbers = []
+def _item_run(phrases: list[str], chosen: set[int]) -> list[range]:
+    """The items (each a range of phrases) of a list written inline ("(1) …", "2) …", "- …")
+    that ``chosen`` reaches into or leads into (its lead-in "… ดังนี้" chosen); empty when none."""
+    numbers: list[int | None] = []  # an item's number; 0 for a bullet
     for phrase in phrases:
         m = ITEM_LABEL.match(phrase)
         digits = re.sub(r"\D", "", arabic_digits(m.group(1))) if m else ""
-        numbers.append(int(digits) if digits else None)
+        numbers.append(int(digits) if digits else 0 if m or phrase[:1] in "-•" else None)
     for start, number in enumerate(numbers):
-        if number != 1:
+        if number not in (0, 1) or (number == 0 and start and numbers[start - 1] == 0):
             continue
-        end, expected = start, 2
+        starts = [start]
         for i in range(start + 1, len(phrases)):
-            if numbers[i] == expected:
-                end, expected = i, expected + 1
+            if numbers[i] == (number and len(starts) + 1):  # the next number, or another bullet
+                starts.append(i)
             elif numbers[i] is not None:
                 break
-        if end == start:
+        if len(starts) == 1:
             continue
         # The last item runs on as long as the others do on average (its end is not marked).
-        end = min(len(phrases) - 1, end + -(-(end - start) // (expected - 2)) - 1)
-        run = set(range(start, end + 1))
-        if run & chosen or start - 1 in chosen:
-            return run
-    return set()
+        end = min(len(phrases), starts[-1] + -(-(starts[-1] - start) // (len(starts) - 1)))
+        if set(range(start, end)) & chosen or start - 1 in chosen:
+            return [range(a, b) for a, b in zip(starts, [*starts[1:], end], strict=True)]
+    return []
 
 
 def _size(phrases: list[str], chosen: set[int]) -> int:

@@ -194,3 +194,23 @@ def test_an_inline_list_is_answered_with_every_item() -> None:
     text = compose(parse_query("รางวัลปีนี้มีทั้งหมดกี่รางวัล แบ่งกี่ประเภท"), passage, lead=False)
     assert "36 รางวัล" in text
     assert all(f"({n}) รางวัลประเภทที่ {n}" in text for n in range(1, 9)), text
+
+
+def test_a_label_the_question_names_marks_the_text_under_it() -> None:
+    """The target of "ยุทธศาสตร์ที่ 4" stands a long sentence after its label, and the previous
+    strategy has a target year of its own: the named strategy's year is given."""
+    filler = "เพื่อทุกภาคส่วนมีส่วนร่วมในการดำเนินงานภาครัฐที่มีความโปร่งใสและตรวจสอบได้ผ่านช่องทางที่หลากหลาย"
+    passage = (f"- ยุทธศาสตร์ที่ 3 สร้างมูลค่าเพิ่มแก่ภาคธุรกิจ {filler} โดยภายในปี 2570 ระดับความสำเร็จคิดเป็นร้อยละ 100 "
+               f"- ยุทธศาสตร์ที่ 4 ส่งเสริมการมีส่วนร่วมของประชาชน {filler} {filler} "
+               f"โดยภายในปี 2568 ร้อยละความสำเร็จของการจัดให้มีช่องทางคิดเป็นร้อยละ 100 {filler} {filler}")
+    text = compose(parse_query("ยุทธศาสตร์ที่ 4 ต้องมีช่องทางการมีส่วนร่วมภายในปีไหน"), passage, lead=False)
+    assert "ภายในปี 2568" in text
+
+
+def test_a_summary_of_n_strategies_lists_every_bulleted_item() -> None:
+    assert parse_query("สรุป 4 ยุทธศาสตร์ของแผนนี้หน่อยครับ").intents[:1] == ["list"]
+    filler = " ".join(["รายละเอียดของยุทธศาสตร์นี้ที่ยาวมากในข่าว"] * 6)
+    bullets = " ".join(f"- ยุทธศาสตร์ที่ {n} : เป้าหมายหลักข้อที่ {n} ของแผน {filler}" for n in range(1, 5))
+    passage = f"ครม. อนุมัติแผนพัฒนารัฐบาลดิจิทัล {filler} 4 ยุทธศาสตร์สำคัญของแผนฉบับนี้ คือ {bullets} จากนั้น {filler}"
+    text = compose(parse_query("สรุป 4 ยุทธศาสตร์ของแผนนี้หน่อยครับ"), passage, lead=False)
+    assert all(f"ยุทธศาสตร์ที่ {n} : เป้าหมายหลักข้อที่ {n}" in text for n in range(1, 5)), text
