@@ -19,6 +19,7 @@ from retrieval.followup import (
     asks_without_subject,
     carry,
     in_document,
+    item_answer,
     last_list_item,
     list_item_answer,
     names_only,
@@ -114,9 +115,11 @@ class Dialogue:
             return self._refer(chat_id, retriever, last, ref)
         ordinal = _ORDINAL.match(arabic_digits(text))
         if ordinal and last and not asked_words(text[ordinal.end():]):
-            found = ordinal_item(retriever, last.answer, ordinal.group(1), int(ordinal.group(2)))
+            n = int(ordinal.group(2))  # "เป้าหมายที่ 4", else item 4 of a list "(1) … (4) …"
+            found = ordinal_item(retriever, last.answer, ordinal.group(1), n) or \
+                list_item_answer(retriever, last.answer, n)
             if found:
-                return self._go_on(last, found)
+                return self._go_on(last, found, item=n)
         # A short or pointing question leans on the conversation when the last answer's document
         # holds its words ("วาระกี่ปี"), otherwise it is a new question ("ราคาทองวันนี้"); one
         # pointing at a thing ("งานอบรมนี้") when the document holds most of them (the user's
@@ -152,12 +155,12 @@ class Dialogue:
                 return NO_NEIGHBOUR
             return self._go_on(last, found)
         if ref.n == LAST_ITEM:
-            if (last_item := last_list_item(retriever, last.answer)) is None:
+            if (last_item := last_list_item(retriever, last.answer, last.question)) is None:
                 return NO_LIST
             n, found = last_item
             return self._go_on(last, found, item=n)
         n = ref.n or last.item + ref.step
-        found = list_item_answer(retriever, last.answer, n) if n > 0 else None
+        found = item_answer(retriever, last.answer, last.question, n) if n > 0 else None
         if found is None:
             return NO_ITEM.format(n=n)
         return self._go_on(last, found, item=n)

@@ -25,7 +25,6 @@ from .words import content_words
 
 MAX_TOPIC_WORDS = 12  # a long chain of follow-ups keeps its latest subjects, not every word said
 MAX_ITEM_CHARS = 200  # an ordinal part with nothing after it to end it
-ORDINAL_REACH = 2  # passages either side of the last answer's source read for "เป้าหมายที่ 4"
 MAX_ITEMS = 60  # items of one list looked through for the last one
 
 
@@ -61,7 +60,9 @@ def list_item_answer(retriever: Retriever, previous: Answer, n: int) -> Answer |
     if previous.citations and (pos := index.positions.get(previous.citations[0].chunk_id)) is not None:
         rows = sorted(set(same_section(index.chunks, pos)) | set(list_run(index.chunks, pos)))
         groups.append([(index.chunks[i].text, _cited(index, i)) for i in rows])
-    groups += [[(previous.answer, previous.citations[:1])]] + [[(c.text, [c])] for c in previous.citations]
+    # Its other sources only from the same document: "ข้อ 2" never answers from another one.
+    groups += [[(previous.answer, previous.citations[:1])]] + [
+        [(c.text, [c])] for c in previous.citations if c.doc_id == previous.citations[0].doc_id]
     for group in groups:
         found = [(item, citations) for text, citations in group if (item := list_item(text, n))]
         if found:
@@ -70,11 +71,18 @@ def list_item_answer(retriever: Retriever, previous: Answer, n: int) -> Answer |
     return None
 
 
-def last_list_item(retriever: Retriever, previous: Answer) -> tuple[int, Answer] | None:
+def item_answer(retriever: Retriever, previous: Answer, question: str, n: int) -> Answer | None:
+    """Part ``n`` of the series the last ``question`` asked for by name ("มียุทธศาสตร์อะไรบ้าง" →
+    "ยุทธศาสตร์ที่ 3", even when the passage also numbers its paragraphs "1. … 4."), else item
+    ``n`` of the list in the previous answer ("ข้อ 3")."""
+    return numbered_part(retriever, previous, question, n) or list_item_answer(retriever, previous, n)
+
+
+def last_list_item(retriever: Retriever, previous: Answer, question: str) -> tuple[int, Answer] | None:
     """The last item of the list in the previous answer ("ข้อสุดท้าย") and its number."""
     found = None
     for n in range(1, MAX_ITEMS + 1):
-        if (item := list_item_answer(retriever, previous, n)) is None:
+        if (item := item_answer(retriever, previous, question, n)) is None:
             break
         found = (n, item)
     return found
@@ -199,13 +207,7 @@ def in_document(retriever: Retriever, previous: Answer, question: str) -> float:
     pos = index.positions.get(previous.citations[0].chunk_id) if previous.citations else None
     if pos is None:
         return 0.0
-    doc = index.chunks[pos].doc_id
-    first = last = pos
-    while first > 0 and index.chunks[first - 1].doc_id == doc:
-        first -= 1
-    while last + 1 < len(index.chunks) and index.chunks[last + 1].doc_id == doc:
-        last += 1
-    text = loose_key(" ".join(index.chunks[i].text for i in range(first, last + 1)))
+    text = loose_key(" ".join(index.chunks[i].text for i in _document_rows(index, pos)))
     words = subject_words(question)
     return sum(loose_key(w) in text for w in words) / len(words) if words else 1.0
 
@@ -244,17 +246,15 @@ def _content_tokens(text: str) -> list[str]:
 
 
 def ordinal_item(retriever: Retriever, previous: Answer, label: str, n: int) -> Answer | None:
-    """The part of the previous answer's passages that ordinal ``label`` ``n`` introduces
-    ("เป้าหมายที่ 4", "ยุทธศาสตร์ที่ 2", written inline or line by line), up to the next one; the
-    passages around the previous answer's first source are read too (a list runs over them)."""
+    """The part of the previous answer's document that ordinal ``label`` ``n`` introduces
+    ("เป้าหมายที่ 4", "ยุทธศาสตร์ที่ 2", written inline or line by line), up to the next one, from
+    the passage nearest the previous answer's first source that holds it (a news item may list
+    them paragraphs after the lead the answer quoted)."""
     index = retriever.index
     pos = index.positions.get(previous.citations[0].chunk_id) if previous.citations else None
     if pos is None:
         return None
-    here = index.chunks[pos]
-    rows = [i for i in range(max(0, pos - ORDINAL_REACH), min(len(index.chunks), pos + ORDINAL_REACH + 1))
-            if index.chunks[i].doc_id == here.doc_id]
-    rows.sort(key=lambda i: abs(i - pos))  # the nearest passage that holds it
+    rows = sorted(_document_rows(index, pos), key=lambda i: abs(i - pos))
     start = re.compile(rf"{re.escape(label)}ที่\s*{n}(?![0-9])")
     for i in rows:
         text = index.chunks[i].text
@@ -269,6 +269,27 @@ def ordinal_item(retriever: Retriever, previous: Answer, label: str, n: int) -> 
                                                       after.group() == "\n" else MAX_ANSWER_CHARS),
                       _cited(index, i))
     return None
+
+
+def numbered_part(retriever: Retriever, previous: Answer, question: str, n: int) -> Answer | None:
+    """Part ``n`` of a series named by a word of the last ``question`` ("4 เป้าหมาย… มีอะไรบ้าง"
+    listed as "เป้าหมายที่ 1 … เป้าหมายที่ 2 …"), for "ข้อ 2"; None when no word of it numbers
+    parts from 1 in the previous answer's document."""
+    for word in dict.fromkeys(_content_tokens(question)):
+        if not word.isdigit() and ordinal_item(retriever, previous, word, 1):
+            return ordinal_item(retriever, previous, word, n)
+    return None
+
+
+def _document_rows(index: PublishedIndex, pos: int) -> range:
+    """Rows of the passages of the document the passage at ``pos`` belongs to."""
+    doc = index.chunks[pos].doc_id
+    first = last = pos
+    while first > 0 and index.chunks[first - 1].doc_id == doc:
+        first -= 1
+    while last + 1 < len(index.chunks) and index.chunks[last + 1].doc_id == doc:
+        last += 1
+    return range(first, last + 1)
 
 
 def _cited(index: PublishedIndex, row: int) -> list[Citation]:

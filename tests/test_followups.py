@@ -121,3 +121,18 @@ def test_a_follow_up_made_only_of_what_it_asks_carries_the_topic(shipped) -> Non
     penalty = dialogue.reply("y", "มีโทษไหม")
     assert penalty.follow_up and penalty.answer.citations[0].doc_id == "computer_crime_act_2550"
     assert "ระวางโทษ" in penalty.answer.answer
+
+
+def test_list_items_named_by_the_question_and_never_from_another_document(shipped) -> None:
+    # The news item lists "เป้าหมายที่ 1 … เป้าหมายที่ 4" in a paragraph after the lead the answer
+    # quotes; another document (the OCSC guideline) has a list "1) … 4)" that must not answer.
+    dialogue = Dialogue(shipped)
+    first = dialogue.reply("g", "4 เป้าหมายรัฐบาลดิจิทัล มีอะไรบ้าง").answer.citations[0].doc_id
+    second = dialogue.reply("g", "ข้อ 2")
+    assert second.answer.answer.startswith("เป้าหมายที่ 2 การเพิ่มความสามารถ")
+    assert second.answer.citations[0].doc_id == first
+    assert dialogue.reply("g", "ข้อสุดท้าย").answer.answer.startswith("เป้าหมายที่ 4")
+    # A series the question names, numbered inside a paragraph that numbers its own points "1. … 4.".
+    dialogue.reply("s", "แผนพัฒนารัฐบาลดิจิทัล 2566-2570 มียุทธศาสตร์อะไรบ้าง")
+    assert dialogue.reply("s", "ยุทธศาสตร์ที่ 3 ล่ะ").answer.answer.startswith("ยุทธศาสตร์ที่ 3 สร้างมูลค่าเพิ่ม")
+    assert dialogue.reply("s", "ข้อ 4").answer.answer.startswith("ยุทธศาสตร์ที่ 4 ส่งเสริมการมีส่วนร่วม")
