@@ -13,7 +13,8 @@ left out. Each measurement runs in a
 fresh process and reports:
 
 - load: ``load_index`` without and with the SHA-256 verification of every file;
-- p50/p95 per question (embedding included) over the evaluation questions;
+- p50/p95 per question (embedding included) over the evaluation questions, in wall time and in
+  the worker's CPU time (what a question costs when the shared cores are not busy elsewhere);
 - resident memory of one worker after the questions (VmRSS, and its private part RssAnon: the
   rest is file pages shared with every process mapping the version, listed per file from
   /proc/self/smaps), and the proportional set size (PSS, shared pages split between processes)
@@ -114,15 +115,17 @@ def worker(index_dir: Path, queries: int, exact: bool, out: Path) -> None:
     questions = [json.loads(x)["q"] for x in QUESTIONS.read_text("utf-8").splitlines() if x.strip()]
     questions = questions[:queries]
     retriever.search(parse_query(questions[0]))  # warm the model
-    times, first, nearest = [], [], []
+    times, cpu, first, nearest = [], [], [], []
     for q in questions:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         hits = retriever.search(parse_query(q), k=10)
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
         first.append(hits[0].chunk.text if hits else "")
         vector = retriever.embedder.embed_query(parse_query(q).text)
         nearest.append(published.vectors.top(vector, 10)[0].tolist())
-    out.write_text(json.dumps({"load_s": load_s, "times": times, "first": first, "nearest": nearest,
+    out.write_text(json.dumps({"load_s": load_s, "times": times, "cpu": cpu, "first": first,
+                               "nearest": nearest,
                                "rss_mb": _status("VmRSS"), "anon_mb": _status("RssAnon"),
                                "files_mb": _mapped_files(published.path.resolve())}))
     # Stay alive until told, so that a second worker's PSS is measured while both hold the pages.
@@ -224,6 +227,7 @@ def main() -> None:
         return
     args.work.mkdir(parents=True, exist_ok=True)
     rows = []
+    started_load = os.getloadavg()[0]  # the machine is shared: report what else was running
     for size in (int(s) for s in args.sizes.split(",")):
         t = time.perf_counter()
         index_dir = make_version(args.index, size, args.work)
@@ -241,16 +245,19 @@ def main() -> None:
         disk = sum(p.stat().st_size for p in version.resolve().rglob("*") if p.is_file()) / 2**20
         rows.append((size, one, two, flat, recall, same_first, verify_seconds(index_dir), disk, cold))
         print(f"[{size}] measured", flush=True)
-    print(f"\n{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
+    print(f"\n{os.cpu_count()} cores, load average {started_load:.1f} at the start, "
+          f"{os.getloadavg()[0]:.1f} at the end; "
           f"{args.queries} questions; times in ms, memory in MB\n")
-    print("| chunks | load | load+verify | p50 | p95 | flat p50 | flat p95 | RSS one (private) "
-          "| PSS two together | flat RSS | disk | recall@10 | same first |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| chunks | load | load+verify | p50 | p95 | CPU p50 | CPU p95 | flat p50 | flat p95 "
+          "| RSS one (private) | PSS two together | flat RSS | disk | recall@10 | same first |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for size, one, two, flat, recall, same_first, verified, disk, _cold in rows:
         ms = [1000 * x for x in one["times"]]
+        cpu = [1000 * x for x in one["cpu"]]
         fms = [1000 * x for x in flat["times"]]
         print(f"| {size:,} | {one['load_s']:.2f} s | {verified:.1f} s | {statistics.median(ms):.0f} "
-              f"| {_p95(ms):.0f} | {statistics.median(fms):.0f} | {_p95(fms):.0f} | {one['rss_mb']:.0f} "
+              f"| {_p95(ms):.0f} | {statistics.median(cpu):.0f} | {_p95(cpu):.0f} "
+              f"| {statistics.median(fms):.0f} | {_p95(fms):.0f} | {one['rss_mb']:.0f} "
               f"({one['anon_mb']:.0f}) | {sum(w['pss_mb'] for w in two):.0f} | {flat['rss_mb']:.0f} "
               f"| {disk:.0f} | {recall:.3f} | {same_first:.2f} |")
     print_memory(rows)
