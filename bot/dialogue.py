@@ -55,6 +55,8 @@ SHORT_QUESTION = 25  # a question this short leans on the conversation ("โท�
 POINTED_SHARE = 0.5  # of its words the last answer's document must hold for "…นี้" to point at it
 NOTHING_TO_FOLLOW = ("ยังไม่มีคำตอบก่อนหน้าให้อ้างถึงค่ะ ลองพิมพ์คำถามแบบเต็ม เช่น "
                      "“พ.ร.บ.คอมพิวเตอร์ มาตรา 14 ว่าอย่างไร”")
+NOTHING_AFTER_DECLINE = ("คำถามก่อนหน้าไม่พบคำตอบในเอกสาร จึงไม่มีคำตอบให้อ้างถึงค่ะ "
+                         "ลองพิมพ์คำถามใหม่แบบเต็ม โดยระบุชื่อเอกสารหรือเรื่องที่ต้องการ")
 
 WELCOME = ("สวัสดีค่ะ สารบรรณช่วยตอบคำถามจากเอกสารนโยบายรัฐบาลดิจิทัล พร้อมแหล่งอ้างอิง "
            "พิมพ์คำถามได้เลยค่ะ")
@@ -108,11 +110,12 @@ class Dialogue:
             return EMPTY
         text = text[:MAX_QUESTION_CHARS]
         last = self.last(chat_id)
+        nothing = NOTHING_TO_FOLLOW
         if last and last.answer.abstained:
-            last = None  # nothing to refer to after a decline
+            last, nothing = None, NOTHING_AFTER_DECLINE  # nothing to refer to after a decline
         retriever = self.retriever  # one index version for the whole reply
         if (ref := parse_reference(text)) is not None:
-            return self._refer(chat_id, retriever, last, ref)
+            return self._refer(chat_id, retriever, last, ref) if last else nothing
         ordinal = _ORDINAL.match(arabic_digits(text))
         if ordinal and last and not asked_words(text[ordinal.end():]):
             n = int(ordinal.group(2))  # "เป้าหมายที่ 4", else item 4 of a list "(1) … (4) …"
@@ -128,7 +131,7 @@ class Dialogue:
         held = in_document(retriever, last.answer, text) if last and leans else 0.0
         carries = _CARRY.search(text) or held == 1.0 or (held >= POINTED_SHARE and _POINTS_AT.search(text))
         if last is None and (_LEANS.match(text) or asks_without_subject(retriever, text)):
-            return NOTHING_TO_FOLLOW  # "แล้วใครเป็นประธาน", "โทษเท่าไร" with no answer before it
+            return nothing  # "แล้วใครเป็นประธาน", "โทษเท่าไร" with no answer before it
         own = topic_words(retriever, text)
         if last and last.answer.citations and len(text) <= MAX_CARRY_CHARS and (
                 carries or names_only(retriever, text)):
@@ -142,10 +145,8 @@ class Dialogue:
                 return self._save(Turn(_new_ref(), chat_id, asked, 0, answer, True, topic, scope=scope))
         return self._save(Turn(_new_ref(), chat_id, text, 0, ask(retriever, text, self.k), topic=own))
 
-    def _refer(self, chat_id: str, retriever: Retriever, last: Turn | None, ref: Reference) -> Turn | str:
+    def _refer(self, chat_id: str, retriever: Retriever, last: Turn, ref: Reference) -> Turn | str:
         """The answer a message referring to the last one asks for (see ``bot.refer``)."""
-        if last is None:
-            return NOTHING_TO_FOLLOW
         if ref.kind == "another":
             return self.more(last.ref)
         kind = ref.kind if ref.kind != "step" else ("item" if last.item else "section")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.dialogue import NOTHING_TO_FOLLOW, Dialogue
+from bot.dialogue import NOTHING_AFTER_DECLINE, NOTHING_TO_FOLLOW, Dialogue
 from index.store import load_index
 from index.tokens import word_tokens
 from retrieval.intent import question_word_tokens
@@ -83,8 +83,8 @@ def test_a_question_asking_about_nothing_named_needs_a_conversation(shipped) -> 
     dialogue = Dialogue(shipped)
     assert dialogue.reply("q", "โทษเท่าไร") == NOTHING_TO_FOLLOW  # at the start
     assert dialogue.reply("q", "สูตรต้มยำกุ้งทำยังไง").answer.abstained  # a subject: declined
-    for question in ("ใครเป็นประธาน", "ต้องทำภายในกี่วัน", "ผิดไหม"):  # after a decline
-        assert dialogue.reply("q", question) == NOTHING_TO_FOLLOW, question
+    for question in ("ใครเป็นประธาน", "ต้องทำภายในกี่วัน", "ผิดไหม", "ข้อ 2"):  # after a decline
+        assert dialogue.reply("q", question) == NOTHING_AFTER_DECLINE, question
     # With a conversation the same question is a follow-up, and stepping back through sections works.
     dialogue.reply("q", "พรบ ข้อมูลข่าวสาร มาตรา 7 ว่าอย่างไร")
     assert dialogue.reply("q", "มาตราถัดไป").answer.citations[0].section == "มาตรา ๘"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.dialogue import NOTHING_TO_FOLLOW, Dialogue
+from bot.dialogue import NOTHING_AFTER_DECLINE, NOTHING_TO_FOLLOW, Dialogue
 from bot.render_text import render_answer
 from index.store import load_index
 from retrieval.answer import ask
@@ -97,7 +97,7 @@ def test_follow_ups(shipped) -> None:
     back = dialogue.reply("c", "มาตราก่อนหน้า")
     assert back.answer.citations[0].section == "มาตรา ๖"
     dialogue.reply("c", "PDPA ปรับเท่าไหร่")  # declined: a law the collection lacks
-    assert dialogue.reply("c", "แล้วข้อ 2 ล่ะ") == NOTHING_TO_FOLLOW
+    assert dialogue.reply("c", "แล้วข้อ 2 ล่ะ") == NOTHING_AFTER_DECLINE
 
 
 def test_list_items_repeatedly(shipped) -> None:
