@@ -11,7 +11,7 @@ from linebot.v3.webhooks import FileMessageContent
 from . import builds
 from .admin import Admin, safe_filename
 from .health import Health, record_safely
-from .messages import HINT_NON_TEXT, upload_queued
+from .messages import HINT_NON_TEXT, change_queued
 from .state import AuditEntry, Database, record_audit
 from .web.settings import WebSettings
 
@@ -41,4 +41,4 @@ class LineUploads:
         data = bytes(await asyncio.to_thread(self.blob.get_message_content, file.id))
         place = await asyncio.to_thread(builds.enqueue, self.admin, actor, "upload", safe_filename(name),
                                         None, data, actor)
-        return upload_queued(safe_filename(name), place)
+        return change_queued(f"ไฟล์ {safe_filename(name)} ", place)

@@ -25,12 +25,12 @@ THANKS = "ขอบคุณสำหรับความคิดเห็น�
 FAILED = "ขออภัยค่ะ เกิดข้อผิดพลาดชั่วคราว กรุณาลองใหม่อีกครั้ง"
 
 
-def upload_queued(name: str, place: int | None) -> str:
-    """The answer to an admin's file: queued, with ``place`` changes before it (0: its build
-    starts now), or not taken because the build queue is full (None)."""
+def change_queued(what: str, place: int | None) -> str:
+    """The answer to an admin's change (``what``: "ไฟล์ x.pdf ", "คำสั่งลบ x ", "คำสั่งจัดทำดัชนีใหม่"):
+    queued, with ``place`` changes before it (0: its build starts now), or not taken because the
+    build queue is full (None)."""
     if place is None:
-        return (f"ขณะนี้มีงานรอสร้างดัชนีเต็มคิวแล้ว จึงยังไม่ได้รับไฟล์ {name} ค่ะ "
+        return (f"ขณะนี้มีงานรอสร้างดัชนีเต็มคิวแล้ว จึงยังไม่ได้รับ{what}ค่ะ "
                 "กรุณาส่งใหม่อีกครั้งเมื่องานเดิมเสร็จ")
     when = "กำลังสร้างดัชนี" if place == 0 else f"รอสร้างดัชนีต่อจากงานก่อนหน้า (คิวที่ {place})"
-    return (f"รับไฟล์ {name} แล้วค่ะ {when} ระหว่างนี้ถามคำถามได้ตามปกติ "
-            "เสร็จแล้วจะแจ้งผลให้ทราบค่ะ")
+    return f"รับ{what}แล้วค่ะ {when} ระหว่างนี้ถามคำถามได้ตามปกติ เสร็จแล้วจะแจ้งผลให้ทราบค่ะ"

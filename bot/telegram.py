@@ -107,8 +107,8 @@ def build_application(settings: BotSettings, dialogue: Dialogue, admin: Admin | 
     app.add_handler(CommandHandler("terms", on_terms))
     app.add_handler(CommandHandler("quiz", on_quiz))
     app.add_handler(CommandHandler(["session", "score"], on_session))
-    # Admin work that rebuilds the index runs beside the other updates (block=False), so
-    # questions keep being answered during a build.
+    # Admin work runs beside the other updates (block=False): a file's download or a rollback
+    # never holds questions back (builds themselves run in the background queue, bot/builds.py).
     app.add_handler(CommandHandler(["reindex", "rollback", "remove"], on_admin_change, block=False))
     app.add_handler(CommandHandler(["status", "report"], on_admin_info))
     app.add_handler(CommandHandler("web", on_web))

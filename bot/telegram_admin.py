@@ -12,7 +12,7 @@ from telegram.ext import Application, ContextTypes
 
 from . import builds
 from .admin import safe_filename
-from .messages import upload_queued
+from .messages import change_queued
 from .render_telegram import pack
 from .report import build_report, render_report
 from .state import AuditEntry, record_audit
@@ -23,7 +23,7 @@ from .web.settings import WebSettings
 log = logging.getLogger(__name__)
 
 HINT_DOCUMENT = "ขออภัยค่ะ การส่งเอกสารเข้าระบบทำได้เฉพาะผู้ดูแลระบบ หากต้องการถาม กรุณาพิมพ์เป็นข้อความค่ะ"
-REINDEX_STARTED = "กำลังจัดทำดัชนีใหม่ค่ะ ระหว่างนี้ถามคำถามได้ตามปกติ"
+REINDEX_WAITING = "มีคำสั่งจัดทำดัชนีใหม่รอคิวอยู่แล้วค่ะ"
 ADMIN_ONLY = "คำสั่งนี้สำหรับผู้ดูแลระบบเท่านั้นค่ะ"
 REMOVE_USAGE = "พิมพ์ชื่อไฟล์หรือรหัสเอกสารต่อท้ายคำสั่งค่ะ เช่น /remove circular_2567.pdf"
 REPORT_DAYS = 7
@@ -49,7 +49,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     data = bytes(await file.download_as_bytearray())
     place = await asyncio.to_thread(builds.enqueue, services.admin, actor, "upload",
                                     safe_filename(name), None, data, f"telegram:{message.chat_id}")
-    await message.reply_text(upload_queued(safe_filename(name), place))
+    await message.reply_text(change_queued(f"ไฟล์ {safe_filename(name)} ", place))
 
 
 async def follow_builds(app: Application) -> None:
@@ -60,7 +60,8 @@ async def follow_builds(app: Application) -> None:
 
 
 async def on_admin_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/reindex, /rollback and /remove <document>."""
+    """/rollback at once; /reindex and /remove <document> queued for the background build, like
+    an upload (the outcome follows when the build ends)."""
     services = services_of(context)
     message = update.effective_message
     if not services.is_admin(update):
@@ -69,17 +70,23 @@ async def on_admin_change(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     actor = f"telegram:{update.effective_user.id}"
     command = command_name(message)
+    if command == "rollback":
+        result = await asyncio.to_thread(services.admin.rollback, actor)
+        await message.reply_text(result.message)
+        return
     if command == "remove":
         if not context.args:
             await message.reply_text(REMOVE_USAGE)
             return
-        result = await asyncio.to_thread(services.admin.remove, " ".join(context.args), actor)
-    elif command == "rollback":
-        result = await asyncio.to_thread(services.admin.rollback, actor)
+        target, what = " ".join(context.args), f"คำสั่งลบ {' '.join(context.args)} "
+    elif await asyncio.to_thread(builds.reindex_waiting, services.admin.db):
+        await message.reply_text(REINDEX_WAITING)  # another would add nothing
+        return
     else:
-        await message.reply_text(REINDEX_STARTED)
-        result = await asyncio.to_thread(services.admin.reindex, actor)
-    await message.reply_text(result.message)
+        target, what = "", "คำสั่งจัดทำดัชนีใหม่"
+    place = await asyncio.to_thread(builds.enqueue, services.admin, actor, command, target, None, None,
+                                    f"telegram:{message.chat_id}")
+    await message.reply_text(change_queued(what, place))
 
 
 async def _audit_refused(services: Services, update: Update, action: str, target: str) -> None:

@@ -16,11 +16,11 @@ import pytest
 
 from bot.admin import Admin
 from bot.dialogue import Dialogue
-from bot.messages import upload_queued
+from bot.messages import change_queued
 from bot.settings import BotSettings
 from bot.state import open_database, read_audit, sqlite_url
-from bot.telegram_admin import ADMIN_ONLY, HINT_DOCUMENT
-from index.store import current_version, read_manifest
+from bot.telegram_admin import ADMIN_ONLY, HINT_DOCUMENT, REINDEX_WAITING
+from index.store import build_lock, current_version, read_manifest
 from retrieval.live import LiveRetriever
 
 from .botapi import OTHER_USER, USER, FakeBotAPI, message, polling, until
@@ -85,7 +85,8 @@ def test_admin_upload_is_indexed_while_questions_are_answered(
             api.push(document("leave-pdf", "หนังสือเวียน ลาออนไลน์.pdf", len(api.files["leave-pdf"])))
             # answered at once: the file is queued and built in the background
             ack = (await until(api, "sendMessage"))[0]["text"]
-            assert ack == upload_queued(STORED, 0) and ack.startswith(f"รับไฟล์ {STORED} แล้วค่ะ กำลังสร้างดัชนี")
+            assert ack == change_queued(f"ไฟล์ {STORED} ", 0)
+            assert ack.startswith(f"รับไฟล์ {STORED} แล้วค่ะ กำลังสร้างดัชนี")
             assert current_version(live.index) == before and not (live.docs / STORED).exists()
             api.push(message("มาตรา 6 ว่าอย่างไร", user=OTHER_USER, chat=OTHER_CHAT))  # during the build
             sent = await until(api, "sendMessage", 3)
@@ -123,7 +124,7 @@ def test_refused_uploads_leave_documents_and_index_unchanged(
             api.push(message("/reindex", user=OTHER_USER, chat=OTHER_CHAT))
             sent = [c["text"] for c in await until(api, "sendMessage", 6)]
             assert HINT_DOCUMENT in sent  # document handlers run concurrently: any order
-            queued = upload_queued("ประกาศ.pdf", 0)
+            queued = change_queued("ไฟล์ ประกาศ.pdf ", 0)
             assert queued in sent  # queued, then refused by its build
             refusals = [t for t in sent if t not in (HINT_DOCUMENT, ADMIN_ONLY, queued)]
             assert any(t.startswith("ใช้ไฟล์ ประกาศ.pdf ไม่ได้ จึงไม่ได้บันทึกค่ะ: corrupt or unreadable PDF")
@@ -202,8 +203,8 @@ def test_line_admin_uploads_are_queued_and_answered_when_built(
                         line_file("m-other", "x.pdf", 40, "Ustranger"),
                         line_file("m-big", "ใหญ่.pdf", 50_000_000, "Uadmin")) == 200
             replies = [r["messages"][0]["text"] for r in line_api.wait_for("reply", 4)]
-            assert replies[0] == upload_queued("ค่าเดินทาง.pdf", 0)
-            assert replies[1] == upload_queued("เสีย.pdf", 1)  # waits for the first build
+            assert replies[0] == change_queued("ไฟล์ ค่าเดินทาง.pdf ", 0)
+            assert replies[1] == change_queued("ไฟล์ เสีย.pdf ", 1)  # waits for the first build
             assert replies[2] == HINT_NON_TEXT and "ใหญ่เกินกำหนด" in replies[3]
             assert current_version(web.index) == before  # published only when its build ends
             pushes = line_api.wait_for("push", 2, timeout=240)  # each build's outcome, in order
@@ -222,26 +223,36 @@ def test_line_admin_uploads_are_queued_and_answered_when_built(
 
 def test_admin_commands_status_remove_rollback_report(
         api: FakeBotAPI, admin_settings: BotSettings, live: Live) -> None:
+    admin_settings.rate_limit_messages = 20  # eleven commands and questions within the minute
     first = current_version(live.index)
 
     async def scenario() -> None:
         async with polling(admin_settings, live.dialogue, live.admin):
             api.push(message("/status"))
             assert f"ดัชนีรุ่น: {first}" in (await until(api, "sendMessage"))[0]["text"]
+            with build_lock(live.index):  # `sarabun index build` is running: the queue waits
+                for n, ack in enumerate([change_queued("คำสั่งจัดทำดัชนีใหม่", 0),
+                                         change_queued("คำสั่งจัดทำดัชนีใหม่", 1),
+                                         REINDEX_WAITING], 2):  # one waiting re-index is enough
+                    api.push(message("/reindex"))  # queued like an upload: answered at once
+                    assert (await until(api, "sendMessage", n))[n - 1]["text"] == ack
+            outcomes = [m["text"] for m in (await until(api, "sendMessage", 6))[4:]]
+            assert all(t.startswith("ไม่มีเอกสารเปลี่ยน ใช้ดัชนีเดิม") for t in outcomes), outcomes
             api.push(message("/remove circular"))
-            removed = (await until(api, "sendMessage", 2))[1]["text"]
+            assert (await until(api, "sendMessage", 7))[6]["text"] == change_queued("คำสั่งลบ circular ", 0)
+            removed = (await until(api, "sendMessage", 8))[7]["text"]
             assert removed.startswith("ลบ circular.pdf แล้วค่ะ")
             api.push(message("/rollback"))
-            assert f"ดัชนีรุ่น {first}" in (await until(api, "sendMessage", 3))[2]["text"]
+            assert f"ดัชนีรุ่น {first}" in (await until(api, "sendMessage", 9))[8]["text"]
             api.push(message("วิธีทำผัดกะเพรา"))
             api.push(message("/report"))
-            report = (await until(api, "sendMessage", 5))[4]["text"]
+            report = (await until(api, "sendMessage", 11))[10]["text"]
             assert "คำถามที่เอกสารไม่มีคำตอบ" in report and "วิธีทำผัดกะเพรา" in report
 
     asyncio.run(scenario())
     assert current_version(live.index) == first
     assert not (live.docs / "circular.pdf").exists()
-    assert [e.action for e in read_audit(live.admin.db)] == ["remove", "rollback"]
+    assert [e.action for e in read_audit(live.admin.db)] == ["reindex", "reindex", "remove", "rollback"]
 
 
 def test_report_command_line(tmp_path: Path, small_index: Path, retriever) -> None:
