@@ -14,6 +14,7 @@ from .render_text import citation_line, clip, decline_lines, utf16_len
 from .training import QuizRound
 
 MAX_MESSAGE = 4096  # Telegram's limit, counted in UTF-16 code units
+MIN_QUOTE = 300  # the least of a cited passage an answer message shows
 SOURCES = "แหล่งอ้างอิง"
 
 
@@ -22,7 +23,11 @@ def answer_messages(answer: Answer) -> list[str]:
     if answer.abstained:
         return pack([escape("\n".join(decline_lines(answer)))])
     blocks = [escape(answer.answer), f"<b>{SOURCES}</b>"]
-    blocks += [_citation_block(c) for c in answer.citations]
+    # Each passage gets its share of one message (a cited section may be long); the button
+    # "ข้อความต้นฉบับ [n]" shows it whole.
+    room = MAX_MESSAGE - utf16_len("\n\n".join(blocks)) - 2 * len(answer.citations)
+    share = max(MIN_QUOTE, room // max(1, len(answer.citations)))
+    blocks += [_citation_block(c, share) for c in answer.citations]
     return pack(blocks)
 
 
@@ -62,9 +67,12 @@ def pack(blocks: list[str], limit: int = MAX_MESSAGE) -> list[str]:
     return [m for m in messages if m]
 
 
-def _citation_block(c: Citation) -> str:
-    head = f"[{c.rank}] {_heading(citation_line(c))}"
-    return "\n".join([head, *_link(c), _quote(c.text, expandable=True)])
+def _citation_block(c: Citation, max_len: int = MAX_MESSAGE) -> str:
+    """A citation's heading, link and passage, within ``max_len`` UTF-16 units when the passage
+    can be shortened to fit (never below ``MIN_QUOTE``)."""
+    head = "\n".join([f"[{c.rank}] {_heading(citation_line(c))}", *_link(c)])
+    room = max_len - utf16_len(head) - len("\n<blockquote expandable></blockquote>") - 2
+    return "\n".join([head, _quote(c.text, expandable=True, max_len=min(3500, max(MIN_QUOTE, room)))])
 
 
 def _link(c: Citation) -> list[str]:

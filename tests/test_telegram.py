@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from bot.dialogue import EMPTY, Dialogue
 from bot.messages import HINT_NON_TEXT, RATE_LIMITED, STALE, THANKS
-from bot.render_telegram import MAX_MESSAGE, answer_messages
+from bot.render_telegram import MAX_MESSAGE, answer_messages, passage_messages
 from bot.render_text import ABSTAIN, utf16_len
 from bot.serve import create_app
 from bot.settings import BotSettings
@@ -189,12 +189,25 @@ def test_long_answers_split_on_block_boundaries() -> None:
     text = "ข้อความ <ทดสอบ> & " * 60  # escaping makes it longer
     citations = [Citation(i, f"doc{i}", "ชื่อเอกสาร", "https://example.go.th/a?b=1&c=2", 1,
                           f"มาตรา {i}", text, 1.0) for i in range(1, 6)]
-    messages = answer_messages(Answer("คำถาม", False, "คำตอบ", citations))
+    messages = answer_messages(Answer("คำถาม", False, "คำตอบ <ยาว> " * 150, citations))
     assert len(messages) > 1
     for m in messages:
         assert utf16_len(m) <= MAX_MESSAGE
         assert m.count("<blockquote") == m.count("</blockquote>")
         assert "<ทดสอบ>" not in m and "&lt;ทดสอบ&gt;" in m
+
+
+def test_an_answer_citing_long_sections_fits_one_message() -> None:
+    """Three cited sections of 2,000 characters: each is shortened to its share of one message,
+    and the passage button shows it whole."""
+    section = "มาตรา ๑๘ " + "ข้อความของมาตรานี้ที่ยาวมาก " * 75
+    citations = [Citation(i, f"doc{i}", "ชื่อเอกสาร", "https://example.go.th/a", 1, f"มาตรา {i}", section, 1.0)
+                 for i in range(1, 4)]
+    messages = answer_messages(Answer("คำถาม", False, "คำตอบที่ระบุข้อเท็จจริง", citations))
+    assert len(messages) == 1 and utf16_len(messages[0]) <= MAX_MESSAGE
+    assert messages[0].count("<blockquote expandable>") == 3 and messages[0].count(" …</blockquote>") == 3
+    whole = "".join(passage_messages(citations[0]))
+    assert whole.count("ข้อความของมาตรานี้ที่ยาวมาก") == 75
 
 
 @pytest.mark.parametrize("token", ["", "not-a-token"])
