@@ -7,12 +7,13 @@ Turns are kept in the state database, so a follow-up or a button works on any re
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from index.thai_text import arabic_digits
-from retrieval.answer import Answer, ask, define
+from retrieval.answer import Answer, Citation, ask, define
 from retrieval.followup import (
     ask_follow_up,
     asked_words,
@@ -27,7 +28,7 @@ from retrieval.followup import (
     ordinal_item,
     topic_words,
 )
-from retrieval.intent import asking_phrases, intents
+from retrieval.intent import asking_phrases, asks_something
 from retrieval.live import LiveRetriever
 from retrieval.search import Retriever
 
@@ -81,6 +82,7 @@ class Turn:
     topic: list[str] = field(default_factory=list)  # what the conversation is about (follow-ups carry it)
     item: int = 0  # the number of the list item it showed ("ข้อ 3"), so "ข้อต่อไป" goes on from it
     scope: str = ""  # the document a topic follow-up was searched within ("คำตอบอื่น" stays there)
+    outside: str = ""  # the document whose results "คำตอบอื่น" ran out of, and now passes over
 
 
 class Dialogue:
@@ -137,7 +139,7 @@ class Dialogue:
                 carries or names_only(retriever, text)):
             # "แล้วคณะกรรมการวินิจฉัยล่ะ", "พรบ คอม ล่ะ" ask nothing of their own: the last question
             # again, about what they name.
-            asked = text if intents(text) else f"{text} {' '.join(asking_phrases(last.question))}"
+            asked = text if asks_something(text) else f"{text} {' '.join(asking_phrases(last.question))}"
             topic = carry(own, last.topic)
             answer = ask_follow_up(retriever, last.answer, asked, own, topic, self.k)
             if not answer.abstained:
@@ -182,24 +184,28 @@ class Dialogue:
         if turn is None:
             return NO_PREVIOUS
         retriever = self.retriever
-        skip = turn.skip + self.k
+        # A topic follow-up's results stay in its document (``scope``), with its topic.
+        scope, outside = turn.scope, turn.outside
+        topic = " ".join(turn.topic) if scope or outside else ""
 
-        def page(skip: int) -> Answer:  # a topic follow-up's results stay in its document
-            return ask(retriever, turn.question, self.k, skip, within=turn.scope or None,
-                       topic=" ".join(turn.topic) if turn.scope else "")
+        def page(skip: int, scope: str) -> Answer:
+            return ask(retriever, turn.question, self.k, skip, within=scope or None, topic=topic)
 
-        answer = page(skip)
         # After "ข้อ 7" or "มาตราถัดไป" the turn showed a passage further down the results:
         # another answer starts with one not shown yet.
         shown = {c.chunk_id for c in turn.answer.citations}
-        for _ in range(self.k):
-            if answer.abstained or not answer.citations or answer.citations[0].chunk_id not in shown:
-                break
-            skip += 1
-            answer = page(skip)
+
+        def passed(citation: Citation) -> bool:
+            return citation.chunk_id in shown or citation.doc_id == outside
+
+        skip, answer = _next_page(page, turn.skip + self.k, scope, passed)
+        if (answer.abstained or not answer.citations) and scope:
+            # Its document has nothing more (a short news item): the results outside it.
+            scope, outside = "", scope
+            skip, answer = _next_page(page, 0, "", passed)
         if answer.abstained or not answer.citations:
             return NO_MORE
-        return self._go_on(turn, answer, skip=skip)
+        return self._go_on(replace(turn, scope=scope, outside=outside), answer, skip=skip)
 
     def turn(self, ref: str) -> Turn | None:
         """A remembered turn, or None when it was forgotten (or never existed)."""
@@ -229,6 +235,19 @@ class Dialogue:
         except SQLAlchemyError as exc:  # the answer still goes out; its buttons will say stale
             log.error("dialogue state not saved: %s", exc.__class__.__name__)
         return turn
+
+
+def _next_page(page: Callable[[int, str], Answer], skip: int, scope: str, passed: Callable[[Citation], bool],
+               tries: int = 6) -> tuple[int, Answer]:
+    """The first page of results from ``skip`` on whose first source is not ``passed`` over (one
+    shown already), looking a few results further each time; the skip it starts at and the page."""
+    answer = page(skip, scope)
+    for _ in range(tries):
+        if answer.abstained or not answer.citations or not passed(answer.citations[0]):
+            break
+        skip += 1
+        answer = page(skip, scope)
+    return skip, answer
 
 
 def _new_ref() -> str:

@@ -88,6 +88,11 @@ def intents(question: str) -> list[str]:
     return [name for name, pattern in _COMPILED if pattern.search(text)]
 
 
+def asks_something(question: str) -> bool:
+    """Whether ``question`` asks anything: an intent, or a question word ("จัดที่ไหน")."""
+    return bool(intents(question)) or bool(_QUESTION_RE.search(toneless(question)))
+
+
 def asking_phrases(question: str) -> list[str]:
     """The parts of ``question`` that say what it asks, in order, as written ("กี่คน",
     "ได้มั้ย", "โทษ"): what a follow-up asking nothing of its own ("แล้วคณะกรรมการวินิจฉัยล่ะ")

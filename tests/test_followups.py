@@ -136,3 +136,24 @@ def test_list_items_named_by_the_question_and_never_from_another_document(shippe
     dialogue.reply("s", "แผนพัฒนารัฐบาลดิจิทัล 2566-2570 มียุทธศาสตร์อะไรบ้าง")
     assert dialogue.reply("s", "ยุทธศาสตร์ที่ 3 ล่ะ").answer.answer.startswith("ยุทธศาสตร์ที่ 3 สร้างมูลค่าเพิ่ม")
     assert dialogue.reply("s", "ข้อ 4").answer.answer.startswith("ยุทธศาสตร์ที่ 4 ส่งเสริมการมีส่วนร่วม")
+
+
+def test_another_answer_goes_on_outside_a_short_document_it_ran_out_of(shipped) -> None:
+    # A topic follow-up is searched within the news item; once its few passages are shown,
+    # "another answer" goes on with the results outside it instead of saying there are none.
+    dialogue = Dialogue(shipped)
+    dialogue.reply("o", "4 เป้าหมายรัฐบาลดิจิทัล มีอะไรบ้าง")
+    chair = dialogue.reply("o", "ใครเป็นประธานการประชุม")
+    news = chair.scope
+    assert chair.follow_up and news
+    seen = {c.chunk_id for c in chair.answer.citations}
+    for _ in range(3):
+        other = dialogue.reply("o", "ขอคำตอบอื่น")
+        assert not isinstance(other, str), other
+        first = other.answer.citations[0]
+        assert first.chunk_id not in seen
+        seen.update(c.chunk_id for c in other.answer.citations)
+    assert other.outside == news and first.doc_id != news  # ran out of it, went on elsewhere
+    # "จัดที่ไหน" asks something ("ไหน"): it is not taken for the last question asked again.
+    dialogue.reply("p", "หลักสูตร PDPA ระยะที่ 1 สำหรับผู้บริหาร ใครเป็นประธานเปิดการอบรม")
+    assert dialogue.reply("p", "จัดที่ไหน").question == "จัดที่ไหน"
