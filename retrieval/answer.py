@@ -94,9 +94,12 @@ def cite(index: PublishedIndex, hits: list[Hit], start: int = 1) -> list[Citatio
         doc, chunk = index.documents[hit.chunk.doc_id], hit.chunk
         rows = [index.chunks[i] for i in cited_rows(index.chunks, hit.position)]
         text = "\n".join([*(c.text for c in rows), *(f"[เชิงอรรถ] {n}" for c in rows for n in c.notes)])
+        # Several passages of a section: the label names the section, not one passage's items
+        # ("มาตรา ๑๘", not "มาตรา ๑๘ (๑)–(๓)").
+        label = chunk.section.split(" (")[0] if chunk.section and len(rows) > 1 else chunk.section
         # A section of an amending Act is cited as that Act's, never as the main Act's.
         out.append(Citation(rank, doc.doc_id, chunk.unit or doc.title, doc.source, rows[0].page,
-                            chunk.section, text, hit.score, chunk.chunk_id, rows[0].printed_page, doc.date,
+                            label, text, hit.score, chunk.chunk_id, rows[0].printed_page, doc.date,
                             chunk.ocr, chunk.ocr_confidence))
     return out
 

@@ -214,3 +214,10 @@ def test_a_summary_of_n_strategies_lists_every_bulleted_item() -> None:
     passage = f"ครม. อนุมัติแผนพัฒนารัฐบาลดิจิทัล {filler} 4 ยุทธศาสตร์สำคัญของแผนฉบับนี้ คือ {bullets} จากนั้น {filler}"
     text = compose(parse_query("สรุป 4 ยุทธศาสตร์ของแผนนี้หน่อยครับ"), passage, lead=False)
     assert all(f"ยุทธศาสตร์ที่ {n} : เป้าหมายหลักข้อที่ {n}" in text for n in range(1, 5)), text
+
+
+def test_a_section_split_over_passages_is_cited_once_and_whole(shipped) -> None:
+    answer = ask(shipped, "พ.ร.บ.คอม มาตรา 18 ให้อำนาจพนักงานเจ้าหน้าที่ทำอะไรได้บ้าง")
+    first = answer.citations[0]
+    assert first.section == "มาตรา ๑๘" and "(๑)" in first.text and "(๘)" in first.text
+    assert all(not (c.section or "").startswith("มาตรา ๑๘") for c in answer.citations[1:])
