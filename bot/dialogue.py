@@ -63,7 +63,8 @@ WELCOME = ("สวัสดีค่ะ สารบรรณช่วยตอ�
            "พิมพ์คำถามได้เลยค่ะ")
 NO_PREVIOUS = "ยังไม่มีคำถามก่อนหน้าในแชตนี้ค่ะ ลองพิมพ์คำถามใหม่ได้เลย"
 NO_MORE = "ไม่มีคำตอบอื่นจากเอกสารแล้วค่ะ"
-NO_NEIGHBOUR = "ไม่มีมาตราถัดไปหรือก่อนหน้าในเอกสารนี้แล้วค่ะ"
+NO_NEXT = "ไม่มีมาตราหรือตอนถัดไปแล้วค่ะ ส่วนนี้เป็นส่วนสุดท้ายของเอกสาร"
+NO_BEFORE = "ไม่มีมาตราหรือตอนก่อนหน้าแล้วค่ะ ส่วนนี้เป็นส่วนแรกของเอกสาร"
 NO_ITEM = "คำตอบก่อนหน้าไม่มีข้อ {n} ค่ะ ลองระบุเลขข้อที่มีในรายการ"
 NO_LIST = "คำตอบก่อนหน้าไม่ได้เป็นรายการเป็นข้อ ๆ ค่ะ"
 EMPTY = "กรุณาพิมพ์คำถามเป็นข้อความค่ะ เช่น “รัฐบาลดิจิทัลคืออะไร”"
@@ -155,7 +156,7 @@ class Dialogue:
         if kind == "section":
             found = neighbour_section(retriever, last.answer, ref.step < 0)
             if found is None:
-                return NO_NEIGHBOUR
+                return NO_BEFORE if ref.step < 0 else NO_NEXT
             return self._go_on(last, found)
         if ref.n == LAST_ITEM:
             if (last_item := last_list_item(retriever, last.answer, last.question)) is None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.dialogue import NOTHING_AFTER_DECLINE, NOTHING_TO_FOLLOW, Dialogue
+from bot.dialogue import NO_BEFORE, NOTHING_AFTER_DECLINE, NOTHING_TO_FOLLOW, Dialogue
 from index.store import load_index
 from index.tokens import word_tokens
 from retrieval.intent import question_word_tokens
@@ -90,6 +90,8 @@ def test_a_question_asking_about_nothing_named_needs_a_conversation(shipped) -> 
     assert dialogue.reply("q", "มาตราถัดไป").answer.citations[0].section == "มาตรา ๘"
     assert dialogue.reply("q", "ถัดไป").answer.citations[0].section.startswith("มาตรา ๙")
     assert dialogue.reply("q", "ย้อนกลับ").answer.citations[0].section == "มาตรา ๘"
+    dialogue.reply("q", "พรบ ไซเบอร์ มาตรา 1")
+    assert dialogue.reply("q", "มาตราก่อนหน้า") == NO_BEFORE  # the first section: says so
 
 
 def test_a_follow_up_naming_a_section_gets_that_section_of_the_same_document(shipped) -> None:
