@@ -189,8 +189,10 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
     shown = distinct_sections(retriever.index.chunks, pool)[skip : skip + k]
     if not shown:
         return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named))
-    # The answer reads the passages as ranked (a later one of the first's section adds nothing to it).
-    return Answer(question, False, _answer_text(retriever, asked, pool[skip : skip + k]),
+    # The answer reads the passages as ranked from the first one cited (a later one of the first's
+    # section adds nothing to it).
+    first = next(i for i, hit in enumerate(pool) if hit is shown[0])
+    return Answer(question, False, _answer_text(retriever, asked, pool[first : first + k]),
                   cite(retriever.index, shown, start=1), [], ev)
 
 

@@ -221,3 +221,12 @@ def test_a_section_split_over_passages_is_cited_once_and_whole(shipped) -> None:
     first = answer.citations[0]
     assert first.section == "มาตรา ๑๘" and "(๑)" in first.text and "(๘)" in first.text
     assert all(not (c.section or "").startswith("มาตรา ๑๘") for c in answer.citations[1:])
+
+
+def test_another_answer_quotes_the_first_passage_it_cites(shipped) -> None:
+    """Later passages of a section already cited are skipped: the answer text of the next
+    results comes from their first citation, not from a passage that is not cited."""
+    for skip in (3, 6, 9):
+        answer = ask(shipped, "กองทุนพัฒนาดิจิทัลเพื่อเศรษฐกิจและสังคม", skip=skip)
+        label = answer.citations[0].section
+        assert label and answer.answer.startswith(label), (skip, label, answer.answer[:40])
