@@ -21,7 +21,7 @@ from retrieval.quiz import QuizQuestion
 from .actions import EXAMPLE, FEEDBACK, MORE, PASSAGE, QUIZ_ANSWER, Action
 from .dialogue import Turn
 from .messages import BUTTON_MORE, BUTTON_PASSAGE, BUTTON_SOURCE, CHOICE_LABELS, EXAMPLES, RIGHT, WRONG
-from .render_text import citation_line, clip, render_answer
+from .render_text import citation_line, clip, excerpt, render_answer
 from .training import QuizRound
 
 MAX_MESSAGES = 5
@@ -130,7 +130,7 @@ def _citation_bubble(ref: str, i: int, c: Citation) -> dict:
     body = [_text(clip(f"[{c.rank}] {c.title}", 300), weight="bold", size="sm")]
     if where:
         body.append(_text(where, size="xs", color="#666666"))
-    body.append(_text(clip(c.text, CARD_EXCERPT), size="xs"))
+    body.append(_text(excerpt(c, CARD_EXCERPT), size="xs"))
     buttons = [{"type": "button", "style": "primary", "height": "sm",
                 "action": {"type": "postback", "label": BUTTON_PASSAGE,
                            "data": Action(PASSAGE, ref, str(i)).encode(),

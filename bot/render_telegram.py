@@ -10,11 +10,12 @@ from retrieval.quiz import QuizQuestion
 from .actions import FEEDBACK, MORE, PASSAGE, QUIZ_ANSWER, QUIZ_REVEAL, TERMS, Action
 from .dialogue import Turn
 from .messages import BUTTON_MORE, BUTTON_PASSAGE, BUTTON_REVEAL, BUTTON_SOURCE, CHOICE_LABELS
-from .render_text import citation_line, clip, decline_lines, utf16_len
+from .render_text import citation_line, clip, decline_lines, excerpt, utf16_len
 from .training import QuizRound
 
 MAX_MESSAGE = 4096  # Telegram's limit, counted in UTF-16 code units
 MIN_QUOTE = 300  # the least of a cited passage an answer message shows
+MAX_QUOTE = 3500  # the most of a passage one quote shows, so that it fits a message with its heading
 SOURCES = "แหล่งอ้างอิง"
 
 
@@ -72,7 +73,8 @@ def _citation_block(c: Citation, max_len: int = MAX_MESSAGE) -> str:
     can be shortened to fit (never below ``MIN_QUOTE``)."""
     head = "\n".join([f"[{c.rank}] {_heading(citation_line(c))}", *_link(c)])
     room = max_len - utf16_len(head) - len("\n<blockquote expandable></blockquote>") - 2
-    return "\n".join([head, _quote(c.text, expandable=True, max_len=min(3500, max(MIN_QUOTE, room)))])
+    room = min(MAX_QUOTE, max(MIN_QUOTE, room))
+    return "\n".join([head, _quote(excerpt(c, room), expandable=True, max_len=room)])
 
 
 def _link(c: Citation) -> list[str]:
@@ -81,7 +83,7 @@ def _link(c: Citation) -> list[str]:
     return []
 
 
-def _quote(text: str, expandable: bool = False, max_len: int = 3500) -> str:
+def _quote(text: str, expandable: bool = False, max_len: int = MAX_QUOTE) -> str:
     """A block quote of ``text``, cut so that its escaped form stays within ``max_len`` and the
     quote always fits one message with its heading."""
     quoted = escape(text)

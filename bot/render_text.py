@@ -39,6 +39,14 @@ def clip(text: str, limit: int) -> str:
     return text
 
 
+def excerpt(c: Citation, limit: int) -> str:
+    """The cited text within ``limit`` UTF-16 units: whole when it fits, else from the passage the
+    search found (a citation shows its whole section, and the part that answers may come late)."""
+    if utf16_len(c.text) <= limit:
+        return c.text
+    return clip(("… " if c.focus else "") + c.text[c.focus:], limit)
+
+
 def citation_line(c: Citation) -> str:
     """"title · section · page" for a numbered source list."""
     parts = [c.title]

@@ -56,6 +56,7 @@ class Citation:
     date: str = ""
     ocr: bool = False  # the passage was read by OCR from a scan or a photo
     ocr_confidence: float | None = None  # its lowest page confidence (0-100)
+    focus: int = 0  # where in ``text`` the passage the search found starts (excerpts start there)
 
     def to_json(self) -> dict:
         """The citation object of ``sarabun ask --json``."""
@@ -88,27 +89,30 @@ class Answer:
 
 def cite(index: PublishedIndex, hits: list[Hit], start: int = 1) -> list[Citation]:
     """Numbered citations for ``hits``, each showing the passage's whole section (see
-    :func:`cited_rows`) with its footnotes."""
+    :func:`cited_rows`; never a passage an earlier citation shows) with its footnotes."""
     out = []
+    taken: set[int] = set()
     for rank, hit in enumerate(hits, start):
         doc, chunk = index.documents[hit.chunk.doc_id], hit.chunk
-        rows = [index.chunks[i] for i in cited_rows(index.chunks, hit.position)]
+        span = cited_rows(index.chunks, hit.position, taken)
+        taken.update(span)
+        rows = [index.chunks[i] for i in span]
         text = "\n".join([*(c.text for c in rows), *(f"[เชิงอรรถ] {n}" for c in rows for n in c.notes)])
-        # Several passages of a section: the label names the section, not one passage's items
-        # ("มาตรา ๑๘", not "มาตรา ๑๘ (๑)–(๓)").
-        label = chunk.section.split(" (")[0] if chunk.section and len(rows) > 1 else chunk.section
+        focus = sum(len(c.text) + 1 for c in rows[: hit.position - span.start])
+        confidences = [c.ocr_confidence for c in rows if c.ocr_confidence is not None]
         # A section of an amending Act is cited as that Act's, never as the main Act's.
         out.append(Citation(rank, doc.doc_id, chunk.unit or doc.title, doc.source, rows[0].page,
-                            label, text, hit.score, chunk.chunk_id, rows[0].printed_page, doc.date,
-                            chunk.ocr, chunk.ocr_confidence))
+                            _span_label(index.chunks, hit.position, span), text, hit.score, chunk.chunk_id,
+                            rows[0].printed_page, doc.date, any(c.ocr for c in rows),
+                            min(confidences) if confidences else None, focus))
     return out
 
 
-def cited_rows(chunks: list[Chunk], position: int) -> range:
+def cited_rows(chunks: list[Chunk], position: int, taken: set[int] | frozenset[int] = frozenset()) -> range:
     """The passages a citation of passage ``position`` shows: what the answer may draw on (its
     whole section, or a news paragraph's neighbours; see :func:`compose.context`), so the
     reader sees all it rests on; of a long section, the passages nearest to ``position`` up to
-    ``CITED_SECTION_CHARS``."""
+    ``CITED_SECTION_CHARS``. Passages in ``taken`` (shown by an earlier citation) are left out."""
     first, last = section_span(chunks, position, NEIGHBOURS)
     lo = hi = position
     size = len(chunks[position].text)
@@ -116,21 +120,30 @@ def cited_rows(chunks: list[Chunk], position: int) -> range:
     while grown:
         grown = False
         for i in (lo - 1, hi + 1):  # the earlier side first
-            if first <= i <= last and size + len(chunks[i].text) <= CITED_SECTION_CHARS:
+            if first <= i <= last and i not in taken and size + len(chunks[i].text) <= CITED_SECTION_CHARS:
                 size += len(chunks[i].text)
                 lo, hi, grown = min(lo, i), max(hi, i), True
     return range(lo, hi + 1)
 
 
+def _span_label(chunks: list[Chunk], position: int, span: range) -> str | None:
+    """The label of what a citation shows: the section ("มาตรา ๑๘", not one passage's items
+    "มาตรา ๑๘ (๑)–(๓)") when it shows all of it, else the passage's own label."""
+    label = chunks[position].section
+    if label and label.startswith("มาตรา") and len(span) > 1 and \
+            (span.start, span.stop - 1) == section_span(chunks, position):
+        return label.split(" (")[0]
+    return label
+
+
 def distinct_sections(chunks: list[Chunk], hits: list[Hit]) -> list[Hit]:
-    """``hits`` without the later passages of a section an earlier hit already cites whole."""
-    cited: set[int] = set()
+    """``hits`` without those whose passage an earlier hit's citation already shows."""
+    taken: set[int] = set()
     out = []
     for hit in hits:
-        rows = cited_rows(chunks, hit.position)
-        if hit.position not in cited:
+        if hit.position not in taken:
             out.append(hit)
-            cited.update(rows)
+            taken.update(cited_rows(chunks, hit.position, taken))
     return out
 
 

@@ -230,3 +230,12 @@ def test_another_answer_quotes_the_first_passage_it_cites(shipped) -> None:
         answer = ask(shipped, "กองทุนพัฒนาดิจิทัลเพื่อเศรษฐกิจและสังคม", skip=skip)
         label = answer.citations[0].section
         assert label and answer.answer.startswith(label), (skip, label, answer.answer[:40])
+
+
+def test_two_hits_in_one_long_section_are_cited_without_overlap() -> None:
+    chunks = _section("d", "มาตรา ๖๐", 5, 600)
+    first = cited_rows(chunks, 1)
+    second = cited_rows(chunks, 4, set(first))
+    assert 4 in second and not set(first) & set(second)
+    hits = [Hit(i, chunks[i], 1.0 - i / 10, 0.0, 0.0) for i in (1, 4)]
+    assert [h.position for h in distinct_sections(chunks, hits)] == [1, 4]

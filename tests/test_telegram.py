@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from bot.dialogue import EMPTY, Dialogue
 from bot.messages import HINT_NON_TEXT, RATE_LIMITED, STALE, THANKS
 from bot.render_telegram import MAX_MESSAGE, answer_messages, passage_messages
-from bot.render_text import ABSTAIN, utf16_len
+from bot.render_text import ABSTAIN, excerpt, utf16_len
 from bot.serve import create_app
 from bot.settings import BotSettings
 from retrieval.answer import Answer, Citation
@@ -216,3 +216,16 @@ def test_telegram_command_refuses_bad_token(token: str) -> None:
                          env={"SARABUN_TELEGRAM_TOKEN": token, "PATH": ""}, timeout=120)
     assert out.returncode == 2
     assert "SARABUN_TELEGRAM_TOKEN" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_long_citation_is_excerpted_from_the_passage_found() -> None:
+    """A citation shows a whole section; where it must be shortened (a LINE card, a share of a
+    Telegram message), the excerpt starts at the passage the search found, not at the section's
+    start."""
+    head = "มาตรา ๑๙ ส่วนต้นของมาตรา " * 40
+    found = "พนักงานเจ้าหน้าที่จะสั่งยึดหรืออายัดไว้เกินสามสิบวันมิได้"
+    c = Citation(1, "d", "ชื่อเอกสาร", "", 1, "มาตรา ๑๙", head + found + " ส่วนท้าย" * 50, 1.0, focus=len(head))
+    assert excerpt(c, 300).startswith("… " + found)
+    assert excerpt(Citation(1, "d", "t", "", 1, None, "สั้น", 1.0), 300) == "สั้น"
+    message = answer_messages(Answer("คำถาม", False, "คำตอบ", [c] * 3))[0]
+    assert message.count(found) == 3
