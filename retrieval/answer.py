@@ -14,12 +14,12 @@ from index.thai_text import compact
 from index.tokens import loose_key, toneless, word_tokens
 
 from .abstain import EVIDENCE_HITS, TOP, Evidence, evidence, should_abstain, unstated_quantity
+from .clauses import best_clause
 from .compose import (
     MAX_ANSWER_CHARS,
     MAX_REASONS_CHARS,
     NEIGHBOURS,
     SLACK_CHARS,
-    best_clause,
     clip,
     compose,
     context,
@@ -32,7 +32,7 @@ from .search import Hit, Retriever
 from .words import content_words
 
 SECOND_SOURCES = 2  # later passages that may add a better-answering clause
-SECOND_SOURCE_SCORE = 1.5  # what of the question a later passage must add (see compose._features)
+SECOND_SOURCE_SCORE = 1.5  # what of the question a later passage must add (see clauses.clause_features)
 MENTIONED_LAW_SUPPORT = 0.75  # share of the asked words a document merely mentioning a law must hold
 QUOTED_TITLE = 0.5  # share of a title's words a question repeats when it quotes the title
 CITED_SECTION_CHARS = 2000  # a section split over passages is cited whole up to this length

@@ -15,9 +15,9 @@ from index.chunking import ITEM_LABEL, continues_list
 from index.documents import SUBSTANTIVE, Chunk
 from index.sections import section_key
 from index.thai_text import arabic_digits
-from index.tokens import loose_key, word_tokens
+from index.tokens import word_tokens
 
-from .intent import asked_words
+from .clauses import SENTENCE_BREAK, best_core, clause_scores, unwrap
 from .query import Query
 from .words import content_words
 
@@ -27,41 +27,13 @@ MAX_REASONS_CHARS = 1200  # an Act's reasons note, the answer to "why", is shown
 ASKED_ITEM_CHARS = 400  # a list item that the question is about is shown whole up to this
 MIN_ITEM_CHARS = 60  # the least of each other list item shown
 NEIGHBOURS = 1  # passages either side of one without a section label that its answer may draw on
-FOCUS_BONUS = 1.0  # a clause of the passage the search ranked first, over the rest of its section
-ASKED_WEIGHT = 2  # a word next to the question word counts this much (see intent.asked_words)
 EXTRA_CHARS = 250  # room kept for the clause answering another part of the question
 SLACK_CHARS = 80  # a section this much over the limit is still shown whole ("about 700")
-CORE_CHARS = 280  # phrases within this span are scored together (see _best_core)
-CUE_WEIGHT = 1.5  # what a clause holding a cue of the question's intent (a penalty, a date) gains
 SECOND_PART_SCORE = 1.5  # what another part of the question must hold to get its own window
 _WHICH = frozenset({"ไหน", "ใด"})  # "ยุทธศาสตร์ไหน": the noun before asks for a label
 LABEL_CHARS = 200  # the longest heading phrase added for "ยุทธศาสตร์ไหน"
-LABEL_WEIGHT = 4.0  # a clause holding the label the question names ("ยุทธศาสตร์ที่ 1")
-_NAMED_LABEL = re.compile(r"([ก-๙A-Za-z]{2,})\s*ที่\s*([0-9]{1,2})(?![0-9])")
-_THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 # The Council of State's clerk line closing a text ("ธนบดี/วิวรรธน์/จัดทำ ๒๑ มิถุนายน ๒๕๖๒").
 _CLERK_LINE = re.compile(r"^\s*[ก-๙]+(?:/[ก-๙]+)*/\s*จัดทำ\b.*$", re.MULTILINE)
-# Phrases: lines, spaces between Thai words, and bullets written inline ("… SMEs) - ยุทธศาสตร์ที่ 4").
-_SENTENCE_BREAK = re.compile(r"\n|(?<=[ก-๙a-z)”])\s{1,2}(?=[ก-ฮเ-ไ“(A-Z])|(?<=\S)\s+(?=[-•]\s)")
-# A number with its unit, in digits or written out ("เก้าสิบวัน", "ไม่เกินเจ็ดคน", "ปีละหนึ่งครั้ง").
-_NUMBER_WORD = r"(?:หนึ่ง|สอง|สาม(?!าร)|สี่|ห้า(?!ม)|หก|เจ็ด|แปด|เก้า|สิบ|ยี่|ร้อย|พัน(?!ธ)|หมื่น|แสน|ล้าน)"
-_COUNT = (rf"(?:[0-9๐-๙]+|{_NUMBER_WORD}+)\s*(?:คน|วัน|เดือน|ปี|ครั้ง|ชั่วโมง|บาท|ประการ|ระดับ|ด้าน|ข้อ|"
-          r"รางวัล|ประเภท|กลุ่ม|โครงการ|ระยะ|เท่า|เรื่อง|ส่วน|ล้าน|แสน|หมื่น|พัน|ร้อย)")
-# Clauses that hold what an intent asks for.
-_CUES = {
-    "penalty": r"ระวางโทษ|จำคุก|ปรับไม่เกิน|ปรับตั้งแต่|โทษ",
-    "amount": r"บาท|ร้อยละ|จำนวน|ไม่เกิน|ไม่น้อยกว่า|[0-9๐-๙]",
-    "when": r"ภายใน|วัน|เดือน|ปี|ตั้งแต่|นับแต่|ก่อน|ครั้ง|วาระ|ใช้บังคับ|[0-9๐-๙]",
-    "who": r"เป็นประธาน|ประธาน|รัฐมนตรี|เลขาธิการ|สำนักงาน|คณะกรรมการ|ผู้|นาย|นาง|ดร\.|หน่วยงาน|รักษาการ",
-    "yesno": r"เว้นแต่|ไม่ใช้บังคับ|ห้าม|มิให้|ต้อง|ให้ถือว่า|ไม่ได้|ได้|มิได้|ทั้งนี้",
-    "list": r"ดังต่อไปนี้|ได้แก่|ประกอบด้วย|[0-9๐-๙]",
-    "definition": r"หมายความว่า|หมายถึง",
-    "purpose": r"เพื่อ|โดยที่|สมควร|จำเป็น",
-    "how": r"โดย|ให้|ต้อง|วิธี",
-}
-_CUE_RES = {name: re.compile(pattern) for name, pattern in _CUES.items()}
-_COUNT_RE = re.compile(_COUNT)
-_COUNTED = frozenset({"amount", "when", "list"})  # intents whose answer is a number with its unit
 
 
 def whole_list(query: Query, chunks: list[Chunk], position: int) -> str:
@@ -146,14 +118,14 @@ def compose(query: Query, passage: str, ignore: frozenset[str] = frozenset(), le
     lines = _CLERK_LINE.sub("", passage).strip().split("\n")
     if query.wants_list and any(ITEM_LABEL.match(line) for line in lines):
         return clip("\n".join(lines), MAX_LIST_CHARS)
-    text = _unwrap(lines)
+    text = unwrap(lines)
     if len(text) <= limit + SLACK_CHARS:
         return text.replace("\n", " ")
-    phrases = [s.strip() for s in _SENTENCE_BREAK.split(text) if s.strip()]
-    found = _found(query, ignore, phrases)
+    phrases = [s.strip() for s in SENTENCE_BREAK.split(text) if s.strip()]
+    found = clause_scores(query, ignore, phrases)
     focus = " ".join(focus.split())
     in_focus = [bool(focus) and " ".join(p.split()) in focus for p in phrases]
-    score, lo, hi = _best_core(phrases, found, in_focus)
+    score, lo, hi = best_core(phrases, found, in_focus)
     if score <= 0:
         chosen = _window(phrases, 0, 1, limit, set())
     else:
@@ -169,7 +141,7 @@ def compose(query: Query, passage: str, ignore: frozenset[str] = frozenset(), le
         # alone (any number, for "อะไรบ้าง") is not one; cues count for both (each part may ask
         # for its own deadline).
         held = {key for i in range(lo, hi) for key in found[i] if not key.startswith("cue:")}
-        other, lo2, hi2 = _best_core(phrases, found, in_focus, exclude=held)
+        other, lo2, hi2 = best_core(phrases, found, in_focus, exclude=held)
         named = any(not k.startswith("cue:") for i in range(lo2, hi2) for k in found[i] if k not in held)
         first, end = min(lo, lo2), max(hi, hi2)
         chosen = _window(phrases, lo, hi, limit, set())
@@ -207,89 +179,6 @@ def compose(query: Query, passage: str, ignore: frozenset[str] = frozenset(), le
     if max(chosen) < len(phrases) - 1:
         parts.append("…")
     return " ".join(parts)
-
-
-def best_clause(query: Query, passage: str, ignore: frozenset[str] = frozenset(), beyond: str = "") -> float:
-    """How well the best clause group of ``passage`` answers ``query`` (see ``compose``); with
-    ``beyond``, counting only what of the question that text nowhere holds (another part of the
-    question, the penalty a duty's section only leads up to)."""
-    phrases = [p for p in _SENTENCE_BREAK.split(_unwrap(passage.split("\n"))) if p.strip()]
-    exclude = set(_features(query, ignore)(" ".join(beyond.split()))) if beyond else set()
-    return _best_core(phrases, _found(query, ignore, phrases), [False] * len(phrases), exclude)[0]
-
-
-def _found(query: Query, ignore: frozenset[str], phrases: list[str]) -> list[dict[str, float]]:
-    """What of the question each phrase holds (see ``_features``). A label the question names
-    ("ยุทธศาสตร์ที่ 4") marks the text under it too, up to the next label of that noun: the
-    target "ภายในปี 2568" of ยุทธศาสตร์ที่ 4 sits a long sentence after the label."""
-    features = _features(query, ignore)
-    found = [features(p) for p in phrases]
-    nouns = [word_tokens(m.group(1))[-1] for m in _NAMED_LABEL.finditer(arabic_digits(query.raw))]
-    if not nouns or not any("cue:label" in f for f in found):
-        return found
-    other = re.compile("|".join(rf"{re.escape(n)}\s*ที่\s*[0-9๐-๙]" for n in nouns))
-    under = False
-    for held, phrase in zip(found, phrases, strict=True):
-        under = "cue:label" in held or (under and not other.search(phrase))
-        if under:
-            held["cue:label"] = LABEL_WEIGHT
-    return found
-
-
-def _features(query: Query, ignore: frozenset[str]):  # -> Callable[[str], dict[str, float]]
-    """What of the question a clause holds, each with its weight: the question's words (those
-    next to the question word count more) and the cues of the question's intents."""
-    content = {w for w in content_words(query.tokens) if w not in ignore}
-    asked = {loose_key(w) for w in asked_words(word_tokens(query.raw), content)}
-    words = {loose_key(w) for w in content} - {""}
-    cues = [(i, _CUE_RES[i]) for i in query.intents if i in _CUE_RES]
-    if _COUNTED & set(query.intents):
-        cues.append(("count", _COUNT_RE))
-    # A label the question names ("ยุทธศาสตร์ที่ 1", "ระยะที่ 2") marks the clause it asks about.
-    digits = arabic_digits(query.raw)
-    for m in _NAMED_LABEL.finditer(digits):
-        noun, number = word_tokens(m.group(1))[-1], m.group(2)
-        if noun != "วัน":  # "วันที่ 3" is a date, not a label
-            cues.append(("label", re.compile(
-                rf"{re.escape(noun)}\s*ที่\s*(?:{number}|{number.translate(_THAI_DIGITS)})(?![0-9๐-๙])")))
-
-    def features(phrase: str) -> dict[str, float]:
-        key = loose_key(phrase)
-        held = {w: float(ASKED_WEIGHT if w in asked else 1) for w in words if w in key}
-        held.update({f"cue:{name}": LABEL_WEIGHT if name == "label" else CUE_WEIGHT
-                     for name, cue in cues if cue.search(phrase)})
-        return held
-
-    return features
-
-
-def _best_core(phrases: list[str], found: list[dict[str, float]], in_focus: list[bool],
-               exclude: set[str] | frozenset[str] = frozenset()) -> tuple[float, int, int]:
-    """The run of phrases (within ``CORE_CHARS``) holding the most of the question, each word and
-    cue counted once: (score, first, end). A fact often sits a few phrases after the words that
-    name it ("ให้มีการทบทวนแผน … ทั้งนี้ อย่างน้อยปีละหนึ่งครั้ง"), so phrases are scored together, not
-    one by one. Keys in ``exclude`` (what another run already holds) do not count. The run of the
-    passage the search ranked first wins ties, then the earlier (a news item's lead paragraph
-    comes before its repetitions), then the shorter."""
-    best, best_key = (0.0, 0, 0), (0.0, 0, 0)
-    for i, phrase in enumerate(phrases):
-        union = {k: v for k, v in found[i].items() if k not in exclude}
-        if not union:
-            continue
-        size, end, score = len(phrase), i + 1, sum(union.values())
-        j, length = i + 1, len(phrase)
-        while j < len(phrases) and length + 1 + len(phrases[j]) <= CORE_CHARS:
-            length += 1 + len(phrases[j])
-            new = {k: v for k, v in found[j].items() if k not in exclude and k not in union}
-            j += 1
-            if new:
-                union.update(new)
-                size, end, score = length, j, sum(union.values())
-        total = score + (FOCUS_BONUS if any(in_focus[i:end]) else 0.0)
-        key = (total, -i, -size)
-        if key > best_key:
-            best, best_key = (total, i, end), key
-    return best
 
 
 def _asked_label(query: Query, phrases: list[str], at: int) -> int | None:
@@ -352,17 +241,6 @@ def _window(phrases: list[str], lo: int, hi: int, budget: int, taken: set[int]) 
         if lo > 0 and lo - 1 not in taken and size + len(phrases[lo - 1]) <= budget:
             size, lo, grew = size + len(phrases[lo - 1]) + 1, lo - 1, True
     return set(range(lo, hi))
-
-
-def _unwrap(lines: list[str]) -> str:
-    """Join wrapped lines: a line that does not start a list item continues the previous one."""
-    out: list[str] = []
-    for line in lines:
-        if out and not ITEM_LABEL.match(line):
-            out[-1] += " " + line
-        else:
-            out.append(line)
-    return "\n".join(out)
 
 
 def clip(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
