@@ -17,7 +17,7 @@ from index.thai_text import arabic_digits
 from index.tokens import loose_key, word_tokens
 
 from .answer import Answer, Citation, ask, cite
-from .compose import MAX_ANSWER_CHARS, clip, list_item
+from .compose import MAX_ANSWER_CHARS, clip, list_item, section_span
 from .intent import asks_consequence, intents, question_word_tokens
 from .query import normalise_spelling, parse_query
 from .search import Hit, Retriever
@@ -58,7 +58,8 @@ def list_item_answer(retriever: Retriever, previous: Answer, n: int) -> Answer |
     index = retriever.index
     groups: list[list[tuple[str, list]]] = []
     if previous.citations and (pos := index.positions.get(previous.citations[0].chunk_id)) is not None:
-        rows = sorted(set(same_section(index.chunks, pos)) | set(list_run(index.chunks, pos)))
+        first, last = section_span(index.chunks, pos)
+        rows = sorted(set(range(first, last + 1)) | set(list_run(index.chunks, pos)))
         groups.append([(index.chunks[i].text, _cited(index, i)) for i in rows])
     # Its other sources only from the same document: "ข้อ 2" never answers from another one.
     groups += [[(previous.answer, previous.citations[:1])]] + [
@@ -118,26 +119,6 @@ def list_run(chunks: list[Chunk], pos: int) -> list[int]:
     return list(range(first, last + 1))
 
 
-def same_section(chunks: list[Chunk], pos: int) -> list[int]:
-    """Rows of the passages of the มาตรา (or other labelled section) the passage at ``pos`` is
-    part of, in order; just ``pos`` when it has no section."""
-    here = chunks[pos]
-    key = section_key(here.section)
-    if key is None:
-        return [pos]
-
-    def same(i: int) -> bool:
-        return (chunks[i].doc_id == here.doc_id and chunks[i].unit == here.unit
-                and section_key(chunks[i].section) == key)
-
-    first = last = pos
-    while first > 0 and same(first - 1):
-        first -= 1
-    while last + 1 < len(chunks) and same(last + 1):
-        last += 1
-    return list(range(first, last + 1))
-
-
 def section_number(label: str | None) -> str | None:
     """The number of a มาตรา label ("มาตรา ๑๒ (๓)" → "12"); None for other labels."""
     key = section_key(label)
@@ -161,7 +142,7 @@ def neighbour_section(retriever: Retriever, previous: Answer, before: bool) -> A
         chunk = chunks[i]
         if chunk.unit == here.unit and chunk.role in SUBSTANTIVE and (not sectioned or (
                 chunk.section and section_key(chunk.section) != section_key(here.section))):
-            i = same_section(chunks, i)[0]  # a long section: start at its beginning
+            i = section_span(chunks, i)[0]  # a long section: start at its beginning
             return Answer(chunks[i].section or "", False, chunks[i].text, _cited(retriever.index, i))
         i += step
     return None
@@ -220,7 +201,8 @@ def on_the_table(retriever: Retriever, previous: Answer, words: list[str]) -> bo
     pos = index.positions.get(previous.citations[0].chunk_id) if previous.citations else None
     if pos is None:
         return False
-    text = loose_key(" ".join(index.chunks[i].text for i in same_section(index.chunks, pos)))
+    first, last = section_span(index.chunks, pos)
+    text = loose_key(" ".join(index.chunks[i].text for i in range(first, last + 1)))
     return all(loose_key(w) in text for w in words)
 
 
@@ -293,5 +275,5 @@ def _document_rows(index: PublishedIndex, pos: int) -> range:
 
 
 def _cited(index: PublishedIndex, row: int) -> list[Citation]:
-    """The citation of the passage at ``row`` alone."""
+    """The citation of the passage at ``row`` (with the rest of its section, see ``cite``)."""
     return cite(index, [Hit(row, index.chunks[row], 1.0, 0.0, 0.0)])
