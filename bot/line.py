@@ -51,6 +51,7 @@ from .dialogue import WELCOME, Dialogue, Turn
 from .health import DATABASE, LINE, Health, record_safely
 from .inbox import Inbox, Item
 from .line_admin import LineUploads
+from .line_events import addressed_text, chat_key, inbox_entry, reply_token_unusable, user_key
 from .messages import (
     DEFINE_USAGE,
     EXAMPLES,
@@ -81,8 +82,6 @@ from .web.settings import WebSettings
 log = logging.getLogger(__name__)
 refused = RefusalLog(log)
 REPLY_TOKEN_SECONDS = 30.0  # a retried event older than this is pushed: its token may have expired
-
-COMMANDS = ("/ask", "/help", "/start", "/sources", "/define", "/quiz", "/web")
 
 
 @dataclass
@@ -138,7 +137,7 @@ class LineBot:
             refused.warning("line webhook: malformed body from %s: %s", client, exc)
             return PlainTextResponse("malformed body", status_code=400)
         raws = [raw for raw in raw_events if isinstance(raw, dict)]
-        if self.inbox is not None and (ids := await self.inbox.accept("line", [_entry(r) for r in raws])
+        if self.inbox is not None and (ids := await self.inbox.accept("line", [inbox_entry(r) for r in raws])
                                        ) is not None:  # stored: answered right after the 200
             return Response(status_code=200, background=BackgroundTask(self.inbox.process, ids))
         events = [e for e in (self._event(raw) for raw in raws) if e is not None]
@@ -205,7 +204,7 @@ class LineBot:
                 return
             reply = HINT_NON_TEXT
             if isinstance(event.message, FileMessageContent):
-                reply = await self.uploads.receive(_user(event), event.message)
+                reply = await self.uploads.receive(user_key(event), event.message)
             await self._send(event, [text_message(reply)])
             return
         text = addressed_text(event.message) if in_group else event.message.text
@@ -223,16 +222,16 @@ class LineBot:
             return
         if text.startswith("/define"):
             term = text.removeprefix("/define").strip()
-            await self._ask(event, lambda: self.dialogue.define(_chat_key(event), term) if term
+            await self._ask(event, lambda: self.dialogue.define(chat_key(event), term) if term
                             else DEFINE_USAGE)
             return
         if text.startswith("/quiz"):
-            quiz_round = await self.compute.run(self.training.new_round, _chat_key(event),
+            quiz_round = await self.compute.run(self.training.new_round, chat_key(event),
                                                 text.removeprefix("/quiz").strip())
             await self._send(event, [quiz_message(quiz_round) if quiz_round else text_message(NO_QUIZ)])
             return
         question = text.removeprefix("/ask").strip()
-        await self._ask(event, lambda: self.dialogue.reply(_chat_key(event), question))
+        await self._ask(event, lambda: self.dialogue.reply(chat_key(event), question))
 
     async def push_outcome(self, outcome: builds.Outcome) -> None:
         """Push how an upload's build ended to its uploader: once, even when pushed again after a
@@ -251,7 +250,7 @@ class LineBot:
         if in_group:
             return web_auth.PRIVATE_ONLY
         web = WebSettings()
-        return web_auth.link_reply(self.db, web.public_url, "line", _user(event), web.admin_line_ids,
+        return web_auth.link_reply(self.db, web.public_url, "line", user_key(event), web.admin_line_ids,
                                    web.trainer_line_ids)
 
     async def _on_postback(self, event: PostbackEvent) -> None:
@@ -259,7 +258,7 @@ class LineBot:
             return
         action = actions.decode(event.postback.data or "")
         if action.kind == actions.EXAMPLE and (i := actions.index_arg(action, len(EXAMPLES))) is not None:
-            await self._ask(event, lambda: self.dialogue.reply(_chat_key(event), EXAMPLES[i]))
+            await self._ask(event, lambda: self.dialogue.reply(chat_key(event), EXAMPLES[i]))
             return
         if action.kind == actions.QUIZ_ANSWER:
             await self._on_quiz_answer(event, action)
@@ -275,7 +274,7 @@ class LineBot:
         elif action.kind == actions.FEEDBACK and action.arg in ("0", "1"):
             await self._send(event, [text_message(THANKS)])
             await self._record("feedback", record_feedback, self.db,
-                               Feedback.for_turn(turn, "line", _user(event), action.arg == "1"))
+                               Feedback.for_turn(turn, "line", user_key(event), action.arg == "1"))
         else:
             await self._send(event, [text_message(STALE)])
 
@@ -283,7 +282,7 @@ class LineBot:
         """Each participant gets their own verdict with the answer and its source."""
         quiz_round = self.training.round(action.ref)
         choice = int(action.arg) if action.arg.isdigit() else -1
-        outcome = self.training.answer(action.ref, _user(event), _user(event), choice)
+        outcome = self.training.answer(action.ref, user_key(event), user_key(event), choice)
         if quiz_round is None or outcome == "stale":
             await self._send(event, [text_message(STALE)])
         elif outcome == "again":
@@ -292,7 +291,7 @@ class LineBot:
             await self._send(event, [verdict_message(quiz_round.question, choice)])
 
     async def _ask(self, event: MessageEvent | PostbackEvent, reply: Callable[[], Turn | str]) -> None:
-        user = _user(event)
+        user = user_key(event)
         answer = await self.compute.run(reply)
         await self._send(event, reply_messages(answer))
         if isinstance(answer, Turn) and not answer.follow_up:  # after the answer went out
@@ -303,7 +302,7 @@ class LineBot:
     async def _allowed(self, event: MessageEvent | PostbackEvent) -> bool:
         """Count one action against the user's rate limit (every message and postback for the
         bot); over it, tell them once per window."""
-        user = _user(event)
+        user = user_key(event)
         if await asyncio.to_thread(self.limiter.allow, user):  # a database write: off the loop
             return True
         log.info("line rate limit: user %s", user)
@@ -347,7 +346,7 @@ class LineBot:
             retry_key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"line:{event_id}:{delivering[1]}"))
         try:
             await self._call(self.api.push_message,
-                             PushMessageRequest(to=_chat_key(event), messages=messages),
+                             PushMessageRequest(to=chat_key(event), messages=messages),
                              x_line_retry_key=retry_key)
         except ApiException as exc:
             if exc.status != 409:
@@ -368,38 +367,3 @@ class LineBot:
             raise
         self.health.succeeded(LINE)
 
-
-def _entry(raw: dict) -> tuple[str, str]:
-    """An event's inbox key (its webhookEventId; a digest for events without one) and JSON."""
-    payload = json.dumps(raw, ensure_ascii=False, sort_keys=True)
-    key = str(raw.get("webhookEventId") or "") or "sha256:" + hashlib.sha256(payload.encode()).hexdigest()
-    return key, payload
-
-
-def reply_token_unusable(exc: ApiException) -> bool:
-    """Whether LINE refused a reply because its token expired or was used (then a push is the
-    only way to answer); other 400s mean a bad request that a billed push would not fix."""
-    return exc.status == 400 and "reply token" in str(exc.body or "").lower()
-
-
-def addressed_text(message: TextMessageContent) -> str | None:
-    """The question in a group message meant for the bot (it is @mentioned, or the text starts
-    with a command), without the mention; None when the message is not for the bot."""
-    text = message.text
-    mentionees = message.mention.mentionees if message.mention else []
-    own = [m for m in mentionees if getattr(m, "is_self", False)]
-    if not own and not text.startswith(COMMANDS):
-        return None
-    for m in sorted(own, key=lambda m: m.index, reverse=True):
-        text = text[: m.index] + text[m.index + m.length :]
-    return text.strip()
-
-
-def _chat_key(event: Event) -> str:
-    source = event.source
-    return str(getattr(source, "group_id", None) or getattr(source, "room_id", None)
-               or getattr(source, "user_id", None) or "unknown")
-
-
-def _user(event: Event) -> str:
-    return str(getattr(event.source, "user_id", None) or _chat_key(event))
