@@ -180,8 +180,9 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
         if not answer.abstained:
             answer.question = question
             return answer
-    pool = retriever.search(query, k=max(k + skip + 2, EVIDENCE_HITS) + SPARE_HITS)
-    hits = pool[: max(k + skip + 2, EVIDENCE_HITS)]
+    wanted = max(k + skip + 2, EVIDENCE_HITS)  # what the evidence is measured on
+    pool = retriever.search(query, k=wanted + SPARE_HITS)
+    hits = pool[:wanted]
     best = hits[0] if hits else None
     ev = evidence(query, hits, retriever.document_frequency, len(retriever.index.chunks))
     # A question naming a มาตรา that the documents contain is answerable by definition.

@@ -51,7 +51,7 @@ def whole_list(query: Query, chunks: list[Chunk], position: int) -> str:
         if not (m := ITEM_LABEL.match(line)):
             between.append(line)
             continue
-        number = int(digits) if (digits := re.sub(r"\D", "", arabic_digits(m.group(1)))) else None
+        number = _item_number(m)
         if runs and (number is None or number > previous):
             runs[-1][1][-1] = " ".join([runs[-1][1][-1], *between])  # wrapped item text
             runs[-1][1].append(line)
@@ -198,11 +198,11 @@ def _asked_label(query: Query, phrases: list[str], at: int) -> int | None:
 def _item_run(phrases: list[str], chosen: set[int]) -> list[range]:
     """The items (each a range of phrases) of a list written inline ("(1) …", "2) …", "- …")
     that ``chosen`` reaches into or leads into (its lead-in "… ดังนี้" chosen); empty when none."""
-    numbers: list[int | None] = []  # an item's number; 0 for a bullet
+    numbers: list[int | None] = []  # an item's number; 0 for a bullet (or a lettered item)
     for phrase in phrases:
         m = ITEM_LABEL.match(phrase)
-        digits = re.sub(r"\D", "", arabic_digits(m.group(1))) if m else ""
-        numbers.append(int(digits) if digits else 0 if m or phrase[:1] in "-•" else None)
+        number = _item_number(m) if m else None
+        numbers.append(number if number is not None else 0 if m or phrase[:1] in "-•" else None)
     for start, number in enumerate(numbers):
         if number not in (0, 1) or (number == 0 and start and numbers[start - 1] == 0):
             continue
@@ -219,6 +219,12 @@ def _item_run(phrases: list[str], chosen: set[int]) -> list[range]:
         if set(range(start, end)) & chosen or start - 1 in chosen:
             return [range(a, b) for a, b in zip(starts, [*starts[1:], end], strict=True)]
     return []
+
+
+def _item_number(label: re.Match[str]) -> int | None:
+    """The number of an ``ITEM_LABEL`` match ("(๓)" → 3); None for a lettered item ("(ก)")."""
+    digits = re.sub(r"\D", "", arabic_digits(label.group(1)))
+    return int(digits) if digits else None
 
 
 def _size(phrases: list[str], chosen: set[int]) -> int:

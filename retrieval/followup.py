@@ -57,7 +57,7 @@ def list_item_answer(retriever: Retriever, previous: Answer, n: int) -> Answer |
     An item cut where a passage ends is taken from the passage that holds it whole."""
     index = retriever.index
     groups: list[list[tuple[str, list]]] = []
-    if previous.citations and (pos := index.positions.get(previous.citations[0].chunk_id)) is not None:
+    if (pos := _source_row(index, previous)) is not None:
         first, last = section_span(index.chunks, pos)
         rows = sorted(set(range(first, last + 1)) | set(list_run(index.chunks, pos)))
         groups.append([(index.chunks[i].text, _cited(index, i)) for i in rows])
@@ -130,8 +130,7 @@ def neighbour_section(retriever: Retriever, previous: Answer, before: bool) -> A
     the same Act of the same document; in a document without sections (a news item), the passage
     before/after it ("ต่อเลย")."""
     chunks = retriever.index.chunks
-    first = previous.citations[0] if previous.citations else None
-    pos = retriever.index.positions.get(first.chunk_id) if first else None
+    pos = _source_row(retriever.index, previous)
     if pos is None:
         return None
     here = chunks[pos]
@@ -185,7 +184,7 @@ def in_document(retriever: Retriever, previous: Answer, question: str) -> float:
     question whose words it all holds is most likely about it ("วาระกี่ปี"), one it lacks is a new
     question ("ราคาทองวันนี้")."""
     index = retriever.index
-    pos = index.positions.get(previous.citations[0].chunk_id) if previous.citations else None
+    pos = _source_row(index, previous)
     if pos is None:
         return 0.0
     text = loose_key(" ".join(index.chunks[i].text for i in _document_rows(index, pos)))
@@ -198,7 +197,7 @@ def on_the_table(retriever: Retriever, previous: Answer, words: list[str]) -> bo
     words: "ใครเป็นเลขานุการ" after the section that lists the committee): then the answer is
     most likely there or around it."""
     index = retriever.index
-    pos = index.positions.get(previous.citations[0].chunk_id) if previous.citations else None
+    pos = _source_row(index, previous)
     if pos is None:
         return False
     first, last = section_span(index.chunks, pos)
@@ -233,7 +232,7 @@ def ordinal_item(retriever: Retriever, previous: Answer, label: str, n: int) -> 
     the passage nearest the previous answer's first source that holds it (a news item may list
     them paragraphs after the lead the answer quoted)."""
     index = retriever.index
-    pos = index.positions.get(previous.citations[0].chunk_id) if previous.citations else None
+    pos = _source_row(index, previous)
     if pos is None:
         return None
     rows = sorted(_document_rows(index, pos), key=lambda i: abs(i - pos))
@@ -261,6 +260,11 @@ def numbered_part(retriever: Retriever, previous: Answer, question: str, n: int)
         if not word.isdigit() and ordinal_item(retriever, previous, word, 1):
             return ordinal_item(retriever, previous, word, n)
     return None
+
+
+def _source_row(index: PublishedIndex, previous: Answer) -> int | None:
+    """The row of the passage the previous answer cites first; None when it cites none."""
+    return index.positions.get(previous.citations[0].chunk_id) if previous.citations else None
 
 
 def _document_rows(index: PublishedIndex, pos: int) -> range:
