@@ -239,3 +239,24 @@ def test_two_hits_in_one_long_section_are_cited_without_overlap() -> None:
     assert 4 in second and not set(first) & set(second)
     hits = [Hit(i, chunks[i], 1.0 - i / 10, 0.0, 0.0) for i in (1, 4)]
     assert [h.position for h in distinct_sections(chunks, hits)] == [1, 4]
+
+
+@pytest.mark.parametrize(("question", "term", "fact"), [
+    # The term asked about is the definitions section's seventh; the section's first ones mention it.
+    ("ข้อมูลข่าวสารส่วนบุคคล ตาม พรบ ข้อมูลข่าวสาร หมายถึงอะไรบ้างคะ", "ข้อมูลข่าวสารส่วนบุคคล", "ลายพิมพ์นิ้วมือ"),
+    # A yes/no question about what a defined term covers; the Act's name holds another defined term.
+    ("มหาวิทยาลัยรัฐกับศาล ถือเป็นหน่วยงานของรัฐตาม พรบ บริหารงานภาครัฐผ่านระบบดิจิทัลด้วยมั้ย",
+     "หน่วยงานของรัฐ", "สถาบันอุดมศึกษาของรัฐ"),
+])
+def test_a_defined_term_asked_about_is_answered_with_its_definition(shipped, question: str, term: str,
+                                                                     fact: str) -> None:
+    answer = ask(shipped, question)
+    assert not answer.abstained
+    assert answer.answer.split(": ", 1)[-1].startswith(f"“{term}” หมายความว่า")
+    assert fact in answer.answer
+
+
+def test_a_question_about_when_is_not_answered_with_a_definition(shipped) -> None:
+    # "อิเล็กทรอนิกส์" is defined by the Act the question names, but the question asks when.
+    answer = ask(shipped, "อีเมลถือวาสงแลวเมือไหร ตามกฎหมายธุรกรรมอิเล็กทรอนิกส์")
+    assert "หมายความว่า" not in answer.answer.split("\n")[0][:60]
