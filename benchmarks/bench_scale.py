@@ -43,6 +43,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import faiss
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +53,7 @@ import index  # noqa: E402,F401  (sets offline environment)
 from index.documents import index_text  # noqa: E402
 from index.store import load_index, publish, write_version  # noqa: E402
 from index.tokens import toneless, word_tokens  # noqa: E402
+from index.vectors import ANN, HNSW_EF_CONSTRUCTION  # noqa: E402
 
 MIX = (0.5, 0.3)  # weights of two other random passages' vectors in a copy's vector
 QUESTIONS = ROOT / "benchmarks" / "evalsets" / "eval.jsonl"
@@ -60,7 +62,7 @@ QUESTIONS = ROOT / "benchmarks" / "evalsets" / "eval.jsonl"
 def make_version(source: Path, size: int, work: Path) -> Path:
     """Write (once) a published index of ``size`` chunks made from the shipped index."""
     index_dir = work / f"{size}-mix"
-    if (index_dir / "current").exists():
+    if (index_dir / "current").exists() and not _old_graph(index_dir / "current"):
         return index_dir
     shutil.rmtree(index_dir, ignore_errors=True)
     shipped = load_index(source)
@@ -97,6 +99,15 @@ def make_version(source: Path, size: int, work: Path) -> Path:
                   shipped.glossary, out_loose)
     publish(index_dir, version)
     return index_dir
+
+
+def _old_graph(version: Path) -> bool:
+    """Whether a kept version's graph was built with a smaller efConstruction than a build uses
+    now (before round 8): such a version is written again."""
+    if not (version / ANN).exists():
+        return False
+    graph = faiss.read_index(str(version / ANN), faiss.IO_FLAG_MMAP_IFC)
+    return graph.hnsw.efConstruction < HNSW_EF_CONSTRUCTION
 
 
 def worker(index_dir: Path, queries: int, exact: bool, out: Path) -> None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .spare import spare_cores
+
 DEFAULT_EMBEDDER = "e5-small"
 BATCH = 8
 
@@ -47,8 +49,9 @@ class Embedder:
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
-        """Embed one query."""
-        return np.asarray(self._query(text), dtype=np.float32).reshape(self.dim)
+        """Embed one query, on the cores idle at that moment too (index/spare.py)."""
+        with spare_cores():
+            return np.asarray(self._query(text), dtype=np.float32).reshape(self.dim)
 
 
 def limit_threads(threads: int) -> None:

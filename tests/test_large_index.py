@@ -6,6 +6,7 @@ and check its ranking against the exact one."""
 import json
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
 
@@ -113,6 +114,31 @@ def test_the_graph_is_memory_mapped_and_ranks_as_exact_search(graph_index: Path)
     # The graph's candidates are re-scored exactly, so only a candidate it misses can change the
     # ranking (scores are normalised over the candidates): recall@10 is near 1 and so is rank 1.
     assert overlap / len(QUESTIONS) >= 0.97 and same_first / len(QUESTIONS) >= 0.95
+
+
+def test_the_search_width_follows_how_the_graph_was_built(graph_index: Path, tmp_path: Path) -> None:
+    """A graph written now records efConstruction 200 and is searched at efSearch 600; one
+    written before round 8 (efConstruction 80, real FAISS as write_vectors then did) needs the
+    wider search for the same recall, and gets it when loaded."""
+    version = (graph_index / "current").resolve()
+    new = vector_store.load_vectors(version)
+    assert new.ann.hnsw.efConstruction == vector_store.HNSW_EF_CONSTRUCTION == 200
+    assert new.ann.hnsw.efSearch == vector_store.HNSW_EF_SEARCH
+    matrix = np.load(version / vector_store.VECTORS)
+    np.save(tmp_path / vector_store.VECTORS, matrix)
+    old = faiss.IndexHNSWSQ(matrix.shape[1], faiss.ScalarQuantizer.QT_8bit, vector_store.HNSW_M,
+                            faiss.METRIC_INNER_PRODUCT)
+    old.hnsw.efConstruction = 80
+    old.train(matrix)
+    old.add(matrix)
+    faiss.write_index(old, str(tmp_path / vector_store.ANN))
+    loaded = vector_store.load_vectors(tmp_path)
+    assert loaded.ann.hnsw.efSearch == vector_store.HNSW_EF_WIDE > vector_store.HNSW_EF_SEARCH
+    exact = vector_store.VectorIndex(matrix)
+    for query in matrix[::50]:  # both graphs find the exact scan's cosines on this small corpus
+        _, values = exact.top(query, 5)  # (its repeated passages tie: which copy can differ)
+        for vectors in (new, loaded):
+            assert np.allclose(vectors.top(query, 5)[1], values, rtol=0, atol=1e-6)
 
 
 def test_a_search_limited_to_one_document_uses_the_graph_filter(graph_index: Path,
