@@ -7,6 +7,7 @@ polite particles and filler (ครับ, หน่อย) and either digit sys
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from importlib import resources
 
 from index.thai_text import arabic_digits, collapse_spaces
 from index.tokens import toneless, word_tokens
@@ -26,21 +27,12 @@ _VARIANTS = [
     (re.compile(r"\bconnected[\s-]?gov(?:ernment)?\b", re.IGNORECASE), "Connected Government"),
 ]
 
-# Abbreviations → what the documents write out; the abbreviation is kept as well.
+# Abbreviations → what the documents write out (``data/abbreviations.tsv``); the abbreviation is kept.
 _ABBREVIATIONS = {
-    "ก.พ.": "สำนักงานคณะกรรมการข้าราชการพลเรือน",
-    "กพ": "สำนักงานคณะกรรมการข้าราชการพลเรือน",
-    "ครม.": "คณะรัฐมนตรี",
-    "ครม": "คณะรัฐมนตรี",
-    "พ.ร.บ.": "พระราชบัญญัติ",
-    "พรบ": "พระราชบัญญัติ",
-    "พ.ร.ก.": "พระราชกำหนด",
-    "พ.ร.ฎ.": "พระราชกฤษฎีกา",
-    "สพร.": "สำนักงานพัฒนารัฐบาลดิจิทัล",
-    "DGA": "สำนักงานพัฒนารัฐบาลดิจิทัล",
-    "ดีอี": "กระทรวงดิจิทัลเพื่อเศรษฐกิจและสังคม",
-    "DE": "กระทรวงดิจิทัลเพื่อเศรษฐกิจและสังคม",
-    "สขร.": "คณะกรรมการข้อมูลข่าวสารของราชการ",
+    abbreviation: written
+    for line in (resources.files("retrieval") / "data" / "abbreviations.tsv").read_text("utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
+    for abbreviation, _, written in [line.partition("\t")]
 }
 _ABBREV_RE = re.compile(
     "|".join(
@@ -48,6 +40,12 @@ _ABBREV_RE = re.compile(
         for k in sorted(_ABBREVIATIONS, key=len, reverse=True)
     )
 )
+# A Buddhist-era year or range written short ("แผน 63-65", "ปี 66–70", "เมษา 64"): the documents
+# write "2563 - 2565", "พ.ศ. 2566".
+_SHORT_YEARS = re.compile(r"(?<![0-9./:])([4-9][0-9])(?:\s*[-–]\s*([4-9][0-9]))?(?![0-9./:%])")
+_YEAR_CONTEXT = re.compile(r"(?:ปี|พ\.\s?ศ\.|พศ|แผน|ฉบับ|ม\.?ค|ก\.?พ|มี\.?ค|เม\.?ย|เมษา|พ\.?ค|มิ\.?ย|"
+                           r"ก\.?ค|ส\.?ค|ก\.?ย|ต\.?ค|พ\.?ย|ธ\.?ค)\.?\s*$")
+
 
 # Particles and filler that carry no content in a question.
 _FILLER = re.compile(
@@ -97,11 +95,25 @@ def normalise_spelling(text: str) -> str:
     return text
 
 
+def full_years(text: str) -> str:
+    """``text`` with each short Buddhist-era range ("63-65") and each short year after a year
+    word or a month ("ปี 66", "เม.ย. 64") in its full form ("2563-2565"), as the documents write
+    it (the short form kept beside it would be a word no passage holds)."""
+    def expand(m: re.Match[str]) -> str:
+        first, last = m.group(1), m.group(2)
+        if (last and int(last) <= int(first)) or (not last and not _YEAR_CONTEXT.search(text[: m.start()])):
+            return m.group(0)
+        return f"{m.group(0)} 25{first}-25{last}" if last else f"25{first}"
+
+    return _SHORT_YEARS.sub(expand, text)
+
+
 def parse_query(question: str) -> Query:
     """Normalise a chat question (spelling, abbreviations, particles, digits) for search."""
     question = strip_invisible(question)
     text = normalise_spelling(collapse_spaces(question))
     text = _ABBREV_RE.sub(lambda m: f"{m.group(0)} {_ABBREVIATIONS[m.group(0)]}", text)
+    text = full_years(text)
     text = collapse_spaces(_FILLER.sub(" ", text)) or collapse_spaces(question)
     digits = arabic_digits(text)
     section = _SECTION_REF.search(digits)

@@ -32,6 +32,21 @@ def test_query_normalisation() -> None:
     assert parse_query("G2C กับ 5G ต่างกันอย่างไร").tokens[:3] == ["g2c", "กับ", "5g"]
 
 
+def test_agency_nicknames_and_short_years_are_written_out_as_the_documents_write_them() -> None:
+    assert "สำนักงานส่งเสริมเศรษฐกิจดิจิทัล" in parse_query("ผอ.ดีป้า ต้องอายุไม่เกินเท่าไหร่").text
+    assert "สำนักงานส่งเสริมเศรษฐกิจดิจิทัล" in parse_query("พนักงาน depa ได้ค่าชดเชยไหม").text
+    assert "คณะกรรมการข้อมูลข่าวสารของราชการ" in parse_query("กรรมการใน กขร. อยู่ได้กี่ปี").text
+    assert "ดีป้า" in parse_query("ผอ.ดีป้า ต้องอายุเท่าไหร่").text  # the nickname is kept
+    # A range is kept and written out; a single year after a year word or a month is replaced.
+    assert parse_query("แผน รบ.ดิจิทัล 63-65 มีกี่ยุทธศาสตร์").text.startswith("แผน รบ.ดิจิทัล 63-65 2563-2565")
+    assert "เมษา 2564" in parse_query("ครม.เคาะร่างแผนเมื่อเมษา 64").text
+    assert "ปี 2562" in parse_query("พ.ร.บ.ธุรกรรม ฉบับที่ 4 ปี 62 ออกมาทำไม").text
+    # Other two-digit numbers are not years.
+    assert parse_query("ต้องแจ้งภายใน 90 วัน").text == "ต้องแจ้งภายใน 90 วัน"
+    assert parse_query("อายุไม่เกิน 65 ปี ใช่ไหม").text.startswith("อายุไม่เกิน 65 ปี")
+    assert "2570-2566" not in parse_query("ข้อ 70-66").text
+
+
 def test_answer_quotes_the_matching_phrase_with_context(retriever) -> None:
     answer = ask(retriever, "G2C คือปฏิสัมพันธ์แบบไหน")
     assert not answer.abstained and "(G2C)" in answer.citations[0].text
