@@ -190,7 +190,7 @@ def _asked_label(query: Query, phrases: list[str], at: int) -> int | None:
     if not nouns:
         return None
     numbered = r"\s*(?:ที่\s*)?[0-9๐-๙]{1,2}(?![0-9๐-๙])"
-    item = r"|\(\s*[0-9๐-๙]{1,2}\s*\)"  # "ข้อไหน": an item label
+    item = r"|\(\s*[0-9๐-๙]{1,2}\s*\)|^\s*[0-9๐-๙]{1,2}[.)](?=\s)"  # "ข้อไหน": an item label, "(2)" or "2."
     label = re.compile("|".join(rf"{re.escape(n)}{numbered}" + (item if n == "ข้อ" else "") for n in nouns))
     return next((i for i in range(at, -1, -1) if label.search(phrases[i].lower())), None)
 

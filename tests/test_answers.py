@@ -129,6 +129,17 @@ def test_which_heading_a_clause_stands_under_is_answered_with_the_heading() -> N
     assert len(text) <= MAX_ANSWER_CHARS + 10
 
 
+def test_which_item_a_clause_stands_under_is_answered_with_its_number() -> None:
+    """"ข้อไหน" of a list numbered "1." … "3.", line by line: the item's own line heads the answer."""
+    filler = " ".join(["รายละเอียดของหลักการที่ยาวมากในแนวทางนี้"] * 10)
+    passage = "\n".join([f"1. การพัฒนาที่เชื่อมโยงทิศทางการพัฒนาประเทศ {filler}",
+                         f"2. การพัฒนาระบบและเครื่องมือเพื่อช่วยสร้างแรงจูงใจ {filler} การสร้างแรงจูงใจในการเรียนรู้ "
+                         f"(Incentives) และผู้มีส่วนเกี่ยวข้อง (Stakeholders) {filler}",
+                         f"3. การพัฒนาที่ส่งเสริมการสร้างสมดุล {filler}"])
+    text = compose(parse_query("Incentives กับ Stakeholders อยู่ในหลักการข้อไหน"), passage, lead=False)
+    assert text.startswith("2. การพัฒนาระบบ") and "(Incentives)" in text
+
+
 def test_a_label_the_question_names_marks_the_clause_it_asks_about() -> None:
     filler = " ".join(["ข้อความประกอบที่ไม่เกี่ยวกับคำถามเลยแม้แต่น้อย"] * 12)
     passage = (f"แผนพัฒนารัฐบาลดิจิทัล ไฟเขียว {filler} ยุทธศาสตร์สำคัญ คือ - ยุทธศาสตร์ที่ 1 : "
