@@ -25,6 +25,7 @@ MAX_ANSWER_CHARS = 700  # a section this short is shown whole
 MAX_LIST_CHARS = 900  # a whole list may be longer than a sentence answer
 MAX_REASONS_CHARS = 1200  # an Act's reasons note, the answer to "why", is shown whole up to this
 ASKED_ITEM_CHARS = 400  # a list item that the question is about is shown whole up to this
+ITEM_OVER_LEAD = 2  # question words an item must hold beyond its list's lead-in to answer alone
 MIN_ITEM_CHARS = 60  # the least of each other list item shown
 NEIGHBOURS = 1  # passages either side of one without a section label that its answer may draw on
 EXTRA_CHARS = 250  # room kept for the clause answering another part of the question
@@ -32,6 +33,7 @@ SLACK_CHARS = 80  # a section this much over the limit is still shown whole ("ab
 SECOND_PART_SCORE = 1.5  # what another part of the question must hold to get its own window
 _WHICH = frozenset({"ไหน", "ใด"})  # "ยุทธศาสตร์ไหน": the noun before asks for a label
 LABEL_CHARS = 200  # the longest heading phrase added for "ยุทธศาสตร์ไหน"
+_SUBLIST_LEAD = ("ดังนี้", "ดังต่อไปนี้", ":")  # an item whose own items (ก), (ข) follow it
 # The Council of State's clerk line closing a text ("ธนบดี/วิวรรธน์/จัดทำ ๒๑ มิถุนายน ๒๕๖๒").
 _CLERK_LINE = re.compile(r"^\s*[ก-๙]+(?:/[ก-๙]+)*/\s*จัดทำ\b.*$", re.MULTILINE)
 
@@ -71,6 +73,12 @@ def whole_list(query: Query, chunks: list[Chunk], position: int) -> str:
     asked = max(range(len(items)), key=lambda i: held[i])
     if held[asked] < 2 or held.count(held[asked]) > 1:
         asked = -1
+    elif (held[asked] >= len(words & set(word_tokens(lead))) + ITEM_OVER_LEAD
+          and not items[asked].rstrip().endswith(_SUBLIST_LEAD)):
+        # The question is about what one item says ("กลไกสร้างแรงจูงใจ … มีอะไรบ้าง" inside
+        # principle 5), not about the list its lead-in names: that item answers, at full length
+        # (unless it only leads into items of its own).
+        return compose(query, items[asked])
     # A long asked item is shown by its clauses that answer, not only by its head.
     shown = compose(query, items[asked], limit=ASKED_ITEM_CHARS) if asked >= 0 else ""
     others = max(1, len(items) - (asked >= 0))
