@@ -26,6 +26,7 @@ from .compose import (
     section_span,
     whole_list,
 )
+from .definitions import ITEM_START, asked_definition
 from .documents import Named, name_key
 from .query import Query, definition_subject, normalise_spelling, parse_query
 from .search import Hit, Retriever
@@ -36,8 +37,6 @@ SECOND_SOURCE_SCORE = 1.5  # what of the question a later passage must add (see 
 MENTIONED_LAW_SUPPORT = 0.75  # share of the asked words a document merely mentioning a law must hold
 QUOTED_TITLE = 0.5  # share of a title's words a question repeats when it quotes the title
 CITED_SECTION_CHARS = 2000  # a section split over passages is cited whole up to this length
-DEFINING_INTENTS = frozenset({"definition", "yesno", "list"})  # answered by a definition the question names
-MIN_TERM = 4  # the shortest defined term (without spaces or tone marks) a question is taken to ask about
 SPARE_HITS = 6  # passages searched beyond those shown, to replace ones of a section already cited
 
 
@@ -246,37 +245,6 @@ def _answer_text(retriever: Retriever, query: Query, shown: list[Hit]) -> str:
                                                       better.chunk.section is not None, half))])
 
 
-def asked_definition(index: PublishedIndex, query: Query, position: int) -> str | None:
-    """The definition of the term a definition, yes/no or list question holds ("ข้อมูลข่าวสาร
-    ส่วนบุคคลหมายถึงอะไร", "ศาลถือเป็นหน่วยงานของรัฐไหม"), when the passage at ``position`` belongs
-    to the section defining it. An Act's definitions section runs to thousands of characters, and
-    the clauses sharing the question's words are mostly other terms' definitions that mention it.
-    The term named first wins (the subject leads a Thai question), then the longest
-    ("ข้อมูลข่าวสารส่วนบุคคล" over "ข้อมูลข่าวสาร"); the words naming the document
-    ("พ.ร.บ.การรักษาความมั่นคงปลอดภัยไซเบอร์") are not a term asked about."""
-    if not set(query.intents[:1]) & DEFINING_INTENTS and not (query.wants_definition and not query.intents):
-        return None
-    first, last = section_span(index.chunks, position)
-    rows = {index.chunks[i].chunk_id for i in range(first, last + 1)}
-    asked = [query.raw, query.text]
-    for named in query.named or []:
-        asked = [q.replace(named.mention, " ") for q in asked]
-    keys = [loose_key(q) for q in asked]
-
-    def place(d: Definition) -> tuple[int, int]:  # where the question names it, and how long the name is
-        found = [(q.find(k), -len(k)) for k in map(loose_key, (d.term, *d.aliases)) if len(k) >= MIN_TERM
-                 for q in keys if k in q]
-        return min(found, default=(-1, 0))
-
-    held = [(place(d), d) for d in index.glossary if d.chunk_id in rows]
-    held = [(at, d) for at, d in held if at[0] >= 0]
-    if not held:
-        return None
-    best = min(held, key=lambda h: h[0])[1]
-    return clip(f"“{best.term}” หมายความว่า {_ITEM_START.sub(chr(10), best.meaning)}",
-                MAX_ANSWER_CHARS + SLACK_CHARS)
-
-
 def _naming_words(query: Query, title: str) -> frozenset[str]:
     """The title's words, when the question quotes most of the title to name the document, and
     the words the question writes in quotation marks (a news headline: ข่าว "ไฟเขียว! …"). They
@@ -313,12 +281,10 @@ def define(retriever: Retriever, term: str) -> Answer:
     # Each definition gets its share of the answer, so every document's meaning shows.
     share = max(120, MAX_ANSWER_CHARS // len(found))
     text = "\n".join(f"• “{d.term}” ({index.documents[d.doc_id].title}) หมายความว่า "
-                     f"{_ITEM_START.sub(chr(10) + '   ', clip(d.meaning, share))}" for d in found)
+                     f"{ITEM_START.sub(chr(10) + '   ', clip(d.meaning, share))}" for d in found)
     return Answer(term, False, text, cite(index, _definition_hits(index, found)))
 
 
-# Items of a definition written as a list ("(๑) …", "(ก) …") each start a line.
-_ITEM_START = re.compile(r"\s+(?=\((?:[0-9๐-๙]{1,2}|[ก-ฮ])\)\s)")
 
 
 def _tells_about(query: Query, laws: list[Named], chunks: list[Chunk], doc_id: str) -> bool:
