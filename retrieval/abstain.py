@@ -33,7 +33,7 @@ import re
 from dataclasses import dataclass
 
 from index.thai_text import arabic_digits
-from index.tokens import loose_key, toneless
+from index.tokens import loose_key, toneless, word_tokens
 
 from .query import Query
 from .rerank import FEATURES
@@ -49,6 +49,8 @@ MIN_SUPPORT = 0.12  # below this support, with little agreement, a question is n
 MIN_AGREEMENT = 0.25
 TOP = 3  # passages the evidence is measured on
 EVIDENCE_HITS = 10  # passages to search for: the top ones and the ones they must stand out from
+NEAR_CHARS = 200  # a quantity asked for is stated this close to one of the question's words
+ABOUT_WORD = 3  # the shortest question word (without tone marks) that says what a quantity is of
 MAX_FALSE_DECLINES = 0.025  # share of answerable calibration questions the threshold may decline
 _NUMBER = re.compile(r"(?<![0-9/])[0-9]{2,}(?![0-9/])")
 _SECTION_NUMBER = re.compile(r"(?:มาตรา|ม\.|ข้อ|ฉบับที่)\s*[0-9]+(?:/[0-9]+)?")
@@ -75,11 +77,18 @@ def unstated_quantity(question: str, passages: list[str]) -> str:
     if not units:
         return ""
     text = toneless(arabic_digits(" ".join(passages)))  # the units were read without tone marks
+    # What the quantity is of: the question's own words, beside the number ("ค่าถ่ายเอกสาร … กี่บาท"
+    # is not answered by a fine in baht).
+    about = [w for w in {toneless(w) for w in content_words(word_tokens(question))}
+             if len(w) >= ABOUT_WORD and w not in units]
     for unit in units:
         if unit == toneless("เปอร์เซ็นต์"):
-            if _PERCENT.search(text):
-                return ""
-        elif re.search(rf"(?:[0-9][0-9,.]*|{_NUMBER_WORDS}+)\s*(?:{toneless('ล้าน')}\s*)?{unit}", text):
+            found = [m.start() for m in _PERCENT.finditer(text)]
+        else:
+            found = [m.start() for m in re.finditer(
+                rf"(?:[0-9][0-9,.]*|{_NUMBER_WORDS}+)\s*(?:{toneless('ล้าน')}\s*)?{unit}", text)]
+        if any(not about or any(w in text[max(0, at - NEAR_CHARS): at + NEAR_CHARS] for w in about)
+               for at in found):
             return ""
     return units[0]
 

@@ -30,12 +30,16 @@ def test_words_next_to_the_question_word_are_what_is_asked() -> None:
 
 
 def test_a_quantity_is_supported_only_by_a_number_with_its_unit() -> None:
-    assert unstated_quantity("ค่าธรรมเนียมทำพาสปอร์ตกี่บาท", ["ต้องระวางโทษปรับไม่เกินหนึ่งแสนบาท"]) == ""
+    assert unstated_quantity("โทษปรับสูงสุดกี่บาท", ["ต้องระวางโทษปรับไม่เกินหนึ่งแสนบาท"]) == ""
     assert unstated_quantity("ค่าธรรมเนียมทำพาสปอร์ตกี่บาท", ["ให้เรียกเก็บค่าธรรมเนียมตามที่กำหนด"]) == "บาท"
-    assert unstated_quantity("มีคนโหลดแอปกี่ล้านคน", ["มีบัญชีประมาณ 15-17 ล้านคน"]) == ""
-    assert unstated_quantity("ต้องแจ้งภายในกี่วัน", ["ภายในสามสิบวันนับแต่วันที่"]) == ""
-    assert unstated_quantity("อบรมปีละกี่ชัวโมง", ["อย่างน้อยปีละ ๑๒ ชั่วโมง"]) == ""  # typed without tone marks
+    assert unstated_quantity("แอปทางรัฐมีบัญชีผู้ใช้กี่ล้านคน", ["มีบัญชีประมาณ 15-17 ล้านคน"]) == ""
+    assert unstated_quantity("ต้องแจ้งภายในกี่วัน", ["ให้แจ้งภายในสามสิบวันนับแต่วันที่"]) == ""
+    assert unstated_quantity("อบรมปีละกี่ชัวโมง", ["ต้องอบรมอย่างน้อยปีละ ๑๒ ชั่วโมง"]) == ""  # no tone marks
     assert unstated_quantity("แบ่งเป็นกี่ประเภท", ["แบ่งเป็นประเภทต่าง ๆ ดังนี้"]) == ""  # a list answers counts
+    # The number must stand near what the question says it is of: a fine is not a fee.
+    fine = "ผู้ใดฝ่าฝืนต้องระวางโทษปรับไม่เกินหนึ่งแสนบาท " + "ข้อความอื่นที่ไม่เกี่ยวข้อง " * 20
+    assert unstated_quantity("ทำพาสปอร์ตค่าธรรมเนียมกี่บาท", [fine + "ค่าธรรมเนียมให้เป็นไปตามที่กำหนด"]) == "บาท"
+    assert unstated_quantity("ทำพาสปอร์ตค่าธรรมเนียมกี่บาท", ["ค่าธรรมเนียมเล่มละ 1,000 บาท"]) == ""
 
 
 def test_the_list_item_asked_about_is_shown_whole() -> None:
