@@ -285,8 +285,6 @@ def define(retriever: Retriever, term: str) -> Answer:
     return Answer(term, False, text, cite(index, _definition_hits(index, found)))
 
 
-
-
 def _tells_about(query: Query, laws: list[Named], chunks: list[Chunk], doc_id: str) -> bool:
     """Whether document ``doc_id`` names one of ``laws`` and holds (as whole words) most of what
     the question asks besides the law's name."""

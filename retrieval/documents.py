@@ -15,11 +15,12 @@ list) and ``data/law_names_extra.tsv`` (regulations, recent Acts and acronyms th
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
 from index.documents import DocumentInfo
 from index.thai_text import collapse_spaces, compact
 from index.tokens import loose_key
+
+from .data_files import data_lines
 
 # Statute words people write before a law's name, longest first.
 _STATUTE = (r"พระราชบัญญัติ|พ\.\s?ร\.\s?บ\.?|พรบ\.?|พระราชกำหนด|พ\.\s?ร\.\s?ก\.?|พรก\.?|"
@@ -188,11 +189,8 @@ def _common_prefix(a: str, b: str) -> int:
 
 @lru_cache(maxsize=1)
 def _law_names() -> list[tuple[str, list[str]]]:
-    data = resources.files("retrieval") / "data"
-    out = [(line.strip(), []) for line in (data / "law_titles.txt").read_text("utf-8").splitlines()
-           if line.strip() and not line.startswith("#")]
-    for line in (data / "law_names_extra.tsv").read_text("utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            title, _, aliases = line.partition("\t")
-            out.append((title.strip(), [a.strip() for a in aliases.split(";") if a.strip()]))
+    out: list[tuple[str, list[str]]] = [(title, []) for title in data_lines("law_titles.txt")]
+    for line in data_lines("law_names_extra.tsv"):
+        title, _, aliases = line.partition("\t")
+        out.append((title.strip(), [a.strip() for a in aliases.split(";") if a.strip()]))
     return out

@@ -7,11 +7,11 @@ polite particles and filler (ครับ, หน่อย) and either digit sys
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from importlib import resources
 
 from index.thai_text import arabic_digits, collapse_spaces
 from index.tokens import toneless, word_tokens
 
+from .data_files import data_lines
 from .intent import intents
 
 # Common misspellings/transliterations → the spelling used in official documents.
@@ -28,12 +28,7 @@ _VARIANTS = [
 ]
 
 # Abbreviations → what the documents write out (``data/abbreviations.tsv``); the abbreviation is kept.
-_ABBREVIATIONS = {
-    abbreviation: written
-    for line in (resources.files("retrieval") / "data" / "abbreviations.tsv").read_text("utf-8").splitlines()
-    if line.strip() and not line.startswith("#")
-    for abbreviation, _, written in [line.partition("\t")]
-}
+_ABBREVIATIONS = dict(line.split("\t", 1) for line in data_lines("abbreviations.tsv"))
 _ABBREV_RE = re.compile(
     "|".join(
         rf"(?<![ก-๙A-Za-z]){re.escape(k)}(?![ก-๙A-Za-z])" if k[-1] != "." else re.escape(k)
