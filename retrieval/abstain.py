@@ -60,12 +60,12 @@ _SECTION_NUMBER = re.compile(r"(?:มาตรา|ม\.|ข้อ|ฉบับ�
 # state a number with that unit. Counts of list items (กี่ข้อ, กี่ประเภท) are left out: a list
 # answers them without writing the number.
 _ASKED_UNIT = re.compile(toneless(r"กี่\s*(บาท|ล้าน|ชั่วโมง|นาที|วัน|เดือน|ปี|ครั้ง|คน|หน่วยงาน|ชุด|แห่ง|"
-                                  r"เครื่อง|ราย|เปอร์เซ็นต์|โครงการ|รางวัล)"))
+                                  r"เครื่อง|ราย|เปอร์เซ็นต์?|โครงการ|รางวัล|จุด|คะแนน)"))
 _NUMBER_WORDS = toneless(r"(?:หนึ่ง|สอง|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า|สิบ|ยี่|ร้อย|พัน|หมื่น|แสน|ล้าน|เอ็ด)")
-_PERCENT = re.compile(r"%|ร้อยละ|เปอร์เซ็นต์")
+_PERCENT = re.compile(toneless(r"%|ร้อยละ|เปอร์เซ็นต์"))  # matched on toneless text
 # The present asked about: documents are dated, so who holds an office now or a figure today is
 # beyond them, unless a passage says so in the question's own words.
-_ASKS_NOW = re.compile(toneless(r"(?:คน|ชุด|ณ\s*)ปัจจุบัน|ปัจจุบัน(?:คือ|เป็น|ใคร)|ตอนนี้|ขณะนี้|ล่าสุด|ปีนี้|"
+_ASKS_NOW = re.compile(toneless(r"(?:คน|ชุด|ณ\s*)ปัจจุบัน|ปัจจุบัน(?:คือ|เป็น|ใคร)|ตอนนี้|ขณะนี้|ล่าสุด|ปีนี้|วันนี้|"
                                 r"\b(?:current|latest|now)\b"))
 
 
@@ -82,7 +82,7 @@ def unstated_quantity(question: str, passages: list[str]) -> str:
     about = [w for w in {toneless(w) for w in content_words(word_tokens(question))}
              if len(w) >= ABOUT_WORD and w not in units]
     for unit in units:
-        if unit == toneless("เปอร์เซ็นต์"):
+        if unit.startswith(toneless("เปอร์เซ็น")):  # typed with or without its final ต์
             found = [m.start() for m in _PERCENT.finditer(text)]
         else:
             found = [m.start() for m in re.finditer(

@@ -35,6 +35,7 @@ from .words import content_words
 SECOND_SOURCES = 2  # later passages that may add a better-answering clause
 SECOND_SOURCE_SCORE = 1.5  # what of the question a later passage must add (see clauses.clause_features)
 MENTIONED_LAW_SUPPORT = 0.75  # share of the asked words a document merely mentioning a law must hold
+_ABBREVIATED = re.compile(r"[.ฯ]")
 QUOTED_TITLE = 0.5  # share of a title's words a question repeats when it quotes the title
 CITED_SECTION_CHARS = 2000  # a section split over passages is cited whole up to this length
 SPARE_HITS = 6  # passages searched beyond those shown, to replace ones of a section already cited
@@ -192,7 +193,7 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
     if best is None or (should_abstain(ev) and not names_found_section):
         return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named))
     mentioned = [n for n in named if n.title and n.doc_ids]
-    if mentioned and not _tells_about(query, mentioned, retriever.index.chunks, best.chunk.doc_id):
+    if mentioned and not _tells_about(query, mentioned, retriever.index.chunks, best.position):
         # A law the collection lacks, which its documents only mention: answer only what a
         # document about it says, never from another law (a PDPA fine is not in a training news).
         return Answer(question, True, "", [], related_documents(retriever, query, hits), ev,
@@ -285,18 +286,21 @@ def define(retriever: Retriever, term: str) -> Answer:
     return Answer(term, False, text, cite(index, _definition_hits(index, found)))
 
 
-def _tells_about(query: Query, laws: list[Named], chunks: list[Chunk], doc_id: str) -> bool:
-    """Whether document ``doc_id`` names one of ``laws`` and holds (as whole words) most of what
-    the question asks besides the law's name."""
-    text = "\n".join(c.text for c in chunks if c.doc_id == doc_id)
-    if not any(name_key(n.mention) in loose_key(text) for n in laws):
+def _tells_about(query: Query, laws: list[Named], chunks: list[Chunk], best: int) -> bool:
+    """Whether the passage at row ``best`` is about one of ``laws``: its section or the paragraphs
+    around it name the law (a PDPA course report, not an Act that refers to "the law on personal
+    data"), and its document holds most of what the question asks besides the law's name (compared
+    without spaces and tone marks, as chat questions are typed)."""
+    if not any(name_key(n.mention) in loose_key(context(chunks, best)) for n in laws):
         return False
+    doc_id = chunks[best].doc_id
+    text = loose_key("\n".join(c.text for c in chunks if c.doc_id == doc_id))
     rest = query.raw.lower()
     for n in laws:
         rest = rest.replace(n.mention.lower(), " ")
-    asked = {toneless(w) for w in content_words(word_tokens(rest))}
-    held = {toneless(w) for w in word_tokens(text)}
-    return bool(asked) and len(asked & held) / len(asked) >= MENTIONED_LAW_SUPPORT
+    # Abbreviations ("ธ.ค.", "ก.อุตฯ") are written out in documents: not evidence either way.
+    asked = {loose_key(w) for w in content_words(word_tokens(rest)) if not _ABBREVIATED.search(w)} - {""}
+    return bool(asked) and sum(w in text for w in asked) / len(asked) >= MENTIONED_LAW_SUPPORT
 
 
 def _absent_section(index: PublishedIndex, query: Query, named: list[Named]) -> str:

@@ -40,6 +40,11 @@ def test_a_quantity_is_supported_only_by_a_number_with_its_unit() -> None:
     fine = "ผู้ใดฝ่าฝืนต้องระวางโทษปรับไม่เกินหนึ่งแสนบาท " + "ข้อความอื่นที่ไม่เกี่ยวข้อง " * 20
     assert unstated_quantity("ทำพาสปอร์ตค่าธรรมเนียมกี่บาท", [fine + "ค่าธรรมเนียมให้เป็นไปตามที่กำหนด"]) == "บาท"
     assert unstated_quantity("ทำพาสปอร์ตค่าธรรมเนียมกี่บาท", ["ค่าธรรมเนียมเล่มละ 1,000 บาท"]) == ""
+    # a percentage is stated as ร้อยละ, %, or เปอร์เซ็นต์ (asked with or without its final ต์)
+    share = "ให้สำนักงาน กสทช. จัดสรรให้ในอัตราร้อยละสิบห้าของรายได้"
+    assert unstated_quantity("กองทุนได้ส่วนแบ่งจากรายได้ กสทช. กี่เปอร์เซ็นต์", [share]) == ""
+    assert unstated_quantity("กองทุนได้ส่วนแบ่งจากรายได้ กสทช. กี่เปอร์เซ็น", [share]) == ""
+    assert unstated_quantity("กองทุนได้ส่วนแบ่งจากรายได้ กสทช. กี่เปอร์เซ็นต์", ["รายได้ของกองทุน"]) != ""
 
 
 def test_the_list_item_asked_about_is_shown_whole() -> None:
@@ -173,7 +178,7 @@ def test_a_long_list_item_asked_about_shows_the_clauses_that_answer() -> None:
 def test_a_question_about_the_present_is_declined_but_the_same_role_in_the_law_is_answered(shipped) -> None:
     # The documents are dated: who holds an office now is beyond them; who holds it by law is not.
     for question in ("ตอนนี้ใครดำรงตำแหน่งเลขาธิการคณะกรรมการข้อมูลข่าวสารของราชการคะ",
-                     "รัฐมนตรีดีอีคนปัจจุบันชื่ออะไรครับ"):
+                     "รัฐมนตรีดีอีคนปัจจุบันชื่ออะไรครับ", "วันนี้หุ้นไทยปิดที่กี่จุดครับ"):
         answer = ask(shipped, question)
         assert answer.abstained and answer.evidence is not None and answer.evidence.now == 1.0
     answer = ask(shipped, "ใครเป็นประธานกรรมการข้อมูลข่าวสารของราชการ")
