@@ -8,6 +8,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from pythainlp.tokenize import word_tokenize
+
 from index.thai_text import arabic_digits, collapse_spaces
 from index.tokens import toneless, word_tokens
 
@@ -34,6 +36,16 @@ _ABBREV_RE = re.compile(
         rf"(?<![ก-๙A-Za-z]){re.escape(k)}(?![ก-๙A-Za-z])" if k[-1] != "." else re.escape(k)
         for k in sorted(_ABBREVIATIONS, key=len, reverse=True)
     )
+)
+# Chat words → the documents' wording (``data/chat_terms.tsv``): English whole words, any case;
+# Thai (no spaces between words) anywhere.
+_CHAT_TERMS = {k.lower(): v for k, v in (line.split("\t", 1) for line in data_lines("chat_terms.tsv"))}
+_CHAT_RE = re.compile(
+    "|".join(
+        rf"(?<![A-Za-z]){re.escape(k)}(?![A-Za-z])" if k.isascii() else re.escape(k)
+        for k in sorted(_CHAT_TERMS, key=len, reverse=True)
+    ),
+    re.IGNORECASE,
 )
 # A Buddhist-era year or range written short ("แผน 63-65", "ปี 66–70", "เมษา 64"): the documents
 # write "2563 - 2565", "พ.ศ. 2566".
@@ -83,6 +95,22 @@ def strip_invisible(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
+def strip_filler(text: str) -> str:
+    """``text`` without polite particles and filler, removed only as whole words: "คะ" goes from
+    "กี่คนคะ" but stays in "คะแนน", as "คับ" in "บังคับ" and "จ้า" in "เจ้าหน้าที่"."""
+    bounds, at = {0}, 0
+    for word in word_tokenize(text, engine="newmm", keep_whitespace=True):
+        at += len(word)
+        bounds.add(at)
+    out, start = [], 0
+    for m in _FILLER.finditer(text):
+        # punctuation (?, !) is removed wherever it stands
+        if (m.start() in bounds and m.end() in bounds) or not re.search(r"[ก-๙A-Za-z]", m.group()):
+            out.append(text[start : m.start()] + " ")
+            start = m.end()
+    return "".join(out) + text[start:]
+
+
 def normalise_spelling(text: str) -> str:
     """Common misspellings and transliterations in their official spelling ("ดิจิตอล" → "ดิจิทัล")."""
     for pattern, replacement in _VARIANTS:
@@ -103,13 +131,20 @@ def full_years(text: str) -> str:
     return _SHORT_YEARS.sub(expand, text)
 
 
+def _with_wording(word: str, question: str) -> str:
+    """A chat ``word`` followed by the documents' wording for it, unless the question has it."""
+    wording = _CHAT_TERMS[word.lower()]
+    return word if wording in question else f"{word} {wording} "
+
+
 def parse_query(question: str) -> Query:
     """Normalise a chat question (spelling, abbreviations, particles, digits) for search."""
     question = strip_invisible(question)
     text = normalise_spelling(collapse_spaces(question))
     text = _ABBREV_RE.sub(lambda m: f"{m.group(0)} {_ABBREVIATIONS[m.group(0)]}", text)
     text = full_years(text)
-    text = collapse_spaces(_FILLER.sub(" ", text)) or collapse_spaces(question)
+    text = _CHAT_RE.sub(lambda m: _with_wording(m.group(0), text), text)
+    text = collapse_spaces(strip_filler(text)) or collapse_spaces(question)
     digits = arabic_digits(text)
     section = _SECTION_REF.search(digits)
     return Query(

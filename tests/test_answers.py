@@ -175,6 +175,14 @@ def test_a_long_list_item_asked_about_shows_the_clauses_that_answer() -> None:
     assert text.startswith("3. การพัฒนาระบบและเครื่องมือ")  # the item the question is about, alone
 
 
+def test_a_question_in_chat_words_is_answered_from_the_section_in_statute_words(shipped) -> None:
+    answer = ask(shipped, "ISP ต้องเก็บ log ไว้อย่างน้อยกี่วัน")
+    assert not answer.abstained
+    first = answer.citations[0]
+    assert first.doc_id == "computer_crime_act_2550" and first.section == "มาตรา ๒๖"
+    assert "ไม่น้อยกว่าเก้าสิบวัน" in answer.answer
+
+
 def test_a_question_about_the_present_is_declined_but_the_same_role_in_the_law_is_answered(shipped) -> None:
     # The documents are dated: who holds an office now is beyond them; who holds it by law is not.
     for question in ("ตอนนี้ใครดำรงตำแหน่งเลขาธิการคณะกรรมการข้อมูลข่าวสารของราชการคะ",

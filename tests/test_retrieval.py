@@ -24,12 +24,23 @@ def test_query_normalisation() -> None:
     q = parse_query("รัฐบาลดิจิตอลคืออะไรครับ")
     assert q.text == "รัฐบาลดิจิทัลคืออะไร" and q.wants_definition
     assert "ครับ" not in q.tokens
+    # Particles go only as whole words: "คะ" of "คะแนน", "คับ" of "บังคับ", "จ้า" of "เจ้าหน้าที่" stay.
+    assert parse_query("เจ้าหน้าที่ใช้บังคับได้กี่คะแนนคะ").text == "เจ้าหน้าที่ใช้บังคับได้กี่คะแนน"
     assert parse_query("พ.ร.บ. ดิจิทัล มาตรา ๑๕").section == "15"
     assert parse_query("มาตรา 15 ว่าอย่างไร").section == "15"
     assert "คณะรัฐมนตรี" in parse_query("ครม. เห็นชอบอะไร").tokens
     assert "e-government" in parse_query("e government คือ").tokens
     assert parse_query("มีกี่ประการ").wants_list
     assert parse_query("G2C กับ 5G ต่างกันอย่างไร").tokens[:3] == ["g2c", "กับ", "5g"]
+
+
+def test_chat_words_gain_the_documents_wording() -> None:
+    text = parse_query("ISP ต้องเก็บ LOG ไว้กี่วัน").text
+    assert "ผู้ให้บริการ" in text and "ข้อมูลจราจรทางคอมพิวเตอร์" in text and "LOG" in text
+    assert "ชุดคำสั่งไม่พึงประสงค์" in parse_query("ส่งมัลแวร์ให้คนอื่นผิดไหม").text
+    # English words match whole words only; wording the question already has is not added twice.
+    assert "ข้อมูลจราจร" not in parse_query("เขียน blog วิจารณ์รัฐบาลได้ไหม").text
+    assert parse_query("ติดคุก จำคุกกี่ปี").text.count("จำคุก") == 1
 
 
 def test_agency_nicknames_and_short_years_are_written_out_as_the_documents_write_them() -> None:
