@@ -192,7 +192,9 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
                                section_key(best.chunk.section) == ("มาตรา", query.section))
     if best is None or (should_abstain(ev) and not names_found_section):
         return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named))
-    mentioned = [n for n in named if n.title and n.doc_ids]
+    # A lacking law named beside one of the collection's ("the decree ... under the Constitution")
+    # is context: the collection's document is what is asked about.
+    mentioned = [n for n in named if n.title and n.doc_ids] if all(n.title for n in named) else []
     if mentioned and not _tells_about(query, mentioned, retriever.index.chunks, best.position):
         # A law the collection lacks, which its documents only mention: answer only what a
         # document about it says, never from another law (a PDPA fine is not in a training news).
@@ -295,7 +297,7 @@ def _tells_about(query: Query, laws: list[Named], chunks: list[Chunk], best: int
         return False
     doc_id = chunks[best].doc_id
     text = loose_key("\n".join(c.text for c in chunks if c.doc_id == doc_id))
-    rest = query.raw.lower()
+    rest = query.text.lower()  # with the abbreviations and chat words written out
     for n in laws:
         rest = rest.replace(n.mention.lower(), " ")
     # Abbreviations ("ธ.ค.", "ก.อุตฯ") are written out in documents: not evidence either way.

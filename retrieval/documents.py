@@ -22,18 +22,22 @@ from index.tokens import loose_key
 
 from .data_files import data_lines
 
+# Rules and announcements, named by who issues them ("ประกาศกระทรวงดีอี"): not an Act of that body.
+_ISSUED = r"กฎกระทรวง|ประกาศ(?:กระทรวง|คณะกรรมการ|สำนักงาน|กรม)"
 # Statute words people write before a law's name, longest first.
 _STATUTE = (r"พระราชบัญญัติ|พ\.\s?ร\.\s?บ\.?|พรบ\.?|พระราชกำหนด|พ\.\s?ร\.\s?ก\.?|พรก\.?|"
             r"พระราชกฤษฎีกา|พ\.\s?ร\.\s?ฎ\.?|พรฎ\.?|ประมวลกฎหมาย|กฎหมาย(?=ว่าด้วย)|"
             r"ระเบียบ(?=สำนักนายก|กระทรวง|กรม|คณะกรรมการ|ก\.\s?พ|งาน|การลา|ว่าด้วย|ข้าราชการ)|"
-            r"กฎ\s?ก\.\s?พ\.?")
+            rf"กฎ\s?ก\.\s?พ\.?|{_ISSUED}")
 _MENTION = re.compile(rf"(?:{_STATUTE})[\s.]*([^\s?？!]*)")
 _YEAR_AFTER = re.compile(r"^\s*(?:\(?ฉบับที่\s*[0-9๐-๙]+\)?\s*)?(?:พ\.\s?ศ\.\s*|พศ\.?\s*|ปี\s*)?"
                          r"[0-9๐-๙]{2,4}(?![0-9๐-๙])")
 _EDITION = re.compile(r"\(?ฉบับที่\s*([0-9๐-๙]+)\)?")
 _LATIN = re.compile(r"[A-Za-z]")
 # Mentions that point back at "this Act" rather than naming one.
-_GENERIC = re.compile(r"^(?:นี้|ฉบับนี้|ดังกล่าว|ฯ|ที่|ทุกฉบับ|อะไร|ไหน|ใด|ตัวนี้|$)")
+_GENERIC = re.compile(r"^(?:นี้|ฉบับนี้|ดังกล่าว|ฯ|ที่|ทุกฉบับ|อะไร|ไหน|ใด|ตัวนี้|ตาม|$)")
+# A court named after a law ("ศาลรัฐธรรมนูญ", "ศาลแรงงาน") is not the law.
+_COURT = "ศาล"
 MIN_PREFIX = 4  # characters of a name that must agree
 MIN_NAME = 3  # shortest name that counts when matched whole ("คอม")
 
@@ -56,7 +60,7 @@ class Named:
 def name_key(name: str) -> str:
     """Comparison form of a law's name: compact, without statute word, year, edition, ฯ, dots."""
     key = loose_key(name)  # "ขอมูลขาวสาร" is "ข้อมูลข่าวสาร" typed without tone marks
-    key = re.sub(rf"^(?:{_STATUTE})", "", key)
+    key = re.sub(rf"^(?:{_STATUTE}|กฎหมาย)", "", key)  # "กฎหมายคุ้มครองแรงงาน" as a law calls it
     key = _EDITION.sub("", key)
     key = re.sub(r"\(ฉบับupdateล่าสุด\)", "", key)
     key = key.replace("ฯ", "").replace(".", "").strip()
@@ -75,7 +79,8 @@ class Catalogue:
     own: dict[str, set[str]]  # name key → doc ids
     own_anywhere: dict[str, set[str]]  # aliases recognised anywhere in a question → doc ids
     external: dict[str, str]  # name key → title of a law the collection lacks
-    external_anywhere: dict[str, str]
+    external_anywhere: dict[str, str]  # Latin aliases and Thai names distinctive enough alone
+    issued: set[str] = field(default_factory=set)  # doc ids that are rules or announcements
 
 
 def catalogue(documents: dict[str, DocumentInfo]) -> Catalogue:
@@ -91,15 +96,16 @@ def catalogue(documents: dict[str, DocumentInfo]) -> Catalogue:
                 own_anywhere.setdefault(collapse_spaces(alias).lower(), set()).add(doc.doc_id)
     external: dict[str, str] = {}
     external_anywhere: dict[str, str] = {}
-    for title, aliases in _law_names():
+    for title, aliases, anywhere in _law_names():
         for name in [title, *aliases]:
             for key in _variants(name_key(name)):
                 if key not in own:
                     external.setdefault(key, title)
-        for alias in aliases:
-            if _LATIN.search(alias) and collapse_spaces(alias).lower() not in own_anywhere:
+        for alias in [a for a in aliases if _LATIN.search(a)] + anywhere:
+            if collapse_spaces(alias).lower() not in own_anywhere:
                 external_anywhere.setdefault(collapse_spaces(alias).lower(), title)
-    return Catalogue(own, own_anywhere, external, external_anywhere)
+    issued = {d.doc_id for d in documents.values() if re.match(_ISSUED, d.title)}
+    return Catalogue(own, own_anywhere, external, external_anywhere, issued)
 
 
 def named_documents(question: str, names: Catalogue) -> list[Named]:
@@ -111,6 +117,8 @@ def named_documents(question: str, names: Catalogue) -> list[Named]:
         if _GENERIC.match(compact(words)):
             continue
         named = _resolve(m.group(0), words, names)
+        if re.match(_ISSUED, m.group(0)) and (named is None or not set(named.doc_ids) & names.issued):
+            named = Named(m.group(0).strip(), [], m.group(0).strip())  # no such rule in the collection
         year = _YEAR_AFTER.match(question[m.end():])
         if named and year and named.mention == m.group(0).strip():
             named.mention += year.group(0)  # the year belongs to the name, not to the question
@@ -128,7 +136,7 @@ def named_documents(question: str, names: Catalogue) -> list[Named]:
 
 
 def _contains(text: str, alias: str) -> bool:
-    return re.search(rf"(?<![a-z]){re.escape(alias)}(?![a-z])", text) is not None
+    return re.search(rf"(?<![a-z])(?<!{_COURT}){re.escape(alias)}(?![a-z])", text) is not None
 
 
 def _resolve(mention: str, words: str, names: Catalogue) -> Named | None:
@@ -188,9 +196,14 @@ def _common_prefix(a: str, b: str) -> int:
 
 
 @lru_cache(maxsize=1)
-def _law_names() -> list[tuple[str, list[str]]]:
-    out: list[tuple[str, list[str]]] = [(title, []) for title in data_lines("law_titles.txt")]
+def _law_names() -> list[tuple[str, list[str], list[str]]]:
+    """(title, aliases after a statute word, names recognised anywhere) of the laws listed."""
+    out: list[tuple[str, list[str], list[str]]] = [(title, [], []) for title in data_lines("law_titles.txt")]
     for line in data_lines("law_names_extra.tsv"):
-        title, _, aliases = line.partition("\t")
-        out.append((title.strip(), [a.strip() for a in aliases.split(";") if a.strip()]))
+        title, aliases, anywhere = [*line.split("\t"), "", ""][:3]
+        out.append((title.strip(), _names(aliases), _names(anywhere)))
     return out
+
+
+def _names(column: str) -> list[str]:
+    return [a.strip() for a in column.split(";") if a.strip()]

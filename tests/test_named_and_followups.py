@@ -41,12 +41,23 @@ def test_long_name_does_not_pull_the_title_section(shipped) -> None:
 
 
 @pytest.mark.parametrize("question", ["PDPA ปรับเท่าไหร่", "พ.ร.บ.คุ้มครองข้อมูลส่วนบุคคล โทษสูงสุดเท่าไร",
-                                      "ระเบียบงานสารบรรณ หนังสือราชการมีกี่ชนิด"])
+                                      "ระเบียบงานสารบรรณ หนังสือราชการมีกี่ชนิด",
+                                      # named without a statute word, or by the body that issues it
+                                      "รัฐธรรมนูญ 2560 มาตราไหนรับรองสิทธิรับรู้ข้อมูลข่าวสาร",
+                                      "กฎหมายแรงงานให้ลูกจ้างลาป่วยได้ปีละกี่วัน",
+                                      "ประกาศกระทรวงดีอี เรื่องการเก็บข้อมูลจราจร กำหนดอะไรบ้าง"])
 def test_a_law_the_collection_lacks_is_declined_by_name(shipped, question: str) -> None:
     answer = ask(shipped, question)
     assert answer.abstained and not answer.citations and answer.not_found
     text = render_answer(answer)
     assert answer.not_found in text and "ไม่อยู่ในคลังเอกสาร" in text
+
+
+def test_a_lacking_law_named_beside_a_collection_document_is_context(shipped) -> None:
+    # The court named after a law is not the law; a law named beside an Act of the collection is
+    # context, and the Act is what is asked about.
+    answer = ask(shipped, "พ.ร.บ.ธุรกรรมทางอิเล็กทรอนิกส์ แก้ไขเพราะศาลรัฐธรรมนูญวินิจฉัยว่าอะไร")
+    assert not answer.abstained and answer.citations[0].doc_id == "electronic_transactions_act_2544"
 
 
 @pytest.mark.parametrize(("question", "fact"), [
