@@ -28,6 +28,7 @@ from .compose import (
 )
 from .definitions import ITEM_START, asked_definition
 from .documents import Named, name_key
+from .intent import asks_reasons
 from .query import Query, definition_subject, normalise_spelling, parse_query
 from .search import Hit, Retriever
 from .words import content_words
@@ -190,7 +191,11 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
     # A question naming a มาตรา that the documents contain is answerable by definition.
     names_found_section = bool(query.section and best and
                                section_key(best.chunk.section) == ("มาตรา", query.section))
-    if best is None or (should_abstain(ev) and not names_found_section):
+    # So is "why was <a law of the collection> made" when search put that law's reasons note first
+    # (the question's words are mostly the law's name, which the evidence does not count).
+    names_found_reasons = bool(best and best.chunk.role == "reasons" and asks_reasons(query.raw) and
+                               any(best.chunk.doc_id in n.doc_ids for n in named if not n.title))
+    if best is None or (should_abstain(ev) and not (names_found_section or names_found_reasons)):
         return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named))
     # A lacking law named beside one of the collection's ("the decree ... under the Constitution")
     # is context: the collection's document is what is asked about.

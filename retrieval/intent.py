@@ -112,3 +112,13 @@ def asking_phrases(question: str) -> list[str]:
 def asks_consequence(question: str, found: list[str]) -> bool:
     """Whether the question asks what follows from a section (penalty, appeal, breach)."""
     return bool(CONSEQUENCES & set(found)) or bool(_CONSEQUENCE_WORDS.search(toneless(question)))
+
+
+# Why a law was made: its reasons note (หมายเหตุ / เหตุผลในการประกาศใช้) answers.
+_REASONS = re.compile(r"เหตุผล(?:ใน)?(?:การ)?(?:ประกาศ|ออก|ตรา)|ทำไม(?:ถึง|จึง)?(?:ต้อง)?(?:ออก|ตรา|มี)|"
+                      r"ตราขึ้น(?:ด้วย|เพราะ|เพื่อ)|ออกมาเพราะ|เหตุผล")
+
+
+def asks_reasons(question: str) -> bool:
+    """Whether ``question`` asks why a law was made ("ทำไมถึงต้องออก พ.ร.บ. …", "เหตุผลในการประกาศใช้")."""
+    return bool(_REASONS.search(question))

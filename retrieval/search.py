@@ -16,7 +16,7 @@ from index.vectors import top_rows
 
 from .documents import Catalogue, Named, catalogue, name_key, named_documents
 from .fuse import near_duplicate, rrf
-from .intent import asks_consequence
+from .intent import asks_consequence, asks_reasons
 from .query import Query, parse_query
 from .rerank import Candidates, featurize
 from .words import content_words, idf
@@ -30,8 +30,6 @@ NEAR_BOOST = 0.4  # passages around the one a follow-up continues from
 NEAR_WINDOW = 8  # rows either side that count as around it
 SECTION_ROWS = 200  # most passages of a named มาตรา boosted (many Acts share its number)
 _SETS_PENALTY = re.compile(r"ต้องระวางโทษ|มีโทษ|ระวางโทษปรับ")
-_ASKS_REASONS = re.compile(r"เหตุผล(?:ใน)?(?:การ)?(?:ประกาศ|ออก|ตรา)|ทำไม(?:ถึง|จึง)?(?:ต้อง)?(?:ออก|ตรา|มี)|"
-                           r"ตราขึ้น(?:ด้วย|เพราะ|เพื่อ)|ออกมาเพราะ|เหตุผล")
 
 
 @dataclass
@@ -163,7 +161,7 @@ class Retriever:
                  else [loose_key(c.text) for c in chunks])
         features = featurize(focused, chunks, texts, lexical_c, dense_c,
                              np.array([boosts.get(int(i), 0.0) for i in rows]),
-                             bool(_ASKS_REASONS.search(query.raw)), weights)
+                             asks_reasons(query.raw), weights)
         return Candidates(rows, chunks, features, lexical_c, dense_c)
 
     def _baseline(self, query: Query, k: int, method: str) -> list[Hit]:

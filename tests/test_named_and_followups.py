@@ -53,6 +53,15 @@ def test_a_law_the_collection_lacks_is_declined_by_name(shipped, question: str) 
     assert answer.not_found in text and "ไม่อยู่ในคลังเอกสาร" in text
 
 
+@pytest.mark.parametrize("question", ["ทำไมต้องออก พรบ ข้อมูลข่าวสารของราชการ",
+                                      "พ.ร.บ.บริหารงานภาครัฐผ่านระบบดิจิทัล ออกมาเพราะอะไรครับ"])
+def test_why_a_named_act_was_made_is_answered_from_its_reasons_note(shipped, question: str) -> None:
+    # The question's words are mostly the Act's name; its reasons note, ranked first, answers it.
+    answer = ask(shipped, question)
+    assert not answer.abstained
+    assert "เหตุผล" in answer.citations[0].section or "หมายเหตุ" in answer.citations[0].section
+
+
 def test_a_lacking_law_named_beside_a_collection_document_is_context(shipped) -> None:
     # The court named after a law is not the law; a law named beside an Act of the collection is
     # context, and the Act is what is asked about.
