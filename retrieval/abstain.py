@@ -65,7 +65,7 @@ _NUMBER_WORDS = toneless(r"(?:หนึ่ง|สอง|สาม|สี่|ห�
 _PERCENT = re.compile(toneless(r"%|ร้อยละ|เปอร์เซ็นต์"))  # matched on toneless text
 # The present asked about: documents are dated, so who holds an office now or a figure today is
 # beyond them, unless a passage says so in the question's own words.
-_ASKS_NOW = re.compile(toneless(r"(?:คน|ชุด|ณ\s*)ปัจจุบัน|ปัจจุบัน(?:คือ|เป็น|ใคร)|ตอนนี้|ขณะนี้|ล่าสุด|ปีนี้|วันนี้|"
+_ASKS_NOW = re.compile(toneless(r"(?:คน|ชุด|ณ\s*)ปัจจุบัน|ปัจจุบัน(?:คือ|เป็น|ใคร)|ตอนนี้|ขณะนี้|ล่าสุด|ปีนี้|(?<!ทุก)วันนี้|"
                                 r"\b(?:current|latest|now)\b"))
 
 
