@@ -61,6 +61,12 @@ _SECTION_NUMBER = re.compile(r"(?:มาตรา|ม\.|ข้อ|ฉบับ�
 # answers them without writing the number.
 _ASKED_UNIT = re.compile(toneless(r"กี่\s*(บาท|ล้าน|ชั่วโมง|นาที|วัน|เดือน|ปี|ครั้ง|คน|หน่วยงาน|ชุด|แห่ง|"
                                   r"เครื่อง|ราย|เปอร์เซ็นต์?|โครงการ|รางวัล|จุด|คะแนน)"))
+# An amount of money asked with "เท่าไร" ("ใช้งบเท่าไหร่", "ค่าถ่ายเอกสารหน้าละเท่าไร", "ปรับเท่าไหร่"):
+# answered by a number in baht, or by a share (ร้อยละ) of some sum.
+# Matched with its tone marks ("คา" without them is in "คาดว่า"); "เท่าไร" may be typed without.
+_ASKED_MONEY = re.compile(r"(?:งบ|วงเงิน|ค่า|เงิน|ราคา|เบี้ย|ทุน|ปรับ)\S{0,30}?\s*(?:เท่?าไ|เท่?าใด)")
+_CURRENCY = toneless("(?:บาท|ดอลลาร์|ปอนด์|ยูโร|เยน|หยวน)")
+_MONEY_SIGNS = re.compile(toneless(r"%|ร้อยละ|เปอร์เซ็นต์|[$£€¥]"))  # a share, or a sum in a currency sign
 _NUMBER_WORDS = toneless(r"(?:หนึ่ง|สอง|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า|สิบ|ยี่|ร้อย|พัน|หมื่น|แสน|ล้าน|เอ็ด)")
 _PERCENT = re.compile(toneless(r"%|ร้อยละ|เปอร์เซ็นต์"))  # matched on toneless text
 # The present asked about: documents are dated, so who holds an office now or a figure today is
@@ -70,10 +76,14 @@ _ASKS_NOW = re.compile(toneless(r"(?:คน|ชุด|ณ\s*)ปัจจุบ�
 
 
 def unstated_quantity(question: str, passages: list[str]) -> str:
-    """The unit of a quantity ``question`` asks for ("บาท" in "ค่าธรรมเนียมกี่บาท") when none of
-    ``passages`` states a number with that unit (a passport fee, a budget, a count the documents
-    never give); "" otherwise, or when the question asks for no such quantity."""
+    """The unit of a quantity ``question`` asks for ("บาท" in "ค่าธรรมเนียมกี่บาท" and for an amount of
+    money asked with "เท่าไร") when none of ``passages`` states a number with that unit (a passport
+    fee, a budget, a count the documents never give); "" otherwise, or when the question asks for
+    no such quantity."""
     units = _ASKED_UNIT.findall(toneless(question))
+    money = not units and bool(_ASKED_MONEY.search(question))
+    if money:
+        units = [_CURRENCY]
     if not units:
         return ""
     text = toneless(arabic_digits(" ".join(passages)))  # the units were read without tone marks
@@ -82,15 +92,16 @@ def unstated_quantity(question: str, passages: list[str]) -> str:
     about = [w for w in {toneless(w) for w in content_words(word_tokens(question))}
              if len(w) >= ABOUT_WORD and w not in units]
     for unit in units:
-        if unit.startswith(toneless("เปอร์เซ็น")):  # typed with or without its final ต์
-            found = [m.start() for m in _PERCENT.finditer(text)]
-        else:
-            found = [m.start() for m in re.finditer(
+        percent = unit.startswith(toneless("เปอร์เซ็น"))  # typed with or without its final ต์
+        found = [m.start() for m in (_MONEY_SIGNS if money else _PERCENT).finditer(text)] \
+            if percent or money else []
+        if not percent:
+            found += [m.start() for m in re.finditer(
                 rf"(?:[0-9][0-9,.]*|{_NUMBER_WORDS}+)\s*(?:{toneless('ล้าน')}\s*)?{unit}", text)]
         if any(not about or any(w in text[max(0, at - NEAR_CHARS): at + NEAR_CHARS] for w in about)
                for at in found):
             return ""
-    return units[0]
+    return "บาท" if money else units[0]
 
 
 @dataclass

@@ -45,6 +45,12 @@ def test_a_quantity_is_supported_only_by_a_number_with_its_unit() -> None:
     assert unstated_quantity("กองทุนได้ส่วนแบ่งจากรายได้ กสทช. กี่เปอร์เซ็นต์", [share]) == ""
     assert unstated_quantity("กองทุนได้ส่วนแบ่งจากรายได้ กสทช. กี่เปอร์เซ็น", [share]) == ""
     assert unstated_quantity("กองทุนได้ส่วนแบ่งจากรายได้ กสทช. กี่เปอร์เซ็นต์", ["รายได้ของกองทุน"]) != ""
+    # an amount of money asked with "เท่าไร" is a quantity in a currency, or a share of a sum
+    assert unstated_quantity("แผนนี้ใช้งบประมาณเท่าไหร่", ["แผนนี้มีโครงการสำคัญหลายโครงการ"]) == "บาท"
+    assert unstated_quantity("แผนนี้ใช้งบประมาณเทาไหร", ["แผนนี้ใช้งบประมาณ 3,000 ล้านบาท"]) == ""
+    assert unstated_quantity("มหาวิทยาลัยได้เงินบริจาคเท่าไร", ["มหาวิทยาลัยได้เงินบริจาค 5 ล้านดอลลาร์"]) == ""
+    assert unstated_quantity("กองทุนได้เงินจาก กสทช. เท่าไร", [share]) == ""
+    assert unstated_quantity("คาดว่ามีประชากรเท่าไร", ["ไม่มีตัวเลข"]) == ""  # not money
 
 
 def test_the_list_item_asked_about_is_shown_whole() -> None:
