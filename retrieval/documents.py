@@ -38,6 +38,7 @@ _LATIN = re.compile(r"[A-Za-z]")
 _GENERIC = re.compile(r"^(?:นี้|ฉบับนี้|ดังกล่าว|ฯ|ที่|ทุกฉบับ|อะไร|ไหน|ใด|ตัวนี้|ตาม|$)")
 # A court named after a law ("ศาลรัฐธรรมนูญ", "ศาลแรงงาน") is not the law.
 _COURT = "ศาล"
+_MARK = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")  # Thai vowel and tone marks over or under a letter
 MIN_PREFIX = 4  # characters of a name that must agree
 MIN_NAME = 3  # shortest name that counts when matched whole ("คอม")
 
@@ -164,7 +165,8 @@ def _consumed(mention: str, words: str, strength: int) -> str:
     statute = mention[: len(mention) - len(words)]
     for end in range(1, len(words) + 1):
         if len(name_key(words[:end])) >= strength:
-            while end < len(words) and words[end] in "ฯ.":
+            # the name's last letter keeps its marks ("ไซเบอร์"): the key was compared without them
+            while end < len(words) and (words[end] in "ฯ." or _MARK.match(words[end])):
                 end += 1
             return (statute + words[:end]).strip()
     return mention.strip()

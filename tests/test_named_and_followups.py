@@ -34,6 +34,12 @@ def test_documents_named_in_questions(shipped, question: str, doc_id: str) -> No
     assert all(c.doc_id == doc_id for c in answer.citations)
 
 
+def test_a_mention_takes_the_marks_of_its_last_letter(shipped) -> None:
+    # "ไซเบอร์" is matched without tone marks; the "์" must go with the name, not stay in the question.
+    named = named_documents("ใครรักษาการตาม พ.ร.บ.ไซเบอร์ ครับ", shipped.names)
+    assert [n.mention for n in named] == ["พ.ร.บ.ไซเบอร์"]
+
+
 def test_long_name_does_not_pull_the_title_section(shipped) -> None:
     answer = ask(shipped, "ตาม พ.ร.บ.การบริหารงานและการให้บริการภาครัฐผ่านระบบดิจิทัล ใครรักษาการ")
     assert not answer.abstained and "รักษาการ" in answer.answer
