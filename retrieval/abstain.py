@@ -20,9 +20,7 @@ cannot tell them apart. The evidence is measured on the passages the search retu
   window, and the share of the words next to the question word it holds: a near-domain question
   finds its words scattered over passages about something else;
 - ``now``: 1 when the question asks about the present ("คนปัจจุบัน", "ตอนนี้", "ล่าสุด"): the
-  documents are dated, and a current office holder or today's figure is beyond them;
-- ``named``: 1 when the question names a document of the collection (or a follow-up carries
-  one): a question that says which Act it asks about is about that Act far more often than not.
+  documents are dated, and a current office holder or today's figure is beyond them.
 
 A logistic model combines them; weights and threshold are fitted by
 ``python benchmarks/calibrate_abstention.py benchmarks/evalsets/calibration.jsonl
@@ -44,9 +42,9 @@ from .words import content_words, idf
 
 # Fitted by benchmarks/calibrate_abstention.py (see docs/benchmarks.md).
 # The order of Evidence.features.
-WEIGHTS = (37.908, 0.238, 1.218, -0.594, -0.209, -1.119, 0.598, 1.574, -0.426, -3.485, 1.317)
-BIAS = -33.323
-THRESHOLD = 0.406
+WEIGHTS = (31.727, 0.115, 1.054, -0.104, -0.182, -0.910, 0.502, 2.012, -0.180, -3.737)
+BIAS = -28.460
+THRESHOLD = 0.316
 MIN_SUPPORT = 0.12  # below this support, with little agreement, a question is never answered
 MIN_AGREEMENT = 0.25
 TOP = 3  # passages the evidence is measured on
@@ -120,12 +118,11 @@ class Evidence:
     together: float = 0.0  # the most of the question's words (by rarity) one top passage holds close together
     asked: float = 0.0  # the share of the words next to the question word one top passage holds
     now: float = 0.0  # 1 when the question asks about the present ("คนปัจจุบัน", "ตอนนี้")
-    named: float = 0.0  # 1 when the question names a document of the collection
 
     @property
     def features(self) -> tuple[float, ...]:
         return (self.dense, self.agreement, self.support, self.gap, self.unknown, self.numbers, self.margin,
-                self.together, self.asked, self.now, self.named)
+                self.together, self.asked, self.now)
 
     @property
     def probability(self) -> float:
@@ -164,9 +161,7 @@ def evidence(query: Query, hits: list[Hit], document_frequency: dict[str, int], 
     together = max((f[FEATURES.index("window")] for f in ranked), default=0.0)
     asked = max((f[FEATURES.index("asked")] for f in ranked), default=0.0)
     now = float(bool(_ASKS_NOW.search(toneless(raw))))
-    named = float(any(m.doc_ids and not m.title for m in query.named or []))
-    return Evidence(dense_best.dense, agreement, support, gap, unknown, numbers, margin, together, asked, now,
-                    named)
+    return Evidence(dense_best.dense, agreement, support, gap, unknown, numbers, margin, together, asked, now)
 
 
 def should_abstain(ev: Evidence) -> bool:
