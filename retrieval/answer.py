@@ -179,7 +179,8 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
     if absent:  # "มาตรา 25" of an Act that has 20, a penalty no section sets: nothing can answer
         return Answer(question, True, "", [], related_documents(retriever, query), None, absent)
     if query.wants_definition and not skip:
-        answer = define(retriever, definition_subject(query.text))
+        answer = define(retriever, definition_subject(query.text),
+                        {d for n in named if not n.missing and not n.title for d in n.doc_ids})
         if not answer.abstained:
             answer.question = question
             return answer
@@ -280,10 +281,12 @@ def _labelled(chunk: Chunk, text: str) -> str:
     return f"{label}: {text}"
 
 
-def define(retriever: Retriever, term: str) -> Answer:
-    """Every document's definition of ``term``, each cited; abstains when none defines it."""
+def define(retriever: Retriever, term: str, docs: set[str] | None = None) -> Answer:
+    """Every document's definition of ``term``, each cited; only those of ``docs`` when the
+    question names documents that define it; abstains when none defines it."""
     index = retriever.index
     found = lookup(index.glossary, term) or lookup(index.glossary, normalise_spelling(term))
+    found = [d for d in found if d.doc_id in docs] or found if docs else found
     if not found:
         return Answer(term, True, "", [], related_documents(retriever, parse_query(term)), not_found=term)
     # Each definition gets its share of the answer, so every document's meaning shows.

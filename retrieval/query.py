@@ -69,7 +69,12 @@ _DEFINITION_INTENT = re.compile(r"คือ\s*\??\s*$|คืออะไร|ห�
 _DEFINITION_SUBJECT = re.compile(
     r"^(?:ความหมายของ|นิยามของ|คำนิยามของ|คำว่า|นิยาม)?\s*(.+?)\s*"
     r"(?:มีความหมายว่าอย่างไร|หมายความว่าอย่างไร|หมายความว่าอะไร|หมายถึงอะไร|หมายถึง|หมายความว่า|"
-    r"คืออะไร|คือ|แปลว่าอะไร|แปลว่า|ว่าอย่างไร)?\s*$")
+    r"หมายความว่ายังไง|หมายถึงยังไง|คืออะไร|คือ|แปลว่าอะไร|แปลว่า|ว่าอย่างไร|ว่ายังไง)?\s*$")
+# Where the question says whose definition it wants ("… ตาม พ.ร.บ.คอม", "… ในแนวทางของ ก.พ."):
+# the document, not part of the term.
+_DEFINITION_SOURCE = re.compile(
+    r"\s*(?:ตาม|ใน|ของ)\s*(?:พ\.?\s?ร\.?\s?[บกฎ]|พรบ|พรก|พระราช|กฎหมาย|แนวทาง|ประกาศ|ระเบียบ|แผน|"
+    r"สำนักงาน|ข่าว).*$")
 
 
 @dataclass
@@ -162,4 +167,5 @@ def parse_query(question: str) -> Query:
 def definition_subject(question: str) -> str:
     """The term a definition question asks about ("Open Data คืออะไร" → "Open Data")."""
     m = _DEFINITION_SUBJECT.match(question.strip().strip("?？ "))
-    return (m.group(1) if m else question).strip("“”\"' ")
+    term = (m.group(1) if m else question).strip("“”\"' ")
+    return _DEFINITION_SOURCE.sub("", term) or term

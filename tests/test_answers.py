@@ -189,6 +189,14 @@ def test_a_question_in_chat_words_is_answered_from_the_section_in_statute_words(
     assert "ไม่น้อยกว่าเก้าสิบวัน" in answer.answer
 
 
+def test_a_definition_asked_of_one_act_gives_that_acts_definition(shipped) -> None:
+    every = ask(shipped, "คณะกรรมการ หมายถึงอะไร")
+    assert len({c.doc_id for c in every.citations}) > 1  # several Acts define it
+    answer = ask(shipped, "คำว่า คณะกรรมการ ตาม พ.ร.บ.ข้อมูลข่าวสาร หมายความว่ายังไง")
+    assert [c.doc_id for c in answer.citations] == ["official_information_act_2540"]
+    assert "คณะกรรมการข้อมูลข่าวสารของราชการ" in answer.answer
+
+
 def test_a_question_about_the_present_is_declined_but_the_same_role_in_the_law_is_answered(shipped) -> None:
     # The documents are dated: who holds an office now is beyond them; who holds it by law is not.
     for question in ("ตอนนี้ใครดำรงตำแหน่งเลขาธิการคณะกรรมการข้อมูลข่าวสารของราชการคะ",
@@ -289,7 +297,9 @@ def test_a_defined_term_asked_about_is_answered_with_its_definition(shipped, que
                                                                      fact: str) -> None:
     answer = ask(shipped, question)
     assert not answer.abstained
-    assert answer.answer.split(": ", 1)[-1].startswith(f"“{term}” หมายความว่า")
+    # the definition leads, as a definitions-section answer or as the glossary's ("• “term” (Act) …")
+    lead = answer.answer.split(": ", 1)[-1].removeprefix("• ")
+    assert lead.startswith(f"“{term}”") and "หมายความว่า" in lead.split("\n")[0]
     assert fact in answer.answer
 
 

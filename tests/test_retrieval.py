@@ -15,7 +15,7 @@ from retrieval.answer import Answer, ask
 from retrieval.compose import MAX_ANSWER_CHARS
 from retrieval.evaluate import read_jsonl, score
 from retrieval.fuse import rrf
-from retrieval.query import parse_query
+from retrieval.query import definition_subject, parse_query
 
 from .conftest import SHARED_EVAL
 
@@ -32,6 +32,12 @@ def test_query_normalisation() -> None:
     assert "e-government" in parse_query("e government คือ").tokens
     assert parse_query("มีกี่ประการ").wants_list
     assert parse_query("G2C กับ 5G ต่างกันอย่างไร").tokens[:3] == ["g2c", "กับ", "5g"]
+
+
+def test_the_term_of_a_definition_question_leaves_out_whose_definition() -> None:
+    assert definition_subject("Open Government ในแนวทางของ ก.พ. หมายความว่ายังไง") == "Open Government"
+    assert definition_subject("ข้อมูลจราจรทางคอมพิวเตอร์ ตาม พรบ คอม หมายถึงอะไร") == "ข้อมูลจราจรทางคอมพิวเตอร์"
+    assert definition_subject("รัฐบาลดิจิทัลคืออะไร") == "รัฐบาลดิจิทัล"
 
 
 def test_chat_words_gain_the_documents_wording() -> None:
