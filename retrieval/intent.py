@@ -1,4 +1,4 @@
-"""What a question asks for: who, when, how much, a penalty, a list, yes/no, which section, …
+"""What a question asks for: who, when, where, how much, a penalty, a list, yes/no, which section, …
 
 Intents decide which clause of a passage the answer quotes first (``retrieval.compose``) and
 whether a question about a section is really about the section that refers to it (a penalty, an
@@ -17,6 +17,7 @@ _PATTERNS: list[tuple[str, str]] = [
     ("amount", r"เท่าไ|กี่บาท|จำนวนเงิน|ค่าธรรมเนียม|อัตรา|กี่เปอร์เซ็นต์|ร้อยละ"),
     ("when", r"เมื่อไ|ภายในกี่|กี่วัน|กี่ปี|กี่เดือน|กี่ชั่วโมง|บ่อยแค่ไหน|ปีละกี่|ระยะเวลา|วันไหน|"
              r"วันที่เท่า|ตั้งแต่เมื่อ|ใช้บังคับ|มีผล(?:บังคับ)?ตั้งแต่|ครบวาระ|วาระ|ทุกกี่|ช่วงไหน|ปีไหน|พ\.ศ\.\s*อะไร"),
+    ("where", r"ที่ไหน(?!เป็น)|สถานที่|ณ\s*ที่ใด|ที่ใด|โรงแรม(?:ไหน|อะไร)|ห้อง(?:ไหน|อะไร)|แถวไหน"),
     ("who", r"ใคร|หน่วยงาน(?:ใด|ไหน|อะไร)|ผู้ใด|ผู้มีอำนาจ|ผู้รับผิดชอบ|ใครเป็น|ประธาน|รักษาการ|"
             r"องค์กรไหน|กระทรวงไหน|ที่ไหนเป็น"),
     ("list", r"อะไรบ้าง|มีอะไร|(?:กี่|[0-9๐-๙]\s*)(?:ประการ|ข้อ|เรื่อง|ด้าน|กลุ่ม|ประเภท|ระยะ|เป้าหมาย|"

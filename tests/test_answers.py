@@ -10,7 +10,7 @@ from index.store import load_index
 from retrieval.abstain import unstated_quantity
 from retrieval.answer import CITED_SECTION_CHARS, _naming_words, ask, cited_rows, distinct_sections
 from retrieval.compose import MAX_ANSWER_CHARS, MAX_REASONS_CHARS, compose, whole_list
-from retrieval.intent import asked_words
+from retrieval.intent import asked_words, intents
 from retrieval.query import parse_query
 from retrieval.search import Hit, open_retriever
 
@@ -18,6 +18,12 @@ from retrieval.search import Hit, open_retriever
 @pytest.fixture(scope="module")
 def shipped(shipped_e5_index: Path):
     return open_retriever(load_index(shipped_e5_index))
+
+
+def test_where_is_an_intent_of_its_own() -> None:
+    assert intents("งานมอบรางวัลจัดวันไหน ที่ไหนครับ") == ["when", "where"]
+    assert intents("อบรมจัดโรงแรมไหน") == ["where"]
+    assert "where" not in intents("ที่ไหนเป็นคนกำหนด")  # "which body", not a place
 
 
 def test_words_next_to_the_question_word_are_what_is_asked() -> None:
