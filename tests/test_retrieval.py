@@ -31,6 +31,7 @@ def test_query_normalisation() -> None:
     assert "คณะรัฐมนตรี" in parse_query("ครม. เห็นชอบอะไร").tokens
     assert "e-government" in parse_query("e government คือ").tokens
     assert parse_query("มีกี่ประการ").wants_list
+    assert parse_query("ขอรายชื่อยุทธศาสตร์ของแผนหน่อยครับ").wants_list
     assert parse_query("G2C กับ 5G ต่างกันอย่างไร").tokens[:3] == ["g2c", "กับ", "5g"]
 
 
