@@ -32,6 +32,7 @@ def test_query_normalisation() -> None:
     assert "e-government" in parse_query("e government คือ").tokens
     assert parse_query("มีกี่ประการ").wants_list
     assert parse_query("ขอรายชื่อยุทธศาสตร์ของแผนหน่อยครับ").wants_list
+    assert not parse_query("ต้องแจ้งรายชื่อผู้ดูแลระบบภายในกี่วัน").wants_list  # names to send, not a list asked
     assert parse_query("G2C กับ 5G ต่างกันอย่างไร").tokens[:3] == ["g2c", "กับ", "5g"]
 
 
