@@ -1,9 +1,11 @@
 """Definitions found in the documents, extracted at index time for /define, /terms and quizzes.
 
-Three shapes cover Thai policy documents and Acts:
+Four shapes cover Thai policy documents and Acts:
 - an Act's definition section: “รัฐบาลดิจิทัล” หมายความว่า …
 - a guideline's list of terms: 2) Connected Government หมายถึง …
 - a Thai term with its English name: รัฐบาลเปิด (Open Government) หมายถึง …
+- a body an Act sets up and names short: ให้มีคณะกรรมการ … เรียกโดยย่อว่า “กกม.” (the abbreviation
+  means the full name)
 """
 
 import re
@@ -25,6 +27,8 @@ _LATIN = re.compile(
     rf"^{_LABEL}({_EN})\s*(?:หรือ\s+({_EN})\s*)?{_VERB}\s*(.+)")
 # รัฐบาลเปิด (Open Government) หมายถึง meaning
 _LIST_LEAD = ("ดังต่อไปนี้", ":")
+# ให้มีคณะกรรมการคณะหนึ่งเรียกว่า “<name>” เรียกโดยย่อว่า “<abbreviation>” (also without the quotes)
+_ABBREVIATED = re.compile(r"(?:ให้มี|ว่า)\s*“?([^“”]{4,120}?)”?\s*เรียกโดยย่อว่า\s*“([^”]{2,20})”")
 _THAI = re.compile(
     rf"^{_LABEL}([ก-๙A-Za-z0-9\-]{{2,40}})\s*(?:\(([A-Za-z][^()\n]{{1,60}})\))?\s*{_VERB}\s*(.+)")
 
@@ -38,6 +42,7 @@ class Definition:
     doc_id: str
     chunk_id: str
     aliases: list[str] = field(default_factory=list)  # other names (English, "หรือ" forms)
+    short_for: bool = False  # an abbreviation ("กกม."), whose meaning is the full name
 
     @property
     def keys(self) -> set[str]:
@@ -91,6 +96,11 @@ def extract_definitions(chunks: list[Chunk]) -> list[Definition]:
                 pending = definition
             else:
                 out.append(definition)
+        for m in _ABBREVIATED.finditer(" ".join(chunk.text.split())):  # may run over lines
+            name, short = m.group(1).strip(), m.group(2).strip()
+            if (chunk.doc_id, term_key(short)) not in seen:
+                seen.add((chunk.doc_id, term_key(short)))
+                out.append(Definition(short, name, chunk.doc_id, chunk.chunk_id, short_for=True))
     if pending is not None:
         _finish(pending, out)
     return out

@@ -43,7 +43,9 @@ def asked_definition(index: PublishedIndex, query: Query, position: int) -> str 
                  for q in keys if k in q]
         return min(found, default=(-1, 0))
 
-    held = [(place(d), d) for d in index.glossary if d.chunk_id in rows]
+    # A body's short name answers "what is กกม.", not whether someone sits on it.
+    held = [(place(d), d) for d in index.glossary if d.chunk_id in rows
+            and (query.wants_definition or not d.short_for)]
     held = [(at, d) for at, d in held if at[0] >= 0]
     if not held:
         return None

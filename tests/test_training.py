@@ -49,6 +49,17 @@ def test_glossary_finds_both_definitions_of_digital_government(shipped) -> None:
     assert define(shipped, "ขนมครก").abstained
 
 
+def test_a_body_an_act_names_short_is_defined_by_its_full_name(shipped) -> None:
+    # "ให้มีคณะกรรมการกำกับดูแลด้านความมั่นคงปลอดภัยไซเบอร์ เรียกโดยย่อว่า “กกม.”"
+    answer = define(shipped, "กกม.")
+    assert not answer.abstained and "คณะกรรมการกำกับดูแลด้านความมั่นคงปลอดภัยไซเบอร์" in answer.answer
+    assert [c.doc_id for c in answer.citations] == ["cybersecurity_act_2562"]
+    assert "กมช." in {d.term for d in shipped.index.glossary if d.short_for}
+    # It answers what the short name stands for, not who sits on the body.
+    member = ask(shipped, "ผู้ว่าการธนาคารแห่งประเทศไทย เป็นกรรมการใน กกม. ด้วยไหม")
+    assert not member.answer.startswith("“กกม.”")
+
+
 def test_quiz_and_define_command_lines(shipped_index: Path) -> None:
     quiz = subprocess.run([sys.executable, "-m", "bot", "quiz", "--index", str(shipped_index), "--count", "3",
                            "--seed", "1", "--json"], capture_output=True, text=True, timeout=300)
