@@ -37,8 +37,9 @@ from .tokens import toneless, word_tokens
 
 log = logging.getLogger(__name__)
 
-# Bump when loading, cleaning or chunking changes, so unchanged files are re-chunked once.
-PIPELINE = "2026-11-24.11"  # .10-.11: web-page furniture dropped; .9: OCR, ocr flags
+# Bump when loading, cleaning, chunking or definition extraction changes, so unchanged files are
+# re-chunked once.
+PIPELINE = "2026-11-25.12"  # .12: short names in the glossary; .10-.11: web-page furniture dropped; .9: OCR
 DOCUMENT_KINDS = ("act", "guideline", "news")
 IGNORED_NAMES = {"README.md", "LICENSE", ".gitkeep"}
 METADATA_SECTION = "ข้อมูลเอกสาร"
