@@ -98,8 +98,9 @@ def extract_definitions(chunks: list[Chunk]) -> list[Definition]:
                 out.append(definition)
         for m in _ABBREVIATED.finditer(" ".join(chunk.text.split())):  # may run over lines
             name, short = m.group(1).strip(), m.group(2).strip()
-            if (chunk.doc_id, term_key(short)) not in seen:
-                seen.add((chunk.doc_id, term_key(short)))
+            key = (chunk.doc_id, term_key(short))
+            if key not in seen:
+                seen.add(key)
                 out.append(Definition(short, name, chunk.doc_id, chunk.chunk_id, short_for=True))
     if pending is not None:
         _finish(pending, out)

@@ -66,9 +66,9 @@ _ASKED_UNIT = re.compile(toneless(r"กี่\s*(บาท|ล้าน|ชั�
 # Matched with its tone marks ("คา" without them is in "คาดว่า"); "เท่าไร" may be typed without.
 _ASKED_MONEY = re.compile(r"(?:งบ|วงเงิน|ค่า|เงิน|ราคา|เบี้ย|ทุน|ปรับ)\S{0,30}?\s*(?:เท่?าไ|เท่?าใด)")
 _CURRENCY = toneless("(?:บาท|ดอลลาร์|ปอนด์|ยูโร|เยน|หยวน)")
-_MONEY_SIGNS = re.compile(toneless(r"%|ร้อยละ|เปอร์เซ็นต์|[$£€¥]"))  # a share, or a sum in a currency sign
 _NUMBER_WORDS = toneless(r"(?:หนึ่ง|สอง|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า|สิบ|ยี่|ร้อย|พัน|หมื่น|แสน|ล้าน|เอ็ด)")
 _PERCENT = re.compile(toneless(r"%|ร้อยละ|เปอร์เซ็นต์"))  # matched on toneless text
+_MONEY_SIGNS = re.compile(rf"{_PERCENT.pattern}|[$£€¥]")  # a share, or a sum in a currency sign
 # The present asked about: documents are dated, so who holds an office now or a figure today is
 # beyond them, unless a passage says so in the question's own words.
 _ASKS_NOW = re.compile(toneless(r"(?:คน|ชุด|ณ\s*)ปัจจุบัน|ปัจจุบัน(?:คือ|เป็น|ใคร)|ตอนนี้|ขณะนี้|ล่าสุด|ปีนี้|(?<!ทุก)วันนี้|"

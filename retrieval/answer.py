@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.chunking import ITEM_LABEL
+from index.chunkstore import ChunkStore
 from index.documents import Chunk
 from index.glossary import Definition, lookup
 from index.sections import section_key
@@ -36,7 +37,7 @@ from .words import content_words
 SECOND_SOURCES = 2  # later passages that may add a better-answering clause
 SECOND_SOURCE_SCORE = 1.5  # what of the question a later passage must add (see clauses.clause_features)
 MENTIONED_LAW_SUPPORT = 0.75  # share of the asked words a document merely mentioning a law must hold
-_ABBREVIATED = re.compile(r"[.ฯ]")
+_ABBREVIATION = re.compile(r"[.ฯ]")
 QUOTED_TITLE = 0.5  # share of a title's words a question repeats when it quotes the title
 CITED_SECTION_CHARS = 2000  # a section split over passages is cited whole up to this length
 SPARE_HITS = 6  # passages searched beyond those shown, to replace ones of a section already cited
@@ -180,7 +181,7 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
         return Answer(question, True, "", [], related_documents(retriever, query), None, absent)
     if query.wants_definition and not skip:
         answer = define(retriever, definition_subject(query.text),
-                        {d for n in named if not n.missing and not n.title for d in n.doc_ids})
+                        {d for n in named if not n.title for d in n.doc_ids})
         if not answer.abstained:
             answer.question = question
             return answer
@@ -286,7 +287,8 @@ def define(retriever: Retriever, term: str, docs: set[str] | None = None) -> Ans
     question names documents that define it; abstains when none defines it."""
     index = retriever.index
     found = lookup(index.glossary, term) or lookup(index.glossary, normalise_spelling(term))
-    found = [d for d in found if d.doc_id in docs] or found if docs else found
+    if docs:
+        found = [d for d in found if d.doc_id in docs] or found
     if not found:
         return Answer(term, True, "", [], related_documents(retriever, parse_query(term)), not_found=term)
     # Each definition gets its share of the answer, so every document's meaning shows.
@@ -296,20 +298,20 @@ def define(retriever: Retriever, term: str, docs: set[str] | None = None) -> Ans
     return Answer(term, False, text, cite(index, _definition_hits(index, found)))
 
 
-def _tells_about(query: Query, laws: list[Named], chunks: list[Chunk], best: int) -> bool:
+def _tells_about(query: Query, laws: list[Named], chunks: ChunkStore, best: int) -> bool:
     """Whether the passage at row ``best`` is about one of ``laws``: its section or the paragraphs
     around it name the law (a PDPA course report, not an Act that refers to "the law on personal
     data"), and its document holds most of what the question asks besides the law's name (compared
     without spaces and tone marks, as chat questions are typed)."""
     if not any(name_key(n.mention) in loose_key(context(chunks, best)) for n in laws):
         return False
-    doc_id = chunks[best].doc_id
-    text = loose_key("\n".join(c.text for c in chunks if c.doc_id == doc_id))
+    rows = np.flatnonzero(chunks.in_documents({chunks[best].doc_id}))  # not a scan of every chunk
+    text = loose_key("\n".join(chunks[int(i)].text for i in rows))
     rest = query.text.lower()  # with the abbreviations and chat words written out
     for n in laws:
         rest = rest.replace(n.mention.lower(), " ")
     # Abbreviations ("ธ.ค.", "ก.อุตฯ") are written out in documents: not evidence either way.
-    asked = {loose_key(w) for w in content_words(word_tokens(rest)) if not _ABBREVIATED.search(w)} - {""}
+    asked = {loose_key(w) for w in content_words(word_tokens(rest)) if not _ABBREVIATION.search(w)} - {""}
     return bool(asked) and sum(w in text for w in asked) / len(asked) >= MENTIONED_LAW_SUPPORT
 
 

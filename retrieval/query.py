@@ -103,12 +103,15 @@ def strip_invisible(text: str) -> str:
 def strip_filler(text: str) -> str:
     """``text`` without polite particles and filler, removed only as whole words: "คะ" goes from
     "กี่คนคะ" but stays in "คะแนน", as "คับ" in "บังคับ" and "จ้า" in "เจ้าหน้าที่"."""
+    found = list(_FILLER.finditer(text))
+    if not found:
+        return text
     bounds, at = {0}, 0
     for word in word_tokenize(text, engine="newmm", keep_whitespace=True):
         at += len(word)
         bounds.add(at)
     out, start = [], 0
-    for m in _FILLER.finditer(text):
+    for m in found:
         # punctuation (?, !) is removed wherever it stands
         if (m.start() in bounds and m.end() in bounds) or not re.search(r"[ก-๙A-Za-z]", m.group()):
             out.append(text[start : m.start()] + " ")
