@@ -31,6 +31,7 @@ NEIGHBOURS = 1  # passages either side of one without a section label that its a
 EXTRA_CHARS = 250  # room kept for the clause answering another part of the question
 SLACK_CHARS = 80  # a section this much over the limit is still shown whole ("about 700")
 SECOND_PART_SCORE = 1.5  # what another part of the question must hold to get its own window
+FACT_CUES = frozenset({"cue:where", "cue:penalty"})  # cues whose clause is the asked fact itself
 _WHICH = frozenset({"ไหน", "ใด"})  # "ยุทธศาสตร์ไหน": the noun before asks for a label
 LABEL_CHARS = 200  # the longest heading phrase added for "ยุทธศาสตร์ไหน"
 _SUBLIST_LEAD = ("ดังนี้", "ดังต่อไปนี้", ":")  # an item whose own items (ก), (ข) follow it
@@ -146,11 +147,14 @@ def compose(query: Query, passage: str, ignore: frozenset[str] = frozenset(), le
         # A question with several parts: the clause group holding what the best one lacks (the
         # other part, the deadline of the next paragraph) is shown too: with the best one when
         # they stand close, else in a window of its own. A part is named by its words, so a cue
-        # alone (any number, for "อะไรบ้าง") is not one; cues count for both (each part may ask
-        # for its own deadline).
+        # alone (any number, for "อะไรบ้าง") is not one, unless it is the fact itself (a venue, a
+        # penalty) and the best group lacks it; cues count for both (each part may ask for its
+        # own deadline).
         held = {key for i in range(lo, hi) for key in found[i] if not key.startswith("cue:")}
         other, lo2, hi2 = best_core(phrases, found, in_focus, exclude=held)
-        named = any(not k.startswith("cue:") for i in range(lo2, hi2) for k in found[i] if k not in held)
+        lacked = FACT_CUES - {key for i in range(lo, hi) for key in found[i]}
+        named = any(not k.startswith("cue:") or k in lacked
+                    for i in range(lo2, hi2) for k in found[i] if k not in held)
         first, end = min(lo, lo2), max(hi, hi2)
         chosen = _window(phrases, lo, hi, limit, set())
         if other < SECOND_PART_SCORE or not named:

@@ -26,6 +26,16 @@ def test_where_is_an_intent_of_its_own() -> None:
     assert "where" not in intents("ที่ไหนเป็นคนกำหนด")  # "which body", not a place
 
 
+def test_a_venue_after_a_lead_that_repeats_the_question_is_in_the_answer() -> None:
+    # A news item's lead repeats the event's words (and "ประมาณ 2565" ends in ณ, which is not the
+    # "ณ" of a place); the venue stands a long paragraph later and is the fact asked.
+    lead = "อธิบดีเป็นประธานเปิดการอบรมหลักสูตรความมั่นคงปลอดภัยไซเบอร์ ประจำปีงบประมาณ 2565 "
+    passage = (lead * 3 + "โดยมีวัตถุประสงค์เพื่อเผยแพร่ความรู้ความเข้าใจที่ถูกต้องแก่เจ้าหน้าที่ " * 8
+               + "ณ ห้องประชุมใหญ่ ชั้น 5 โรงแรมริมน้ำ และผ่านระบบออนไลน์")
+    text = compose(parse_query("อบรมหลักสูตรความมั่นคงปลอดภัยไซเบอร์ปี 2565 จัดที่ไหนครับ"), passage, lead=False)
+    assert "โรงแรมริมน้ำ" in text
+
+
 def test_words_next_to_the_question_word_are_what_is_asked() -> None:
     tokens = ["ครม.", "มีมติ", "อนุมัติ", "แผน", "ใน", "การประชุม", "วันที่", "เท่าไหร่"]
     content = {"มีมติ", "อนุมัติ", "แผน", "การประชุม", "วันที่"}
