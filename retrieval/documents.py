@@ -30,6 +30,10 @@ _STATUTE = (r"พระราชบัญญัติ|พ\.\s?ร\.\s?บ\.?|พ
             r"ระเบียบ(?=สำนักนายก|กระทรวง|กรม|คณะกรรมการ|ก\.\s?พ|งาน|การลา|ว่าด้วย|ข้าราชการ)|"
             rf"กฎ\s?ก\.\s?พ\.?|{_ISSUED}")
 _MENTION = re.compile(rf"(?:{_STATUTE})[\s.]*([^\s?？!]*)")
+# "กฎหมาย" alone is the word for law in general ("ตามกฎหมายกำหนด"): it names a law only when the
+# words after it are the name of a known law the collection lacks ("กฎหมายฟอกเงิน",
+# "กฎหมายเรื่องลิขสิทธิ์").
+_LAW_WORD = re.compile(r"(?<!ประมวล)กฎหมาย(?!ว่าด้วย)(?:เรื่อง|เกี่ยวกับ)?[\s.]*([^\s?？!]*)")
 _YEAR_AFTER = re.compile(r"^\s*(?:\(?ฉบับที่\s*[0-9๐-๙]+\)?\s*)?(?:พ\.\s?ศ\.\s*|พศ\.?\s*|ปี\s*)?"
                          r"[0-9๐-๙]{2,4}(?![0-9๐-๙])")
 _EDITION = re.compile(r"\(?ฉบับที่\s*([0-9๐-๙]+)\)?")
@@ -39,6 +43,7 @@ _GENERIC = re.compile(r"^(?:นี้|ฉบับนี้|ดังกล่�
 # A court named after a law ("ศาลรัฐธรรมนูญ", "ศาลแรงงาน") is not the law.
 _COURT = "ศาล"
 _MARK = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")  # Thai vowel and tone marks over or under a letter
+_UPDATED = loose_key("(ฉบับ Update ล่าสุด)")
 MIN_PREFIX = 4  # characters of a name that must agree
 MIN_NAME = 3  # shortest name that counts when matched whole ("คอม")
 
@@ -63,7 +68,7 @@ def name_key(name: str) -> str:
     key = loose_key(name)  # "ขอมูลขาวสาร" is "ข้อมูลข่าวสาร" typed without tone marks
     key = re.sub(rf"^(?:{_STATUTE}|กฎหมาย)", "", key)  # "กฎหมายคุ้มครองแรงงาน" as a law calls it
     key = _EDITION.sub("", key)
-    key = re.sub(r"\(ฉบับupdateล่าสุด\)", "", key)
+    key = key.replace(_UPDATED, "")  # the Council of State's list marks consolidated texts
     key = key.replace("ฯ", "").replace(".", "").strip()
     key = re.sub(r"(?:พศ|พุทธศักราช)?[0-9]{4}$", "", key)
     return re.sub(r"^ว่าด้วย", "", key)
@@ -126,6 +131,11 @@ def named_documents(question: str, names: Catalogue) -> list[Named]:
         if named:
             named.edition = compact(edition) if edition else None
             found.append(named)
+    for m in _LAW_WORD.finditer(question):
+        named = _resolve(m.group(0), m.group(1), names, known_only=True)
+        if named and not any(set(named.doc_ids) & set(n.doc_ids) or (named.title and n.title == named.title)
+                             for n in found):
+            found.append(named)
     text = collapse_spaces(question).lower()
     for alias, ids in names.own_anywhere.items():
         if _contains(text, alias) and not any(set(ids) & set(n.doc_ids) for n in found):
@@ -140,10 +150,12 @@ def _contains(text: str, alias: str) -> bool:
     return re.search(rf"(?<![a-z])(?<!{_COURT}){re.escape(alias)}(?![a-z])", text) is not None
 
 
-def _resolve(mention: str, words: str, names: Catalogue) -> Named | None:
+def _resolve(mention: str, words: str, names: Catalogue, known_only: bool = False) -> Named | None:
     """The best-matching name for the word after a statute word. A law whose name matches no
     document of the collection and none of the known laws is still "missing" unless its name
-    overlaps one of the collection's names (then it is ambiguous and search decides)."""
+    overlaps one of the collection's names (then it is ambiguous and search decides). With
+    ``known_only`` (the word before it was only "กฎหมาย") only a known law the collection lacks is
+    returned."""
     key = name_key(words)
     if len(key) < 2:
         return None
@@ -151,10 +163,11 @@ def _resolve(mention: str, words: str, names: Catalogue) -> Named | None:
     best_own, own_ids = _best(key, head, names.own)
     best_ext, ext_title = _best(key, head, names.external)
     if best_own and best_own >= best_ext:
-        return Named(_consumed(mention, words, best_own), sorted(own_ids))
+        # "กฎหมายไซเบอร์" is left to search: only a statute word makes the name restrict it
+        return None if known_only else Named(_consumed(mention, words, best_own), sorted(own_ids))
     if best_ext:
         return Named(_consumed(mention, words, best_ext), [], ext_title)
-    if any(len(k) >= MIN_PREFIX and (k in head or head in k) for k in names.own):
+    if known_only or any(len(k) >= MIN_PREFIX and (k in head or head in k) for k in names.own):
         return None
     return Named(mention.strip(), [], mention.strip())
 

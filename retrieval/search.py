@@ -264,12 +264,14 @@ def _bm25(model, tokens: list[str], n: int) -> np.ndarray:
 
 def _without_names(query: Query, named: list[Named]) -> Query:
     """The query without the names of the documents it names: once the search is limited to a
-    document, its name's words would only pull its title passage up."""
+    document, its name's words would only pull its title passage up. A law the collection lacks,
+    named beside one of its documents, is what is asked about in that document: its name stays."""
     if not named:
         return query
+    own = any(not n.title for n in named)
     text = query.raw
     for n in named:
-        if n.mention:  # replacing "" would put a space between every character
+        if n.mention and not (own and n.title):  # replacing "" would put a space between every character
             text = text.replace(n.mention, " ")
     if not re.search(r"[ก-๙A-Za-z0-9]", text):
         return query

@@ -34,6 +34,19 @@ def test_documents_named_in_questions(shipped, question: str, doc_id: str) -> No
     assert all(c.doc_id == doc_id for c in answer.citations)
 
 
+@pytest.mark.parametrize(("question", "title"), [
+    ("กฎหมายฟอกเงินกำหนดอะไร", ""),  # not how the name begins: search decides
+    ("กฎหมายป้องกันและปราบปรามการฟอกเงินกำหนดอะไร", "พระราชบัญญัติป้องกันและปราบปรามการฟอกเงิน"),
+    ("กฎหมายเรื่องลิขสิทธิ์คุ้มครองอะไร", "พระราชบัญญัติลิขสิทธิ์"),
+    ("พ.ร.บ.ลิขสิทธิ์ คุ้มครองอะไร", "พระราชบัญญัติลิขสิทธิ์"),  # the list's "(ฉบับ Update ล่าสุด)" titles
+    ("ตามกฎหมายกำหนดให้หน่วยงานทำอะไร", ""),  # law in general
+    ("แชร์ภาพโป๊ ผิดมาตราไหนของกฎหมายคอม", ""),  # the collection's: search decides, not the name
+])
+def test_the_word_law_names_only_a_known_law_the_collection_lacks(shipped, question: str, title: str) -> None:
+    named = named_documents(question, shipped.names)
+    assert [n.title.split(" พ.ศ.")[0] for n in named] == ([title] if title else [])
+
+
 def test_a_mention_takes_the_marks_of_its_last_letter(shipped) -> None:
     # "ไซเบอร์" is matched without tone marks; the "์" must go with the name, not stay in the question.
     named = named_documents("ใครรักษาการตาม พ.ร.บ.ไซเบอร์ ครับ", shipped.names)
@@ -51,7 +64,10 @@ def test_long_name_does_not_pull_the_title_section(shipped) -> None:
                                       # named without a statute word, or by the body that issues it
                                       "รัฐธรรมนูญ 2560 มาตราไหนรับรองสิทธิรับรู้ข้อมูลข่าวสาร",
                                       "กฎหมายแรงงานให้ลูกจ้างลาป่วยได้ปีละกี่วัน",
-                                      "ประกาศกระทรวงดีอี เรื่องการเก็บข้อมูลจราจร กำหนดอะไรบ้าง"])
+                                      "ประกาศกระทรวงดีอี เรื่องการเก็บข้อมูลจราจร กำหนดอะไรบ้าง",
+                                      # "กฎหมาย" and a known law's name
+                                      "กฎหมายป้องกันและปราบปรามการฟอกเงิน ธุรกรรมเกินกี่บาทต้องรายงาน",
+                                      "กฎหมายเรื่องลิขสิทธิ์ ถ้าหน่วยงานใช้โปรแกรมเถื่อนมีโทษยังไง"])
 def test_a_law_the_collection_lacks_is_declined_by_name(shipped, question: str) -> None:
     answer = ask(shipped, question)
     assert answer.abstained and not answer.citations and answer.not_found
@@ -73,6 +89,10 @@ def test_a_lacking_law_named_beside_a_collection_document_is_context(shipped) ->
     # context, and the Act is what is asked about.
     answer = ask(shipped, "พ.ร.บ.ธุรกรรมทางอิเล็กทรอนิกส์ แก้ไขเพราะศาลรัฐธรรมนูญวินิจฉัยว่าอะไร")
     assert not answer.abstained and answer.citations[0].doc_id == "electronic_transactions_act_2544"
+    # The lacking law's words are what is asked about in the Act: they stay in the search.
+    answer = ask(shipped, "พ.ร.บ.ธุรกรรมทางอิเล็กทรอนิกส์ มีผลต่อกฎหมายคุ้มครองผู้บริโภคไหม")
+    assert not answer.abstained and answer.citations[0].section == "มาตรา ๓"
+    assert "คุ้มครองผู้บริโภค" in answer.answer
 
 
 @pytest.mark.parametrize(("question", "fact"), [
