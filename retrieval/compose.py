@@ -35,6 +35,10 @@ FACT_CUES = frozenset({"cue:where", "cue:penalty"})  # cues whose clause is the 
 _WHICH = frozenset({"ไหน", "ใด"})  # "ยุทธศาสตร์ไหน": the noun before asks for a label
 LABEL_CHARS = 200  # the longest heading phrase added for "ยุทธศาสตร์ไหน"
 _SUBLIST_LEAD = ("ดังนี้", "ดังต่อไปนี้", ":")  # an item whose own items (ก), (ข) follow it
+# A phrase ending in a title and a given name ("… 2565 นายภานุวัฒน์"): Thai writes a space before
+# the surname, which the phrase split takes for a break.
+_GIVEN_NAME = re.compile(r"(?:^|\s|[0-9])(?:นาย(?!กรัฐ|กฯ)|นางสาว|นาง|น\.ส\.|ดร\.|ศาสตราจารย์|รองศาสตราจารย์|"
+                         r"ผู้ช่วยศาสตราจารย์|พลเอก|พล\.อ\.)\S{2,30}$")
 # The Council of State's clerk line closing a text ("ธนบดี/วิวรรธน์/จัดทำ ๒๑ มิถุนายน ๒๕๖๒").
 _CLERK_LINE = re.compile(r"^\s*[ก-๙]+(?:/[ก-๙]+)*/\s*จัดทำ\b.*$", re.MULTILINE)
 
@@ -181,6 +185,9 @@ def compose(query: Query, passage: str, ignore: frozenset[str] = frozenset(), le
                     break
                 shown[i], left = left, left - len(phrases[i]) - 1
         chosen = (chosen - run) | set(shown)
+    start = min(chosen)
+    if start > 0 and _GIVEN_NAME.search(phrases[start - 1]):
+        chosen.add(start - 1)  # the answer starts with a surname: its given name is just before
     if lead and 0 not in chosen and len(phrases[0]) <= min(150, limit - _size(phrases, chosen)):
         chosen.add(0)  # the lead says who or what the section is about
     parts: list[str] = []

@@ -36,6 +36,16 @@ def test_a_venue_after_a_lead_that_repeats_the_question_is_in_the_answer() -> No
     assert "โรงแรมริมน้ำ" in text
 
 
+def test_an_answer_never_starts_with_a_surname() -> None:
+    # Thai writes a space between given name and surname, which the phrase split takes for a
+    # break: with a tight budget the chosen clauses started at the surname ("ใจดีมาก ปลัด…").
+    passage = ("ข่าวประชาสัมพันธ์ของกระทรวงเรื่องการพัฒนาบุคลากรภาครัฐด้านดิจิทัลทั่วประเทศ " * 4
+               + "ด้วย “Cloud First” ศาสตราจารย์สมชาย ใจดีมาก ปลัดกระทรวงดิจิทัล เป็นประธานเปิดการอบรมครั้งนี้ "
+               + "โดยมีผู้เข้าร่วมจากหน่วยงานต่างๆทั่วประเทศจำนวนมากกว่าหนึ่งพันคนและผู้แทนจากภาคเอกชน " * 4)
+    text = compose(parse_query("ใครเป็นประธานเปิดการอบรมครั้งนี้"), passage, lead=False, limit=150)
+    assert "ศาสตราจารย์สมชาย ใจดีมาก" in text
+
+
 def test_words_next_to_the_question_word_are_what_is_asked() -> None:
     tokens = ["ครม.", "มีมติ", "อนุมัติ", "แผน", "ใน", "การประชุม", "วันที่", "เท่าไหร่"]
     content = {"มีมติ", "อนุมัติ", "แผน", "การประชุม", "วันที่"}
