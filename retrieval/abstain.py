@@ -64,6 +64,9 @@ _ASKED_UNIT = re.compile(toneless(r"กี่\s*(บาท|ล้าน|ชั�
 # An amount of money asked with "เท่าไร" ("ใช้งบเท่าไหร่", "ค่าถ่ายเอกสารหน้าละเท่าไร", "ปรับเท่าไหร่"):
 # answered by a number in baht, or by a share (ร้อยละ) of some sum.
 # Matched with its tone marks ("คา" without them is in "คาดว่า"); "เท่าไร" may be typed without.
+_LISTED_UNITS = frozenset({toneless("โครงการ")})
+# A share of a body of people ("กึ่งหนึ่ง", "หนึ่งในสาม", "สองในสาม"), matched on toneless text.
+_SHARE = re.compile(toneless(r"กึ่งหนึ่ง|(?:หนึ่ง|สอง|สาม|สี่)ในสาม|(?:หนึ่ง|สอง|สาม)ในสี่"))
 _ASKED_MONEY = re.compile(r"(?:งบ|วงเงิน|ค่า|เงิน|ราคา|เบี้ย|ทุน|ปรับ)\S{0,30}?\s*(?:เท่?าไ|เท่?าใด)")
 _CURRENCY = toneless("(?:บาท|ดอลลาร์|ปอนด์|ยูโร|เยน|หยวน)")
 _NUMBER_WORDS = toneless(r"(?:หนึ่ง|สอง|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า|สิบ|ยี่|ร้อย|พัน|หมื่น|แสน|ล้าน|เอ็ด)")
@@ -75,12 +78,14 @@ _ASKS_NOW = re.compile(toneless(r"(?:คน|ชุด|ณ\s*)ปัจจุบ�
                                 r"\b(?:current|latest|now)\b"))
 
 
-def unstated_quantity(question: str, passages: list[str]) -> str:
+def unstated_quantity(question: str, passages: list[str], answer: bool = False) -> str:
     """The unit of a quantity ``question`` asks for ("บาท" in "ค่าธรรมเนียมกี่บาท" and for an amount of
     money asked with "เท่าไร") when none of ``passages`` states a number with that unit (a passport
     fee, a budget, a count the documents never give); "" otherwise, or when the question asks for
-    no such quantity."""
-    units = _ASKED_UNIT.findall(toneless(question))
+    no such quantity. With ``answer``, ``passages`` is the text an answer quotes: it is about the
+    question already, so the number need not stand near the question's words, and a count that a
+    list answers (กี่โครงการ) may be answered by the list without its number."""
+    units = [u for u in _ASKED_UNIT.findall(toneless(question)) if not answer or u not in _LISTED_UNITS]
     money = not units and bool(_ASKED_MONEY.search(question))
     if money:
         units = [_CURRENCY]
@@ -89,8 +94,8 @@ def unstated_quantity(question: str, passages: list[str]) -> str:
     text = toneless(arabic_digits(" ".join(passages)))  # the units were read without tone marks
     # What the quantity is of: the question's own words, beside the number ("ค่าถ่ายเอกสาร … กี่บาท"
     # is not answered by a fine in baht).
-    about = [w for w in {toneless(w) for w in content_words(word_tokens(question))}
-             if len(w) >= ABOUT_WORD and w not in units]
+    about = [] if answer else [w for w in {toneless(w) for w in content_words(word_tokens(question))}
+                               if len(w) >= ABOUT_WORD and w not in units]
     for unit in units:
         percent = unit.startswith(toneless("เปอร์เซ็น"))  # typed with or without its final ต์
         found = [m.start() for m in (_MONEY_SIGNS if money else _PERCENT).finditer(text)] \
@@ -98,6 +103,8 @@ def unstated_quantity(question: str, passages: list[str]) -> str:
         if not percent:
             found += [m.start() for m in re.finditer(
                 rf"(?:[0-9][0-9,.]*|{_NUMBER_WORDS}+)\s*(?:{toneless('ล้าน')}\s*)?{unit}", text)]
+        if unit == toneless("คน"):  # "ไม่น้อยกว่ากึ่งหนึ่งของจำนวนกรรมการ" answers "กี่คนถึงครบองค์ประชุม"
+            found += [m.start() for m in _SHARE.finditer(text)]
         if any(not about or any(w in text[max(0, at - NEAR_CHARS): at + NEAR_CHARS] for w in about)
                for at in found):
             return ""

@@ -217,8 +217,12 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
     # The answer reads the passages as ranked from the first one cited (a later one of the first's
     # section adds nothing to it).
     first = next(i for i, hit in enumerate(pool) if hit is shown[0])
-    return Answer(question, False, _answer_text(retriever, asked, pool[first : first + k]),
-                  cite(retriever.index, shown, start=1), [], ev)
+    text = _answer_text(retriever, asked, pool[first : first + k])
+    if unstated_quantity(asked.text, [text], answer=True):
+        # The passages state such a number somewhere, but not what the answer quotes: the number
+        # found belongs to something else ("ลาคลอดกี่วัน" and a section's "ภายในสามสิบวัน").
+        return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named))
+    return Answer(question, False, text, cite(retriever.index, shown, start=1), [], ev)
 
 
 def _answer_text(retriever: Retriever, query: Query, shown: list[Hit]) -> str:

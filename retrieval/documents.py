@@ -132,7 +132,7 @@ def named_documents(question: str, names: Catalogue) -> list[Named]:
             named.edition = compact(edition) if edition else None
             found.append(named)
     for m in _LAW_WORD.finditer(question):
-        named = _resolve(m.group(0), m.group(1), names, known_only=True)
+        named = _known_lacking(m.group(0), m.group(1), names)
         if named and not any(set(named.doc_ids) & set(n.doc_ids) or (named.title and n.title == named.title)
                              for n in found):
             found.append(named)
@@ -150,12 +150,10 @@ def _contains(text: str, alias: str) -> bool:
     return re.search(rf"(?<![a-z])(?<!{_COURT}){re.escape(alias)}(?![a-z])", text) is not None
 
 
-def _resolve(mention: str, words: str, names: Catalogue, known_only: bool = False) -> Named | None:
+def _resolve(mention: str, words: str, names: Catalogue) -> Named | None:
     """The best-matching name for the word after a statute word. A law whose name matches no
     document of the collection and none of the known laws is still "missing" unless its name
-    overlaps one of the collection's names (then it is ambiguous and search decides). With
-    ``known_only`` (the word before it was only "กฎหมาย") only a known law the collection lacks is
-    returned."""
+    overlaps one of the collection's names (then it is ambiguous and search decides)."""
     key = name_key(words)
     if len(key) < 2:
         return None
@@ -163,13 +161,27 @@ def _resolve(mention: str, words: str, names: Catalogue, known_only: bool = Fals
     best_own, own_ids = _best(key, head, names.own)
     best_ext, ext_title = _best(key, head, names.external)
     if best_own and best_own >= best_ext:
-        # "กฎหมายไซเบอร์" is left to search: only a statute word makes the name restrict it
-        return None if known_only else Named(_consumed(mention, words, best_own), sorted(own_ids))
+        return Named(_consumed(mention, words, best_own), sorted(own_ids))
     if best_ext:
         return Named(_consumed(mention, words, best_ext), [], ext_title)
-    if known_only or any(len(k) >= MIN_PREFIX and (k in head or head in k) for k in names.own):
+    if any(len(k) >= MIN_PREFIX and (k in head or head in k) for k in names.own):
         return None
     return Named(mention.strip(), [], mention.strip())
+
+
+def _known_lacking(mention: str, words: str, names: Catalogue) -> Named | None:
+    """The law the collection lacks whose whole name the words after a bare "กฎหมาย" start with
+    ("กฎหมายป้องกันและปราบปรามการฟอกเงิน"). A part of a name is not enough after so common a
+    word ("กฎหมายโรงเรียนในแอฟริกาใต้" is not the Private Schools Act), nor is a name one of the
+    collection's matches as well ("กฎหมายไซเบอร์" is left to search)."""
+    key = name_key(words)
+    whole = [name for name in names.external if len(name) >= MIN_PREFIX and key.startswith(name)]
+    if not whole:
+        return None
+    name = max(whole, key=len)
+    if _best(key, key, names.own)[0] >= len(name):
+        return None
+    return Named(_consumed(mention, words, len(name)), [], names.external[name])
 
 
 def _consumed(mention: str, words: str, strength: int) -> str:

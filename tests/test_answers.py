@@ -77,6 +77,12 @@ def test_a_quantity_is_supported_only_by_a_number_with_its_unit() -> None:
     assert unstated_quantity("มหาวิทยาลัยได้เงินบริจาคเท่าไร", ["มหาวิทยาลัยได้เงินบริจาค 5 ล้านดอลลาร์"]) == ""
     assert unstated_quantity("กองทุนได้เงินจาก กสทช. เท่าไร", [share]) == ""
     assert unstated_quantity("คาดว่ามีประชากรเท่าไร", ["ไม่มีตัวเลข"]) == ""  # not money
+    # a share of a body answers a head count ("กี่คนถึงครบองค์ประชุม")
+    assert unstated_quantity("ต้องมากี่คนถึงครบองค์ประชุม", ["ต้องมีกรรมการมาประชุมไม่น้อยกว่ากึ่งหนึ่งจึงเป็นองค์ประชุม"]) == ""
+    # The text an answer quotes: no nearness needed, and a list may answer a count of projects.
+    assert unstated_quantity("งานนี้มีทั้งหมดกี่รางวัล", ["รางวัลดีเด่น จำนวน 5 รางวัล"], answer=True) == ""
+    assert unstated_quantity("ยุทธศาสตร์ที่ 1 มีกี่โครงการ", ["เช่น โครงการ ก โครงการ ข"], answer=True) == ""
+    assert unstated_quantity("ลาคลอดได้กี่วัน", ["ให้แจ้งผลการพิจารณาโดยเร็ว"], answer=True) == "วัน"
 
 
 def test_the_list_item_asked_about_is_shown_whole() -> None:
@@ -118,6 +124,15 @@ def test_a_section_or_penalty_the_collection_lacks_is_declined_by_name(shipped, 
     answer = ask(shipped, question)
     assert answer.abstained and not answer.citations
     assert answer.not_found.startswith(not_found)
+
+
+def test_a_count_the_answer_does_not_state_is_declined(shipped) -> None:
+    # The passages found hold some number of days (a deadline elsewhere in the Act); the text the
+    # answer would quote holds none for what is asked: it is declined, not answered with a section.
+    answer = ask(shipped, "ขาดราชการติดต่อกันเกินกี่วันถึงถือว่าผิดวินัยร้ายแรง")
+    assert answer.abstained and not answer.citations
+    answer = ask(shipped, "ผู้ให้บริการต้องเก็บข้อมูลจราจรทางคอมพิวเตอร์ไว้อย่างน้อยกี่วัน")
+    assert not answer.abstained and "เก้าสิบวัน" in answer.answer
 
 
 def test_a_penalty_the_act_sets_is_answered_with_its_amount(shipped) -> None:
