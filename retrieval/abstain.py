@@ -75,6 +75,7 @@ _MONEY_SIGNS = re.compile(rf"{_PERCENT.pattern}|[$£€¥]")  # a share, or a su
 # The present asked about: documents are dated, so who holds an office now or a figure today is
 # beyond them, unless a passage says so in the question's own words.
 _ASKS_NOW = re.compile(toneless(r"(?:คน|ชุด|ณ\s*)ปัจจุบัน|ปัจจุบัน(?:คือ|เป็น|ใคร)|ตอนนี้|ขณะนี้|ล่าสุด|ปีนี้|(?<!ทุก)วันนี้|"
+                                r"(?:สัปดาห์|อาทิตย์|เดือน)นี้|ปีหน้า|ปีที่แล้ว|เมื่อวาน|พรุ่งนี้|"
                                 r"\b(?:current|latest|now)\b"))
 
 

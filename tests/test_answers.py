@@ -241,7 +241,8 @@ def test_a_definition_asked_of_one_act_gives_that_acts_definition(shipped) -> No
 def test_a_question_about_the_present_is_declined_but_the_same_role_in_the_law_is_answered(shipped) -> None:
     # The documents are dated: who holds an office now is beyond them; who holds it by law is not.
     for question in ("ตอนนี้ใครดำรงตำแหน่งเลขาธิการคณะกรรมการข้อมูลข่าวสารของราชการคะ",
-                     "รัฐมนตรีดีอีคนปัจจุบันชื่ออะไรครับ", "วันนี้หุ้นไทยปิดที่กี่จุดครับ"):
+                     "รัฐมนตรีดีอีคนปัจจุบันชื่ออะไรครับ", "วันนี้หุ้นไทยปิดที่กี่จุดครับ",
+                     "ปีที่แล้วมีคนโดนฟ้องตาม พรบ คอม กี่ราย"):
         answer = ask(shipped, question)
         assert answer.abstained and answer.evidence is not None and answer.evidence.now == 1.0
     answer = ask(shipped, "ใครเป็นประธานกรรมการข้อมูลข่าวสารของราชการ")
