@@ -39,6 +39,8 @@ _SUBLIST_LEAD = ("ดังนี้", "ดังต่อไปนี้", ":")
 # the surname, which the phrase split takes for a break.
 _GIVEN_NAME = re.compile(r"(?:^|\s|[0-9])(?:นาย(?!กรัฐ|กฯ)|นางสาว|นาง|น\.ส\.|ดร\.|ศาสตราจารย์|รองศาสตราจารย์|"
                          r"ผู้ช่วยศาสตราจารย์|พลเอก|พล\.อ\.)\S{2,30}$")
+# Words that open a clause continuing the sentence before it.
+_CONTINUES = re.compile(r"(?:และ|หรือ|ซึ่ง|แต่|ดังต่อไปนี้|ดังนี้|เป็นต้น|ทั้งนี้)")
 # The Council of State's clerk line closing a text ("ธนบดี/วิวรรธน์/จัดทำ ๒๑ มิถุนายน ๒๕๖๒").
 _CLERK_LINE = re.compile(r"^\s*[ก-๙]+(?:/[ก-๙]+)*/\s*จัดทำ\b.*$", re.MULTILINE)
 
@@ -132,8 +134,8 @@ def compose(query: Query, passage: str, ignore: frozenset[str] = frozenset(), le
     if query.wants_list and any(ITEM_LABEL.match(line) for line in lines):
         return clip("\n".join(lines), MAX_LIST_CHARS)
     text = unwrap(lines)
-    if len(text) <= limit + SLACK_CHARS:
-        return text.replace("\n", " ")
+    if len(text) <= limit + SLACK_CHARS:  # shown whole ("…" when the passage starts mid-sentence)
+        return ("… " if _CONTINUES.match(text) else "") + text.replace("\n", " ")
     phrases = [s.strip() for s in SENTENCE_BREAK.split(text) if s.strip()]
     found = clause_scores(query, ignore, phrases)
     focus = " ".join(focus.split())
@@ -187,12 +189,20 @@ def compose(query: Query, passage: str, ignore: frozenset[str] = frozenset(), le
         chosen = (chosen - run) | set(shown)
     start = min(chosen)
     if start > 0 and _GIVEN_NAME.search(phrases[start - 1]):
-        chosen.add(start - 1)  # the answer starts with a surname: its given name is just before
+        start -= 1  # the answer starts with a surname: its given name is just before
+        chosen.add(start)
+    # A clause that continues a sentence ("หรือในนามของ…", "ซึ่งมาจาก…") takes what it continues,
+    # as far as the budget allows; otherwise the reader is told the sentence began before.
+    while start > 0 and _CONTINUES.match(phrases[start]) and \
+            _size(phrases, chosen | {start - 1}) <= limit + SLACK_CHARS:
+        start -= 1
+        chosen.add(start)
     if lead and 0 not in chosen and len(phrases[0]) <= min(150, limit - _size(phrases, chosen)):
         chosen.add(0)  # the lead says who or what the section is about
-    parts: list[str] = []
+    first = min(chosen)
+    parts: list[str] = ["…"] if _CONTINUES.match(phrases[first]) else []
     for i in sorted(chosen):
-        if parts and i - 1 not in chosen:
+        if i != first and i - 1 not in chosen:
             parts.append("…")
         parts.append(clip(phrases[i], shown.get(i, limit)))
     if max(chosen) < len(phrases) - 1:

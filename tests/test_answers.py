@@ -46,6 +46,17 @@ def test_an_answer_never_starts_with_a_surname() -> None:
     assert "ศาสตราจารย์สมชาย ใจดีมาก" in text
 
 
+def test_an_answer_never_starts_mid_sentence() -> None:
+    # Thai legal text puts a space before "หรือ"/"ซึ่ง"/"และ" inside one sentence: a clause
+    # opening with one takes the clause it continues, or says the sentence began before ("…").
+    passage = ("ข้อความทั่วไปของมาตรานี้ที่ไม่เกี่ยวกับคำถามเลย " * 8
+               + "ผู้ให้บริการ หมายความว่า ผู้ให้บริการแก่บุคคลอื่นในนามของตนเอง หรือในนามหรือเพื่อประโยชน์ของบุคคลอื่น "
+               + "ข้อความทั่วไปของมาตรานี้ที่ไม่เกี่ยวกับคำถามเลย " * 8)
+    text = compose(parse_query("ให้บริการเพื่อประโยชน์ของบุคคลอื่นนับเป็นผู้ให้บริการไหม"), passage, lead=False, limit=200)
+    assert not text.startswith(("หรือ", "และ", "ซึ่ง"))
+    assert compose(parse_query("อะไรบ้าง"), "และในท้ายที่สุดภาครัฐจะเปลี่ยนไป") == "… และในท้ายที่สุดภาครัฐจะเปลี่ยนไป"
+
+
 def test_words_next_to_the_question_word_are_what_is_asked() -> None:
     tokens = ["ครม.", "มีมติ", "อนุมัติ", "แผน", "ใน", "การประชุม", "วันที่", "เท่าไหร่"]
     content = {"มีมติ", "อนุมัติ", "แผน", "การประชุม", "วันที่"}
