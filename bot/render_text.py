@@ -6,6 +6,7 @@ from retrieval.answer import Answer, Citation
 ABSTAIN = "ขออภัยค่ะ ไม่พบคำตอบของคำถามนี้ในเอกสารที่มีอยู่ จึงไม่ขอเดาคำตอบ"
 SUGGEST = "เอกสารที่ใกล้เคียงกับคำถามนี้:"
 NOT_IN_COLLECTION = "“{name}” ไม่อยู่ในคลังเอกสารของสารบรรณค่ะ"
+UNSTATED = "เอกสารที่เกี่ยวข้องไม่ได้ระบุจำนวน{unit}ที่ถามไว้ค่ะ"
 REPHRASE = "ลองพิมพ์ใหม่ให้มีวรรณยุกต์ครบ ระบุชื่อเต็มของ พ.ร.บ. หรือเลขมาตรา หรือพิมพ์ /sources เพื่อดูรายชื่อเอกสารค่ะ"
 
 
@@ -15,6 +16,8 @@ def decline_lines(answer: Answer) -> list[str]:
     lines = [ABSTAIN]
     if answer.not_found:
         lines.append(NOT_IN_COLLECTION.format(name=answer.not_found))
+    elif answer.unstated:
+        lines.append(UNSTATED.format(unit=answer.unstated))
     if answer.suggestions:
         lines.append(SUGGEST)
         lines += [f"  • {s}" for s in answer.suggestions]

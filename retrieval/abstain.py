@@ -59,14 +59,16 @@ _SECTION_NUMBER = re.compile(r"(?:มาตรา|ม\.|ข้อ|ฉบับ�
 # A quantity asked with its unit ("กี่บาท", "ปีละกี่ชั่วโมง", "กี่ล้านคน"): the passages that answer
 # state a number with that unit. Counts of list items (กี่ข้อ, กี่ประเภท) are left out: a list
 # answers them without writing the number.
-_ASKED_UNIT = re.compile(toneless(r"กี่\s*(บาท|ล้าน|ชั่วโมง|นาที|วัน|เดือน|ปี|ครั้ง|คน|หน่วยงาน|ชุด|แห่ง|"
-                                  r"เครื่อง|ราย|เปอร์เซ็นต์?|โครงการ|รางวัล|จุด|คะแนน)"))
-# An amount of money asked with "เท่าไร" ("ใช้งบเท่าไหร่", "ค่าถ่ายเอกสารหน้าละเท่าไร", "ปรับเท่าไหร่"):
-# answered by a number in baht, or by a share (ร้อยละ) of some sum.
-# Matched with its tone marks ("คา" without them is in "คาดว่า"); "เท่าไร" may be typed without.
+_UNITS = ("บาท", "ล้าน", "ชั่วโมง", "นาที", "วัน", "เดือน", "ปี", "ครั้ง", "คน", "หน่วยงาน", "ชุด", "แห่ง",
+          "เครื่อง", "ราย", "เปอร์เซ็นต์", "โครงการ", "รางวัล", "จุด", "คะแนน")
+_ASKED_UNIT = re.compile(toneless(r"กี่\s*(" + "|".join(_UNITS).replace("เปอร์เซ็นต์", "เปอร์เซ็นต์?") + ")"))
+_SHOWN_UNIT = {toneless(u): u for u in _UNITS} | {toneless("เปอร์เซ็น"): "เปอร์เซ็นต์"}
 _LISTED_UNITS = frozenset({toneless("โครงการ")})
 # A share of a body of people ("กึ่งหนึ่ง", "หนึ่งในสาม", "สองในสาม"), matched on toneless text.
 _SHARE = re.compile(toneless(r"กึ่งหนึ่ง|(?:หนึ่ง|สอง|สาม|สี่)ในสาม|(?:หนึ่ง|สอง|สาม)ในสี่"))
+# An amount of money asked with "เท่าไร" ("ใช้งบเท่าไหร่", "ค่าถ่ายเอกสารหน้าละเท่าไร", "ปรับเท่าไหร่"):
+# answered by a number in baht, or by a share (ร้อยละ) of some sum.
+# Matched with its tone marks ("คา" without them is in "คาดว่า"); "เท่าไร" may be typed without.
 _ASKED_MONEY = re.compile(r"(?:งบ|วงเงิน|ค่า|เงิน|ราคา|เบี้ย|ทุน|ปรับ)\S{0,30}?\s*(?:เท่?าไ|เท่?าใด)")
 _CURRENCY = toneless("(?:บาท|ดอลลาร์|ปอนด์|ยูโร|เยน|หยวน)")
 _NUMBER_WORDS = toneless(r"(?:หนึ่ง|สอง|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า|สิบ|ยี่|ร้อย|พัน|หมื่น|แสน|ล้าน|เอ็ด)")
@@ -109,7 +111,7 @@ def unstated_quantity(question: str, passages: list[str], answer: bool = False) 
         if any(not about or any(w in text[max(0, at - NEAR_CHARS): at + NEAR_CHARS] for w in about)
                for at in found):
             return ""
-    return "บาท" if money else units[0]
+    return "บาท" if money else _SHOWN_UNIT.get(units[0], units[0])
 
 
 @dataclass

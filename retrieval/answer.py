@@ -80,6 +80,7 @@ class Answer:
     suggestions: list[str] = field(default_factory=list)  # titles of the most related documents
     evidence: Evidence | None = None
     not_found: str = ""  # on a decline: the document or term the question names, when known
+    unstated: str = ""  # on a decline: the unit of a quantity asked that no passage found states
 
     def to_json(self) -> dict:
         """The ``sarabun ask --json`` object."""
@@ -207,10 +208,12 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
         # document about it says, never from another law (a PDPA fine is not in a training news).
         return Answer(question, True, "", [], related_documents(retriever, query, hits), ev,
                       mentioned[0].title)
-    if unstated_quantity(asked.text, [context(retriever.index.chunks, h.position) for h in hits[:TOP]]):
+    unit = unstated_quantity(asked.text, [context(retriever.index.chunks, h.position) for h in hits[:TOP]])
+    if unit:
         # "กี่บาท" and no amount in baht in the passages that answer: a fee, a budget, a count
         # the documents never state is declined, not answered with another number.
-        return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named))
+        return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named),
+                      unit)
     shown = distinct_sections(retriever.index.chunks, pool)[skip : skip + k]
     if not shown:
         return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named))
@@ -218,10 +221,12 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
     # section adds nothing to it).
     first = next(i for i, hit in enumerate(pool) if hit is shown[0])
     text = _answer_text(retriever, asked, pool[first : first + k])
-    if unstated_quantity(asked.text, [text], answer=True):
+    unit = unstated_quantity(asked.text, [text], answer=True)
+    if unit:
         # The passages state such a number somewhere, but not what the answer quotes: the number
         # found belongs to something else ("ลาคลอดกี่วัน" and a section's "ภายในสามสิบวัน").
-        return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named))
+        return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named),
+                      unit)
     return Answer(question, False, text, cite(retriever.index, shown, start=1), [], ev)
 
 

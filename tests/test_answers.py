@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.render_text import render_answer
 from index.documents import Chunk
 from index.store import load_index
 from retrieval.abstain import unstated_quantity
@@ -141,7 +142,8 @@ def test_a_count_the_answer_does_not_state_is_declined(shipped) -> None:
     # The passages found hold some number of days (a deadline elsewhere in the Act); the text the
     # answer would quote holds none for what is asked: it is declined, not answered with a section.
     answer = ask(shipped, "ขาดราชการติดต่อกันเกินกี่วันถึงถือว่าผิดวินัยร้ายแรง")
-    assert answer.abstained and not answer.citations
+    assert answer.abstained and not answer.citations and answer.unstated == "วัน"
+    assert "ไม่ได้ระบุจำนวนวันที่ถาม" in render_answer(answer)  # the decline says what was missing
     answer = ask(shipped, "ผู้ให้บริการต้องเก็บข้อมูลจราจรทางคอมพิวเตอร์ไว้อย่างน้อยกี่วัน")
     assert not answer.abstained and "เก้าสิบวัน" in answer.answer
 
