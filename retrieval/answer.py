@@ -3,16 +3,13 @@
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from index.chunking import ITEM_LABEL
-from index.chunkstore import ChunkStore
 from index.documents import Chunk
 from index.glossary import Definition, lookup
 from index.sections import section_key
 from index.store import PublishedIndex
 from index.thai_text import compact
-from index.tokens import loose_key, toneless, word_tokens
+from index.tokens import word_tokens
 
 from .abstain import EVIDENCE_HITS, TOP, Evidence, evidence, should_abstain, unstated_quantity
 from .clauses import best_clause
@@ -28,16 +25,15 @@ from .compose import (
     whole_list,
 )
 from .definitions import ITEM_START, asked_definition
-from .documents import Named, name_key
+from .documents import Named
 from .intent import asks_reasons
+from .named_checks import absent_section, lacking, tells_about, unpenalised
 from .query import Query, definition_subject, normalise_spelling, parse_query
 from .search import Hit, Retriever
 from .words import content_words
 
 SECOND_SOURCES = 2  # later passages that may add a better-answering clause
 SECOND_SOURCE_SCORE = 1.5  # what of the question a later passage must add (see clauses.clause_features)
-MENTIONED_LAW_SUPPORT = 0.75  # share of the asked words a document merely mentioning a law must hold
-_ABBREVIATION = re.compile(r"[.ฯ]")
 QUOTED_TITLE = 0.5  # share of a title's words a question repeats when it quotes the title
 CITED_SECTION_CHARS = 2000  # a section split over passages is cited whole up to this length
 SPARE_HITS = 6  # passages searched beyond those shown, to replace ones of a section already cited
@@ -177,15 +173,19 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
     if missing and len(missing) == len(query.named):
         # A law the collection lacks: never answer from another law.
         return Answer(question, True, "", [], related_documents(retriever, query), None, missing[0].title)
-    absent = _absent_section(retriever.index, query, named) or _unpenalised(retriever.index, query, named)
+    absent = absent_section(retriever.index, query, named) or unpenalised(retriever.index, query, named)
     if absent:  # "มาตรา 25" of an Act that has 20, a penalty no section sets: nothing can answer
         return Answer(question, True, "", [], related_documents(retriever, query), None, absent)
     if query.wants_definition and not skip:
-        answer = define(retriever, definition_subject(query.text),
-                        {d for n in named if not n.title for d in n.doc_ids})
-        if not answer.abstained:
-            answer.question = question
-            return answer
+        # The term is what the question asks about besides the documents it names, wherever it
+        # names them ("ตาม พ.ร.บ.คอม ผู้ให้บริการ หมายถึงอะไร", "ผู้ให้บริการ ตาม พ.ร.บ.คอม คืออะไร").
+        docs = {d for n in named if not n.title for d in n.doc_ids}
+        terms = (definition_subject(_unnamed(asked, named)), definition_subject(query.text))
+        for term in dict.fromkeys(terms):
+            answer = define(retriever, term, docs)
+            if not answer.abstained:
+                answer.question = question
+                return answer
     wanted = max(k + skip + 2, EVIDENCE_HITS)  # what the evidence is measured on
     pool = retriever.search(query, k=wanted + SPARE_HITS)
     hits = pool[:wanted]
@@ -199,11 +199,11 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
     names_found_reasons = bool(best and best.chunk.role == "reasons" and asks_reasons(query.raw) and
                                any(best.chunk.doc_id in n.doc_ids for n in named if not n.title))
     if best is None or (should_abstain(ev) and not (names_found_section or names_found_reasons)):
-        return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named))
+        return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, lacking(named))
     # A lacking law named beside one of the collection's ("the decree ... under the Constitution")
     # is context: the collection's document is what is asked about.
     mentioned = [n for n in named if n.title and n.doc_ids] if all(n.title for n in named) else []
-    if mentioned and not _tells_about(query, mentioned, retriever.index.chunks, best.position):
+    if mentioned and not tells_about(query, mentioned, retriever.index.chunks, best.position):
         # A law the collection lacks, which its documents only mention: answer only what a
         # document about it says, never from another law (a PDPA fine is not in a training news).
         return Answer(question, True, "", [], related_documents(retriever, query, hits), ev,
@@ -212,11 +212,11 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
     if unit:
         # "กี่บาท" and no amount in baht in the passages that answer: a fee, a budget, a count
         # the documents never state is declined, not answered with another number.
-        return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named),
+        return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, lacking(named),
                       unit)
     shown = distinct_sections(retriever.index.chunks, pool)[skip : skip + k]
     if not shown:
-        return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named))
+        return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, lacking(named))
     # The answer reads the passages as ranked from the first one cited (a later one of the first's
     # section adds nothing to it).
     first = next(i for i, hit in enumerate(pool) if hit is shown[0])
@@ -225,7 +225,7 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
     if unit:
         # The passages state such a number somewhere, but not what the answer quotes: the number
         # found belongs to something else ("ลาคลอดกี่วัน" and a section's "ภายในสามสิบวัน").
-        return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, _lacking(named),
+        return Answer(question, True, "", [], related_documents(retriever, query, hits), ev, lacking(named),
                       unit)
     return Answer(question, False, text, cite(retriever.index, shown, start=1), [], ev)
 
@@ -262,6 +262,16 @@ def _answer_text(retriever: Retriever, query: Query, shown: list[Hit]) -> str:
     return "\n".join([_labelled(top.chunk, compose(query, whole, ignore, lead, half, passage)),
                       _labelled(better.chunk, compose(query, better.chunk.text, ignore,
                                                       better.chunk.section is not None, half))])
+
+
+def _unnamed(query: Query, named: list[Named]) -> str:
+    """The question's text without the documents it names ("ตาม พ.ร.บ.คอม ผู้ให้บริการ หมายถึงอะไร"
+    asks about "ผู้ให้บริการ"), abbreviations written out as in ``Query.text``."""
+    raw = query.raw
+    for n in named:
+        if n.mention:  # replacing "" would put a space between every character
+            raw = re.sub(rf"(?:ตาม|ใน|ของ)?\s*{re.escape(n.mention)}", " ", raw)
+    return parse_query(raw).text if raw != query.raw else query.text
 
 
 def _naming_words(query: Query, title: str) -> frozenset[str]:
@@ -305,74 +315,6 @@ def define(retriever: Retriever, term: str, docs: set[str] | None = None) -> Ans
     text = "\n".join(f"• “{d.term}” ({index.documents[d.doc_id].title}) หมายความว่า "
                      f"{ITEM_START.sub(chr(10) + '   ', clip(d.meaning, share))}" for d in found)
     return Answer(term, False, text, cite(index, _definition_hits(index, found)))
-
-
-def _tells_about(query: Query, laws: list[Named], chunks: ChunkStore, best: int) -> bool:
-    """Whether the passage at row ``best`` is about one of ``laws``: its section or the paragraphs
-    around it name the law (a PDPA course report, not an Act that refers to "the law on personal
-    data"), and its document holds most of what the question asks besides the law's name (compared
-    without spaces and tone marks, as chat questions are typed)."""
-    if not any(name_key(n.mention) in loose_key(context(chunks, best)) for n in laws):
-        return False
-    rows = np.flatnonzero(chunks.in_documents({chunks[best].doc_id}))  # not a scan of every chunk
-    text = loose_key("\n".join(chunks[int(i)].text for i in rows))
-    rest = query.text.lower()  # with the abbreviations and chat words written out
-    for n in laws:
-        rest = rest.replace(n.mention.lower(), " ")
-    # Abbreviations ("ธ.ค.", "ก.อุตฯ") are written out in documents: not evidence either way.
-    asked = {loose_key(w) for w in content_words(word_tokens(rest)) if not _ABBREVIATION.search(w)} - {""}
-    return bool(asked) and sum(w in text for w in asked) / len(asked) >= MENTIONED_LAW_SUPPORT
-
-
-def _absent_section(index: PublishedIndex, query: Query, named: list[Named]) -> str:
-    """"มาตรา N ของ <title>" when the question names a มาตรา and documents of the collection, and
-    none of those documents has that section ("มาตรา N" when it names no document and no document
-    has it); "" otherwise."""
-    found = [n for n in named if not n.missing]
-    if not query.section or (named and not found):
-        return ""
-    docs = {d for n in found for d in n.doc_ids}
-    store = index.chunks
-    rows = store.rows_of_section(query.section)
-    if any(not docs or store.doc_id(row) in docs for row in rows):
-        return ""
-    number = query.section.translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
-    # Without a named document: no document of the collection has a section with that number.
-    return f"มาตรา {number}" + (f" ของ{index.documents[found[0].doc_ids[0]].title}" if found else "")
-
-
-def _unpenalised(index: PublishedIndex, query: Query, named: list[Named]) -> str:
-    """"โทษตามมาตรา N ของ <title>" when the question asks the penalty for a มาตรา of the documents
-    it names, and neither that section nor any section citing it sets a penalty (the reference
-    graph of the index); "บทกำหนดโทษใน<title>" when it asks a penalty of documents that set none
-    anywhere (no มาตรา named); "" otherwise."""
-    found = [n for n in named if not n.missing]
-    if not found or "penalty" not in query.intents:
-        return ""
-    docs = {d for n in found for d in n.doc_ids}
-    store = index.chunks
-    if not query.section:  # a penalty asked of documents with no penalty provisions at all
-        if not _ASKS_PENALTY.search(toneless(query.raw)):
-            return ""
-        if any(_PENALTY.search(store[int(r)].text) for r in np.flatnonzero(store.in_documents(docs))):
-            return ""
-        return f"บทกำหนดโทษใน{index.documents[found[0].doc_ids[0]].title}"
-    rows = [int(r) for r in store.rows_of_section(query.section) if store.doc_id(r) in docs]
-    related = rows + store.rows_citing(rows, query.section).tolist()
-    if not rows or any(_PENALTY.search(store[r].text) for r in related):
-        return ""
-    number = query.section.translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
-    return f"โทษตามมาตรา {number} ของ{index.documents[found[0].doc_ids[0]].title}"
-
-
-_PENALTY = re.compile(r"ระวางโทษ|โทษจำคุก|โทษปรับ|ปรับทางปกครอง|มีคำสั่งปรับ")
-# Words that ask for a penalty itself (the "penalty" intent also covers "ผิดไหม").
-_ASKS_PENALTY = re.compile(toneless(r"โทษ|ปรับ(?!ปรุง|เปลี่ยน|ใช้|ตัว)|จำคุก|ติดคุก"))
-
-
-def _lacking(named: list[Named]) -> str:
-    """The title of a named law the collection lacks (its documents may only mention it)."""
-    return next((n.title for n in named if n.title), "")
 
 
 def _definition_hits(index: PublishedIndex, definitions: list[Definition]) -> list[Hit]:

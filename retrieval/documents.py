@@ -75,7 +75,9 @@ def name_key(name: str) -> str:
 
 
 def _variants(key: str) -> set[str]:
-    return {k for k in (key, re.sub(r"^การ", "", key)) if len(k) >= 2}
+    # People drop the nominaliser "การ": "พรบ บริหารงานและให้บริการภาครัฐ…" for "การบริหารงานและการให้…".
+    return {k for k in (key, re.sub(r"^การ", "", key), re.sub(r"(?:^|(?<=และ)|(?<=หรือ))การ", "", key))
+            if len(k) >= 2}
 
 
 @dataclass

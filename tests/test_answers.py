@@ -249,6 +249,11 @@ def test_a_definition_asked_of_one_act_gives_that_acts_definition(shipped) -> No
     answer = ask(shipped, "คำว่า คณะกรรมการ ตาม พ.ร.บ.ข้อมูลข่าวสาร หมายความว่ายังไง")
     assert [c.doc_id for c in answer.citations] == ["official_information_act_2540"]
     assert "คณะกรรมการข้อมูลข่าวสารของราชการ" in answer.answer
+    # The Act named first, and by its name without "การ" as people type it.
+    assert len({c.doc_id for c in ask(shipped, "หน่วยงานของรัฐ หมายถึงอะไร").citations}) > 1
+    answer = ask(shipped, "ตาม พรบ บริหารงานและให้บริการภาครัฐผ่านระบบดิจิทัล หน่วยงานของรัฐ หมายถึงอะไร")
+    assert [c.doc_id for c in answer.citations] == ["digital_government_act_2562"]
+    assert "หน่วยงานของรัฐ" in answer.answer
 
 
 def test_a_question_about_the_present_is_declined_but_the_same_role_in_the_law_is_answered(shipped) -> None:
