@@ -7,6 +7,7 @@ ABSTAIN = "ขออภัยค่ะ ไม่พบคำตอบของ�
 SUGGEST = "เอกสารที่ใกล้เคียงกับคำถามนี้:"
 NOT_IN_COLLECTION = "“{name}” ไม่อยู่ในคลังเอกสารของสารบรรณค่ะ"
 UNSTATED = "เอกสารที่เกี่ยวข้องไม่ได้ระบุจำนวน{unit}ที่ถามไว้ค่ะ"
+DATED = "เอกสารในคลังเป็นข้อมูล ณ วันที่เผยแพร่ จึงไม่มีข้อมูลล่าสุดหรือปัจจุบันค่ะ"
 REPHRASE = "ลองพิมพ์ใหม่ให้มีวรรณยุกต์ครบ ระบุชื่อเต็มของ พ.ร.บ. หรือเลขมาตรา หรือพิมพ์ /sources เพื่อดูรายชื่อเอกสารค่ะ"
 
 
@@ -18,6 +19,8 @@ def decline_lines(answer: Answer) -> list[str]:
         lines.append(NOT_IN_COLLECTION.format(name=answer.not_found))
     elif answer.unstated:
         lines.append(UNSTATED.format(unit=answer.unstated))
+    elif answer.evidence is not None and answer.evidence.now:  # "ตอนนี้", "ล่าสุด", "ปีที่แล้ว"
+        lines.append(DATED)
     if answer.suggestions:
         lines.append(SUGGEST)
         lines += [f"  • {s}" for s in answer.suggestions]

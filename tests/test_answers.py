@@ -263,6 +263,7 @@ def test_a_question_about_the_present_is_declined_but_the_same_role_in_the_law_i
                      "ปีที่แล้วมีคนโดนฟ้องตาม พรบ คอม กี่ราย"):
         answer = ask(shipped, question)
         assert answer.abstained and answer.evidence is not None and answer.evidence.now == 1.0
+        assert "ไม่มีข้อมูลล่าสุดหรือปัจจุบัน" in render_answer(answer)  # the decline says why
     answer = ask(shipped, "ใครเป็นประธานกรรมการข้อมูลข่าวสารของราชการ")
     assert not answer.abstained and answer.evidence.now == 0.0
     assert "มอบหมายเป็นประธาน" in answer.answer
