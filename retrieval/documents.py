@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from index.documents import DocumentInfo
-from index.thai_text import collapse_spaces, compact
+from index.thai_text import arabic_digits, collapse_spaces, compact
 from index.tokens import loose_key
 
 from .data_files import data_lines
@@ -56,6 +56,7 @@ class Named:
     doc_ids: list[str] = field(default_factory=list)  # documents of the collection it is
     title: str = ""  # the law's title when the collection lacks it
     edition: str | None = None  # "2" for "(ฉบับที่ ๒)"
+    year: str | None = None  # the Buddhist-era year written after the name ("2544"; "44", "2001" too)
 
     @property
     def missing(self) -> bool:
@@ -130,6 +131,7 @@ def named_documents(question: str, names: Catalogue) -> list[Named]:
         year = _YEAR_AFTER.match(question[m.end():])
         if named and year and named.mention == m.group(0).strip():
             named.mention += year.group(0)  # the year belongs to the name, not to the question
+            named.year = _buddhist_year(re.findall(r"[0-9]+", arabic_digits(year.group(0)))[-1])
         if named:
             named.edition = compact(edition) if edition else None
             found.append(named)
@@ -146,6 +148,13 @@ def named_documents(question: str, names: Catalogue) -> list[Named]:
         if _contains(text, alias) and not any(n.title == title for n in found):
             found.append(Named(alias, [], title))
     return found
+
+
+def _buddhist_year(digits: str) -> str:
+    """"2544" from "2544", "44" or "2001"."""
+    if len(digits) == 2:
+        return "25" + digits
+    return str(int(digits) + 543) if digits.startswith(("19", "20")) else digits
 
 
 def _contains(text: str, alias: str) -> bool:

@@ -143,7 +143,7 @@ class Retriever:
         by_lexical, _ = top_rows(lexical if scope is None else np.where(scope, lexical, -1.0), CANDIDATES)
         question = self.embedder.embed_query(focused.text)
         by_dense, _ = self.index.vectors.top(question, CANDIDATES, scope)
-        boosts = self._section_boost(query, scope, lexical)
+        boosts = self._section_boost(query, scope, lexical) | self._reasons_boost(query, scope)
         rows = np.union1d(np.union1d(by_lexical, by_dense), list(boosts)).astype(int)
         if scope is not None:
             rows = rows[scope[rows]]
@@ -193,19 +193,27 @@ class Retriever:
 
     def _scope(self, named: list[Named]) -> np.ndarray | None:
         """Passages the search may return (a mask): those of the documents the question names (and
-        of the amending Act it names by edition, "ฉบับที่ ๒"); None for all."""
+        of the amending Act it names by edition, "ฉบับที่ ๒", or by year); None for all."""
         if not named:
             return None
         store = self.index.chunks
         wanted = {d for n in named for d in n.doc_ids}
         scope = store.in_documents(wanted)
         editions = {n.edition for n in named if n.edition}
+        years = {n.year for n in named if n.year}
         if editions:
             units = [i for i, u in enumerate(store.units)
                      if any(f"(ฉบับที่{e})" in arabic_digits(u.replace(" ", "")) for e in editions)]
-            unit = np.isin(store.column("unit"), units)
-            if (scope & unit).any():
-                scope &= unit
+        elif years:  # "พ.ร.บ.ธุรกรรมฯ 2544" is the main Act, "… 2551" the amending Act of that year
+            units = [i for i, u in enumerate(store.units) if any(y in arabic_digits(u) for y in years)]
+            titles = " ".join(arabic_digits(self.index.documents[d].title) for d in wanted)
+            if not units and any(y in titles for y in years) and "" in store.units:
+                units = [store.units.index("")]
+        else:
+            return scope
+        unit = np.isin(store.column("unit"), units)
+        if (scope & unit).any():
+            scope &= unit
         return scope
 
     def _nearby(self, row: int, scope: np.ndarray | None) -> dict[int, float]:
@@ -219,6 +227,15 @@ class Retriever:
             if (scope is None or scope[i]) and doc[i] == doc[row] and unit[i] == unit[row]:
                 boost[i] = NEAR_BOOST * (1 - abs(i - row) / (NEAR_WINDOW + 1))
         return boost
+
+    def _reasons_boost(self, query: Query, scope: np.ndarray | None) -> dict[int, float]:
+        """"Why was <a named Act> made": its reasons note is the answer, whatever words are left of
+        the question once the Act's name is taken out ("ทำไมถึงออก … มาคะ"); a boost for the
+        reasons passages within the named documents (and Act, by edition or year)."""
+        if scope is None or not asks_reasons(query.raw):
+            return {}
+        role = self.index.chunks.column("role") == ROLES.index("reasons")
+        return {int(i): SECTION_BOOST for i in np.flatnonzero(scope & role)}
 
     def _section_boost(self, query: Query, scope: np.ndarray | None, lexical: np.ndarray
                        ) -> dict[int, float]:

@@ -85,6 +85,20 @@ def test_why_a_named_act_was_made_is_answered_from_its_reasons_note(shipped, que
     assert "เหตุผล" in answer.citations[0].section or "หมายเหตุ" in answer.citations[0].section
 
 
+@pytest.mark.parametrize(("question", "section", "title"), [
+    # The year picks the Act among the main Act and its amending Acts in one file.
+    ("พ.ร.บ.ธุรกรรมทางอิเล็กทรอนิกส์ พ.ศ. 2544 เริ่มใช้บังคับเมื่อไร", "มาตรา ๒",
+     "พระราชบัญญัติว่าด้วยธุรกรรมทางอิเล็กทรอนิกส์ พ.ศ. ๒๕๔๔"),
+    # "Why was it made", once the name is taken out, is its reasons note whatever words remain.
+    ("พ.ร.บ.ธุรกรรมทางอิเล็กทรอนิกส์ 2551 ออกมาเพราะอะไร", "เหตุผลในการประกาศใช้",
+     "พระราชบัญญัติว่าด้วยธุรกรรมทางอิเล็กทรอนิกส์ (ฉบับที่ ๒) พ.ศ. ๒๕๕๑"),
+])
+def test_an_act_named_with_its_year_is_that_act(shipped, question: str, section: str, title: str) -> None:
+    answer = ask(shipped, question)
+    assert not answer.abstained
+    assert (answer.citations[0].section, answer.citations[0].title) == (section, title)
+
+
 def test_a_lacking_law_named_beside_a_collection_document_is_context(shipped) -> None:
     # The court named after a law is not the law; a law named beside an Act of the collection is
     # context, and the Act is what is asked about.
