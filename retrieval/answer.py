@@ -29,7 +29,7 @@ from .documents import Named
 from .intent import asks_reasons
 from .named_checks import absent_section, lacking, tells_about, unpenalised
 from .query import Query, definition_subject, normalise_spelling, parse_query
-from .search import Hit, Retriever
+from .search import Hit, Retriever, without_names
 from .words import content_words
 
 SECOND_SOURCES = 2  # later passages that may add a better-answering clause
@@ -180,7 +180,7 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
         # The term is what the question asks about besides the documents it names, wherever it
         # names them ("ตาม พ.ร.บ.คอม ผู้ให้บริการ หมายถึงอะไร", "ผู้ให้บริการ ตาม พ.ร.บ.คอม คืออะไร").
         docs = {d for n in named if not n.title for d in n.doc_ids}
-        terms = (definition_subject(_unnamed(asked, named)), definition_subject(query.text))
+        terms = (definition_subject(without_names(asked, named).text), definition_subject(query.text))
         for term in dict.fromkeys(terms):
             answer = define(retriever, term, docs)
             if not answer.abstained:
@@ -262,16 +262,6 @@ def _answer_text(retriever: Retriever, query: Query, shown: list[Hit]) -> str:
     return "\n".join([_labelled(top.chunk, compose(query, whole, ignore, lead, half, passage)),
                       _labelled(better.chunk, compose(query, better.chunk.text, ignore,
                                                       better.chunk.section is not None, half))])
-
-
-def _unnamed(query: Query, named: list[Named]) -> str:
-    """The question's text without the documents it names ("ตาม พ.ร.บ.คอม ผู้ให้บริการ หมายถึงอะไร"
-    asks about "ผู้ให้บริการ"), abbreviations written out as in ``Query.text``."""
-    raw = query.raw
-    for n in named:
-        if n.mention:  # replacing "" would put a space between every character
-            raw = re.sub(rf"(?:ตาม|ใน|ของ)?\s*{re.escape(n.mention)}", " ", raw)
-    return parse_query(raw).text if raw != query.raw else query.text
 
 
 def _naming_words(query: Query, title: str) -> frozenset[str]:

@@ -138,7 +138,7 @@ class Retriever:
         focus feature also holds a follow-up's boost for the passages around the last answer."""
         named = [d for d in self.resolve(query) if not d.missing]
         scope = self._scope(named)
-        focused = _without_names(query, named)
+        focused = without_names(query, named)
         lexical = self.lexical_scores(focused)
         by_lexical, _ = top_rows(lexical if scope is None else np.where(scope, lexical, -1.0), CANDIDATES)
         question = self.embedder.embed_query(focused.text)
@@ -279,7 +279,7 @@ def _bm25(model, tokens: list[str], n: int) -> np.ndarray:
     return np.asarray(model.get_scores(known), dtype=np.float32)
 
 
-def _without_names(query: Query, named: list[Named]) -> Query:
+def without_names(query: Query, named: list[Named]) -> Query:
     """The query without the names of the documents it names: once the search is limited to a
     document, its name's words would only pull its title passage up. A law the collection lacks,
     named beside one of its documents, is what is asked about in that document: its name stays."""
