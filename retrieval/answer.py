@@ -265,10 +265,13 @@ def _answer_text(retriever: Retriever, query: Query, shown: list[Hit]) -> str:
 
 
 def _naming_words(query: Query, title: str) -> frozenset[str]:
-    """The title's words, when the question quotes most of the title to name the document, and
-    the words the question writes in quotation marks (a news headline: ข่าว "ไฟเขียว! …"). They
-    name the document; they do not say which clause answers."""
+    """The words that only name the document: those of the names the question gives it ("พรบ
+    คอม", but not "คอม" in "ยึดคอม"), the title's words when the question quotes most of the
+    title, and the words the question writes in quotation marks (a news headline: ข่าว "ไฟเขียว!
+    …"). They do not say which clause answers."""
     quoted = {w for q in _QUOTED.findall(query.raw) for w in content_words(word_tokens(q))}
+    if query.named:
+        quoted |= content_words(query.tokens) - content_words(without_names(query, query.named).tokens)
     words = content_words(word_tokens(title))
     if words and len(words & set(query.tokens)) / len(words) >= QUOTED_TITLE:
         return frozenset(words | quoted)

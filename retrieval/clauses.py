@@ -45,6 +45,11 @@ _CUES = {
     "how": r"โดย|ให้|ต้อง|วิธี",
 }
 _CUE_RES = {name: re.compile(pattern) for name, pattern in _CUES.items()}
+# A reference to a section, paragraph or item ("มาตรา ๑๘ (๔) (๕) และ (๘)", "วรรคสอง", "(๓)"): its
+# digits are not the number, date or list an intent asks for.
+_REFERENCE = re.compile(r"(?:มาตรา|ม\.)\s*[0-9๐-๙]+(?:/[0-9๐-๙]+)?"
+                        r"(?:\s*(?:\(\s*[0-9๐-๙ก-ฮ]{1,3}\s*\)|และ|หรือ))*|"
+                        r"\(\s*[0-9๐-๙]{1,3}\s*\)|วรรค(?:หนึ่ง|สอง|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า|สิบ)")
 _COUNT_RE = re.compile(_COUNT)
 _COUNTED = frozenset({"amount", "when", "list"})  # intents whose answer is a number with its unit
 
@@ -93,8 +98,9 @@ def clause_features(query: Query, ignore: frozenset[str]):  # -> Callable[[str],
     def features(phrase: str) -> dict[str, float]:
         key = loose_key(phrase)
         held = {w: float(ASKED_WEIGHT if w in asked else 1) for w in words if w in key}
+        bare = _REFERENCE.sub(" ", phrase)
         held.update({f"cue:{name}": LABEL_WEIGHT if name == "label" else CUE_WEIGHT
-                     for name, cue in cues if cue.search(phrase)})
+                     for name, cue in cues if cue.search(phrase if name == "label" else bare)})
         return held
 
     return features

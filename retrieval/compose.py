@@ -29,12 +29,14 @@ ITEM_OVER_LEAD = 2  # question words an item must hold beyond its list's lead-in
 MIN_ITEM_CHARS = 60  # the least of each other list item shown
 NEIGHBOURS = 1  # passages either side of one without a section label that its answer may draw on
 EXTRA_CHARS = 250  # room kept for the clause answering another part of the question
+LEAD_CHARS = 150  # the longest lead added before the clauses that answer
 SLACK_CHARS = 80  # a section this much over the limit is still shown whole ("about 700")
 SECOND_PART_SCORE = 1.5  # what another part of the question must hold to get its own window
 FACT_CUES = frozenset({"cue:where", "cue:penalty"})  # cues whose clause is the asked fact itself
 _WHICH = frozenset({"ไหน", "ใด"})  # "ยุทธศาสตร์ไหน": the noun before asks for a label
 LABEL_CHARS = 200  # the longest heading phrase added for "ยุทธศาสตร์ไหน"
 _SUBLIST_LEAD = ("ดังนี้", "ดังต่อไปนี้", ":")  # an item whose own items (ก), (ข) follow it
+_LEADS_IN = re.compile(r"(?:ดังนี้|ดังต่อไปนี้|ได้แก่|ประกอบด้วย|:)\s*$")
 # A phrase ending in a title and a given name ("… 2565 นายภานุวัฒน์"): Thai writes a space before
 # the surname, which the phrase split takes for a break.
 _GIVEN_NAME = re.compile(r"(?:^|\s|[0-9])(?:นาย(?!กรัฐ|กฯ)|นางสาว|นาง|น\.ส\.|ดร\.|ศาสตราจารย์|รองศาสตราจารย์|"
@@ -141,6 +143,10 @@ def compose(query: Query, passage: str, ignore: frozenset[str] = frozenset(), le
     focus = " ".join(focus.split())
     in_focus = [bool(focus) and " ".join(p.split()) in focus for p in phrases]
     score, lo, hi = best_core(phrases, found, in_focus)
+    # The lead-in of the list the answer is an item of ("ให้คณะกรรมการ… มีหน้าที่และอำนาจ
+    # ดังต่อไปนี้") says whose duty or power it is: its room is kept before the window grows.
+    head = _list_lead(phrases, lo) if lead and score > 0 else set()
+    limit -= _size(phrases, head - set(range(lo, hi)))
     if score <= 0:
         chosen = _window(phrases, 0, 1, limit, set())
     else:
@@ -197,7 +203,9 @@ def compose(query: Query, passage: str, ignore: frozenset[str] = frozenset(), le
             _size(phrases, chosen | {start - 1}) <= limit + SLACK_CHARS:
         start -= 1
         chosen.add(start)
-    if lead and 0 not in chosen and len(phrases[0]) <= min(150, limit - _size(phrases, chosen)):
+    if head:
+        chosen |= head
+    elif lead and 0 not in chosen and len(phrases[0]) <= min(LEAD_CHARS, limit - _size(phrases, chosen)):
         chosen.add(0)  # the lead says who or what the section is about
     first = min(chosen)
     parts: list[str] = ["…"] if _CONTINUES.match(phrases[first]) else []
@@ -208,6 +216,17 @@ def compose(query: Query, passage: str, ignore: frozenset[str] = frozenset(), le
     if max(chosen) < len(phrases) - 1:
         parts.append("…")
     return " ".join(parts)
+
+
+def _list_lead(phrases: list[str], at: int) -> set[int]:
+    """The phrases before the first list item of a section, when phrase ``at`` comes after that
+    item and they are short enough to lead the answer; empty otherwise."""
+    first = next((i for i, p in enumerate(phrases) if ITEM_LABEL.match(p)), 0)
+    head = set(range(first))
+    if not (0 < first <= at and _size(phrases, head) <= LEAD_CHARS):
+        return set()
+    # A real lead-in ends by announcing its items; "ตามมาตรา ๑๘ (๔) (๕)" only cites some.
+    return head if _LEADS_IN.search(phrases[first - 1]) else set()
 
 
 def _asked_label(query: Query, phrases: list[str], at: int) -> int | None:

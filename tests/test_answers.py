@@ -170,6 +170,31 @@ def test_a_fact_a_few_phrases_after_the_asked_words_is_in_the_answer(shipped) ->
     assert not answer.abstained and "อย่างน้อยปีละหนึ่งครั้ง" in answer.answer
 
 
+def test_the_digits_of_section_references_are_not_the_number_asked(shipped) -> None:
+    """"กี่วัน" is answered by "สามสิบวัน" and "หกสิบวัน", not by a clause that only cites
+    "มาตรา ๑๘ (๔) (๕) … (๘)"; "คอม" of "ยึดคอม" still counts although "พรบ คอม" names the Act."""
+    answer = ask(shipped, "ตำรวจยึดคอมไว้ได้นานสุดกี่วัน ขยายได้อีกเท่าไหร่ ตาม พรบ คอม")
+    assert not answer.abstained
+    assert "สามสิบวัน" in answer.answer and "หกสิบวัน" in answer.answer
+    filler = " ".join(["ให้พนักงานเจ้าหน้าที่ดำเนินการตามมาตรา ๑๘ (๔) (๕) (๖) (๗) และ (๘)"] * 8)
+    passage = f"{filler} พนักงานเจ้าหน้าที่จะสั่งยึดหรืออายัดไว้เกินสามสิบวันมิได้ {filler}"
+    assert "สามสิบวัน" in compose(parse_query("ยึดไว้ได้กี่วัน"), passage, lead=False)
+
+
+def test_a_list_item_answer_keeps_the_lead_in_that_says_whose_duty_it_is(shipped) -> None:
+    """"ใคร…" answered by item (๔) of a duties section: its lead-in names the committee."""
+    answer = ask(shipped, "ใครมีหน้าที่กำหนดแนวทางการพัฒนาศักยภาพบุคลากรภาครัฐ ตาม พรบ รัฐบาลดิจิทัล")
+    assert not answer.abstained
+    assert "ให้คณะกรรมการพัฒนารัฐบาลดิจิทัลมีหน้าที่และอำนาจ" in answer.answer
+    assert "กำหนดแนวทางการพัฒนาศักยภาพบุคลากรภาครัฐ" in answer.answer
+    filler = " ".join(["รายละเอียดของหน้าที่ข้อนี้ที่ยาวมาก"] * 12)
+    passage = "\n".join(["มาตรา ๙ ให้สำนักงานมีหน้าที่และอำนาจ ดังต่อไปนี้",
+                         *(f"({n}) ส่งเสริมงานด้านที่ {n} {filler}" for n in "๑๒๓"),
+                         f"(๔) จัดทำทะเบียนผู้เชี่ยวชาญด้านดิจิทัล {filler}"])
+    text = compose(parse_query("ใครจัดทำทะเบียนผู้เชี่ยวชาญด้านดิจิทัล"), passage)
+    assert text.startswith("มาตรา ๙ ให้สำนักงานมีหน้าที่และอำนาจ") and "(๔) จัดทำทะเบียน" in text
+
+
 def test_each_part_of_a_question_in_two_parts_is_answered(shipped) -> None:
     """"ใครเป็นประธาน แล้ว … กี่คน": the chair (item (๑)) and the count (item (๓)) of one section."""
     answer = ask(shipped, "พ.ร.บ.ไซเบอร์ กมช. ใครนั่งเป็นประธาน แล้วกรรมการผู้ทรงคุณวุฒิมีได้สูงสุดกี่คน")
@@ -364,7 +389,10 @@ def test_a_defined_term_asked_about_is_answered_with_its_definition(shipped, que
     assert fact in answer.answer
 
 
+@pytest.mark.xfail(strict=True, reason="known ranking miss (docs/benchmarks.md, round 11): the definitions "
+                   "section still outranks มาตรา ๒๒; the answer only looked right while its definition "
+                   "began after the first 60 characters")
 def test_a_question_about_when_is_not_answered_with_a_definition(shipped) -> None:
     # "อิเล็กทรอนิกส์" is defined by the Act the question names, but the question asks when.
     answer = ask(shipped, "อีเมลถือวาสงแลวเมือไหร ตามกฎหมายธุรกรรมอิเล็กทรอนิกส์")
-    assert "หมายความว่า" not in answer.answer.split("\n")[0][:60]
+    assert "หมายความว่า" not in answer.answer.split("\n")[0]
