@@ -1,12 +1,13 @@
 """Render an Answer as plain text (console chat and `sarabun ask`)."""
 
 from index.store import PublishedIndex
+from retrieval.abstain import DATE
 from retrieval.answer import Answer, Citation
 
 ABSTAIN = "ขออภัยค่ะ ไม่พบคำตอบของคำถามนี้ในเอกสารที่มีอยู่ จึงไม่ขอเดาคำตอบ"
 SUGGEST = "เอกสารที่ใกล้เคียงกับคำถามนี้:"
 NOT_IN_COLLECTION = "“{name}” ไม่อยู่ในคลังเอกสารของสารบรรณค่ะ"
-UNSTATED = "เอกสารที่เกี่ยวข้องไม่ได้ระบุจำนวน{unit}ที่ถามไว้ค่ะ"
+UNSTATED = "เอกสารที่เกี่ยวข้องไม่ได้ระบุ{what}ที่ถามไว้ค่ะ"
 DATED = "เอกสารในคลังเป็นข้อมูล ณ วันที่เผยแพร่ จึงไม่มีข้อมูลล่าสุดหรือปัจจุบันค่ะ"
 REPHRASE = "ลองพิมพ์ใหม่ให้มีวรรณยุกต์ครบ ระบุชื่อเต็มของ พ.ร.บ. หรือเลขมาตรา หรือพิมพ์ /sources เพื่อดูรายชื่อเอกสารค่ะ"
 
@@ -18,7 +19,8 @@ def decline_lines(answer: Answer) -> list[str]:
     if answer.not_found:
         lines.append(NOT_IN_COLLECTION.format(name=answer.not_found))
     elif answer.unstated:
-        lines.append(UNSTATED.format(unit=answer.unstated))
+        what = answer.unstated if answer.unstated == DATE else f"จำนวน{answer.unstated}"
+        lines.append(UNSTATED.format(what=what))
     elif answer.evidence is not None and answer.evidence.now:  # "ตอนนี้", "ล่าสุด", "ปีที่แล้ว"
         lines.append(DATED)
     if answer.suggestions:

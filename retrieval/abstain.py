@@ -74,6 +74,15 @@ _CURRENCY = toneless("(?:บาท|ดอลลาร์|ปอนด์|ยู�
 _NUMBER_WORDS = toneless(r"(?:หนึ่ง|สอง|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า|สิบ|ยี่|ร้อย|พัน|หมื่น|แสน|ล้าน|เอ็ด)")
 _PERCENT = re.compile(toneless(r"%|ร้อยละ|เปอร์เซ็นต์"))  # matched on toneless text
 _MONEY_SIGNS = re.compile(rf"{_PERCENT.pattern}|[$£€¥]")  # a share, or a sum in a currency sign
+# A calendar date asked ("ประกาศวันไหน", "ปิดรับวันที่เท่าไหร่", "เดือนไหน", "ปีอะไร"): answered by a
+# day, a month or a year, or by the day of an event ("ตั้งแต่วันที่ได้รับใบรับแจ้ง", "วันถัดจากวัน
+# ประกาศ…"); matched on toneless text with Arabic digits.
+DATE = "วันที่"  # what unstated_quantity names when the date asked is not stated
+_ASKED_DATE = re.compile(toneless(r"วัน(?:ที่)?\s*(?:ไหน|ใด|อะไร)|วันที่\s*เท่?าไ|"
+                                  r"(?:เดือน|ปี|พ\.ศ\.)\s*(?:ไหน|ใด|อะไร)"))
+_DATE_STATED = re.compile(toneless(
+    r"มกราคม|กุมภาพันธ์|มีนาคม|เมษายน|พฤษภาคม|มิถุนายน|กรกฎาคม|สิงหาคม|กันยายน|ตุลาคม|พฤศจิกายน|ธันวาคม|"
+    r"(?<![ก-๙])(?:ม|มี|เม|พ|มิ|ก|ส|ต|ธ)\.\s?[คยพ]\.|(?<![0-9])(?:25|19|20)[0-9]{2}(?![0-9])|วันที่|วันถัด|วันประกาศ"))
 # The present asked about: documents are dated, so who holds an office now or a figure today is
 # beyond them, unless a passage says so in the question's own words.
 _ASKS_NOW = re.compile(toneless(r"(?:คน|ชุด|ณ\s*)ปัจจุบัน|ปัจจุบัน(?:คือ|เป็น|ใคร)|ตอนนี้|ขณะนี้|ล่าสุด|ปีนี้|(?<!ทุก)วันนี้|"
@@ -92,6 +101,8 @@ def unstated_quantity(question: str, passages: list[str], answer: bool = False) 
     money = not units and bool(_ASKED_MONEY.search(question))
     if money:
         units = [_CURRENCY]
+    elif not units and _ASKED_DATE.search(toneless(question)):
+        units = [DATE]
     if not units:
         return ""
     text = toneless(arabic_digits(" ".join(passages)))  # the units were read without tone marks
@@ -103,7 +114,9 @@ def unstated_quantity(question: str, passages: list[str], answer: bool = False) 
         percent = unit.startswith(toneless("เปอร์เซ็น"))  # typed with or without its final ต์
         found = [m.start() for m in (_MONEY_SIGNS if money else _PERCENT).finditer(text)] \
             if percent or money else []
-        if not percent:
+        if unit == DATE:
+            found = [m.start() for m in _DATE_STATED.finditer(text)]
+        elif not percent:
             found += [m.start() for m in re.finditer(
                 rf"(?:[0-9][0-9,.]*|{_NUMBER_WORDS}+)\s*(?:{toneless('ล้าน')}\s*)?{unit}", text)]
         if unit == toneless("คน"):  # "ไม่น้อยกว่ากึ่งหนึ่งของจำนวนกรรมการ" answers "กี่คนถึงครบองค์ประชุม"

@@ -8,7 +8,7 @@ import pytest
 from bot.render_text import render_answer
 from index.documents import Chunk
 from index.store import load_index
-from retrieval.abstain import unstated_quantity
+from retrieval.abstain import DATE, unstated_quantity
 from retrieval.answer import CITED_SECTION_CHARS, _naming_words, ask, cited_rows, distinct_sections
 from retrieval.compose import MAX_ANSWER_CHARS, MAX_REASONS_CHARS, compose, whole_list
 from retrieval.intent import asked_words, intents
@@ -146,6 +146,18 @@ def test_a_count_the_answer_does_not_state_is_declined(shipped) -> None:
     assert "ไม่ได้ระบุจำนวนวันที่ถาม" in render_answer(answer)  # the decline says what was missing
     answer = ask(shipped, "ผู้ให้บริการต้องเก็บข้อมูลจราจรทางคอมพิวเตอร์ไว้อย่างน้อยกี่วัน")
     assert not answer.abstained and "เก้าสิบวัน" in answer.answer
+
+
+def test_a_date_the_answer_does_not_state_is_declined(shipped) -> None:
+    assert unstated_quantity("ประกาศในราชกิจจาฯ วันไหนคะ", ["ประกาศ ณ วันที่ ๒๘ กุมภาพันธ์ ๒๕๖๖"]) == ""
+    assert unstated_quantity("เปิดบริการได้ตั้งแต่วันไหน", ["ประกอบธุรกิจได้ตั้งแต่วันที่ได้รับใบรับแจ้ง"]) == ""
+    assert unstated_quantity("แผนนี้ครอบคลุมปีไหนถึงปีไหน", ["แผนพัฒนารัฐบาลดิจิทัล พ.ศ. 2563 - 2565"]) == ""
+    assert unstated_quantity("จัดประชุมเดือนไหน", ["การประชุมให้เป็นไปตามระเบียบที่คณะกรรมการกำหนด"]) == DATE
+    answer = ask(shipped, "คณะกรรมการพัฒนารัฐบาลดิจิทัลประชุมนัดแรกวันไหนคะ")
+    assert answer.abstained and not answer.citations and answer.unstated == DATE
+    assert "ไม่ได้ระบุวันที่ที่ถาม" in render_answer(answer)
+    answer = ask(shipped, "พรบ ไซเบอร์ ใช้บังคับวันไหน")
+    assert not answer.abstained and "วันถัดจากวันประกาศในราชกิจจานุเบกษา" in answer.answer
 
 
 def test_a_penalty_the_act_sets_is_answered_with_its_amount(shipped) -> None:
