@@ -15,7 +15,7 @@ from index.thai_text import arabic_digits
 from index.tokens import loose_key, word_tokens
 
 from .intent import asked_words
-from .query import Query
+from .query import Query, spelled_out
 from .words import content_words
 
 FOCUS_BONUS = 1.0  # a clause of the passage the search ranked first, over the rest of its section
@@ -86,6 +86,13 @@ def clause_features(query: Query, ignore: frozenset[str]):  # -> Callable[[str],
     next to the question word count more) and the cues of the question's intents."""
     content = {w for w in content_words(query.tokens) if w not in ignore}
     asked = {loose_key(w) for w in asked_words(word_tokens(query.raw), content)}
+    # An abbreviation's full form is one thing asked about, not as many words as it has: the
+    # words "กสทช." adds (กระจายเสียง, โทรทัศน์, โทรคมนาคม …) share one word's weight.
+    typed = content_words(word_tokens(query.raw))
+    share: dict[str, float] = {}
+    for full in spelled_out(query.raw):
+        added = {loose_key(w) for w in content_words(word_tokens(full)) - typed} - {""}
+        share |= {w: min(share.get(w, 1.0), 1 / len(added)) for w in added}
     words = {loose_key(w) for w in content} - {""}
     cues = [(i, _CUE_RES[i]) for i in query.intents if i in _CUE_RES]
     if _COUNTED & set(query.intents):
@@ -97,7 +104,7 @@ def clause_features(query: Query, ignore: frozenset[str]):  # -> Callable[[str],
 
     def features(phrase: str) -> dict[str, float]:
         key = loose_key(phrase)
-        held = {w: float(ASKED_WEIGHT if w in asked else 1) for w in words if w in key}
+        held = {w: float(ASKED_WEIGHT if w in asked else share.get(w, 1)) for w in words if w in key}
         bare = _REFERENCE.sub(" ", phrase)
         held.update({f"cue:{name}": LABEL_WEIGHT if name == "label" else CUE_WEIGHT
                      for name, cue in cues if cue.search(phrase if name == "label" else bare)})

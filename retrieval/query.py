@@ -167,6 +167,13 @@ def parse_query(question: str) -> Query:
     )
 
 
+def spelled_out(question: str) -> list[str]:
+    """The full forms of the abbreviations ``question`` uses ("กสทช." → "สำนักงานคณะกรรมการกิจการ
+    กระจายเสียง …"), as ``parse_query`` adds them to the search text."""
+    text = normalise_spelling(collapse_spaces(strip_invisible(question)))
+    return [_ABBREVIATIONS[m.group(0)] for m in _ABBREV_RE.finditer(text)]
+
+
 def definition_subject(question: str) -> str:
     """The term a definition question asks about ("Open Data คืออะไร" → "Open Data")."""
     m = _DEFINITION_SUBJECT.match(question.strip().strip("?？ "))

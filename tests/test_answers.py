@@ -10,6 +10,7 @@ from index.documents import Chunk
 from index.store import load_index
 from retrieval.abstain import DATE, unstated_quantity
 from retrieval.answer import CITED_SECTION_CHARS, _naming_words, ask, cited_rows, distinct_sections
+from retrieval.clauses import clause_features
 from retrieval.compose import MAX_ANSWER_CHARS, MAX_REASONS_CHARS, compose, whole_list
 from retrieval.intent import asked_words, intents
 from retrieval.query import parse_query
@@ -191,6 +192,17 @@ def test_the_digits_of_section_references_are_not_the_number_asked(shipped) -> N
     filler = " ".join(["ให้พนักงานเจ้าหน้าที่ดำเนินการตามมาตรา ๑๘ (๔) (๕) (๖) (๗) และ (๘)"] * 8)
     passage = f"{filler} พนักงานเจ้าหน้าที่จะสั่งยึดหรืออายัดไว้เกินสามสิบวันมิได้ {filler}"
     assert "สามสิบวัน" in compose(parse_query("ยึดไว้ได้กี่วัน"), passage, lead=False)
+
+
+def test_an_abbreviations_full_form_weighs_as_one_word() -> None:
+    """"กสทช." adds its full name's words to the search; a clause that spells that name out does
+    not outweigh the one stating the share asked about."""
+    query = parse_query("กสทช. ต้องแบ่งรายได้ให้กองทุนกี่เปอร์เซ็นต์")
+    held = clause_features(query, frozenset())
+    name = held("ให้กองทุนได้รับเงินตามกฎหมายว่าด้วยคณะกรรมการกิจการกระจายเสียง กิจการโทรทัศน์ "
+                "และกิจการโทรคมนาคมแห่งชาติ")
+    share = held("โดยให้สำนักงาน กสทช. จัดสรรให้ในอัตราร้อยละสิบห้าของรายได้")
+    assert sum(share.values()) > sum(name.values())
 
 
 def test_a_list_item_answer_keeps_the_lead_in_that_says_whose_duty_it_is(shipped) -> None:
