@@ -1,6 +1,6 @@
 """Multiple-choice questions generated from the documents, each with the passage that answers it.
 
-Four kinds, all checkable against their cited passage:
+Five kinds, all checkable against their cited passage:
 - definition: "ตาม<document> “X” หมายความว่าอย่างไร" — the choices are meanings of the same shape;
   distractors are the meanings of other terms (the same document's first), never a meaning any
   document gives X;
@@ -8,7 +8,9 @@ Four kinds, all checkable against their cited passage:
 - list item: "ตาม<document> <the list's lead-in> ข้อ (3) คือข้อใด" — the choices are items of the
   same numbered list, so the distractors are siblings that are wrong for the position asked;
 - date: a sentence of the text with its date blanked out; distractors are other dates in the
-  documents that the cited passage does not contain.
+  documents that the cited passage does not contain;
+- section: "ตาม<Act> ข้อความ “…” อยู่ในมาตราใด" — a section's opening sentence; the choices are
+  other sections of the same Act, never one the sentence cites.
 
 Every candidate goes through ``quiz_check.problems``; only items that break no rule are asked.
 Generation is deterministic for a seed.
@@ -18,7 +20,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from index.chunking import continues_list
+from index.chunking import ITEM_LABEL, continues_list
 from index.documents import SUBSTANTIVE, Chunk
 from index.glossary import Definition
 from index.sections import section_key
@@ -27,7 +29,16 @@ from index.thai_text import arabic_digits
 
 from .answer import Citation, cite
 from .query import parse_query
-from .quiz_check import MAX_CHOICE_CHARS, compact, is_fragment, problems, same_kind, term_overlap
+from .quiz_check import (
+    GLUED_PARAGRAPH,
+    MAX_CHOICE_CHARS,
+    compact,
+    is_fragment,
+    meaning_kind,
+    problems,
+    same_kind,
+    term_overlap,
+)
 from .search import Hit, Retriever
 
 CHOICES = 4
@@ -55,7 +66,7 @@ class QuizQuestion:
 
     def to_json(self) -> dict:
         """One line of ``sarabun quiz --json``."""
-        return {"question": self.question, "choices": self.choices, "answer": self.answer,
+        return {"question": self.question, "kind": self.kind, "choices": self.choices, "answer": self.answer,
                 "citation": self.citation.to_json()}
 
 
@@ -129,9 +140,12 @@ def _term_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candida
     out = []
     for i, d in enumerate(glossary):
         meaning = _brief(d.meaning)
-        # Terms whose meaning is the same would be right too.
+        # Terms whose meaning is the same would be right too; terms for another kind of thing
+        # (an agency among activities) are ruled out unread.
+        kind = meaning_kind(d.meaning)
         pool = _shuffled_by_document(d, [x for j, x in enumerate(glossary) if not (keys[j] & keys[i])
-                                         and compact(x.meaning) != compact(d.meaning)], rng)
+                                         and compact(x.meaning) != compact(d.meaning)
+                                         and meaning_kind(x.meaning) == kind], rng)
         title = index.documents[d.doc_id].title
         out.append(_Candidate(f"ตาม{title} คำใดหมายความว่า “{meaning}”", d.term,
                               [x.term for x in pool], d.chunk_id, "term", meaning))
@@ -206,7 +220,10 @@ def _section_candidates(index: PublishedIndex, rng: random.Random) -> list[_Cand
         if sentence is None:
             continue
         label = _section_label(key[1])
-        pool = [_section_label(n) for n in by_act[(chunk.doc_id, chunk.unit)] if n != key[1]]
+        # A section the sentence cites is not where the sentence stands: no distractor.
+        cited = set(re.findall(r"มาตรา\s*([0-9]+(?:/[0-9]+)?)", arabic_digits(sentence)))
+        pool = [_section_label(n) for n in by_act[(chunk.doc_id, chunk.unit)]
+                if n != key[1] and n not in cited]
         rng.shuffle(pool)
         title = chunk.unit or index.documents[chunk.doc_id].title
         out.append(_Candidate(f"ตาม{title} ข้อความ “{sentence}” อยู่ในมาตราใด", label, pool,
@@ -218,7 +235,10 @@ def _opening_sentence(text: str, number: str) -> str | None:
     """The first sentence after the label of section ``number``, up to its last qualifying
     clause when it is long; None when it says too little, refers to the section itself or is a
     list's lead-in."""
-    body = re.sub(r"^มาตรา\s*[0-9๐-๙/]+\s*", "", _text(text.split("\n", 1)[0]))
+    lines = text.split("\n")
+    if len(lines) > 1 and ITEM_LABEL.match(lines[1].strip()):
+        return None  # the first line leads into a list ("ถ้าการกระทำความผิดตามมาตรา ๙ …" then "(๑) …")
+    body = re.sub(r"^มาตรา\s*[0-9๐-๙/]+\s*", "", _text(lines[0]))
     sentence = re.split(r"\s{2,}", body)[0]
     if len(sentence) > MAX_STEM_SENTENCE:
         cuts = [m.start() for m in _CLAUSE.finditer(sentence) if 60 <= m.start() <= MAX_STEM_SENTENCE]
@@ -265,10 +285,21 @@ def _numbered_items(chunks: list[Chunk]) -> tuple[dict[int, tuple[str, str]], st
             if m and int(m.group(1)) == len(items) + 1:
                 items[len(items) + 1] = (_brief(line[m.start(2):]), chunk.chunk_id)
             elif m and items:
-                return _distinct(items), lead
+                return _distinct(_unglued(items)), lead
             elif not items and line:
                 lead = line
-    return _distinct(items), lead
+    return _distinct(_unglued(items)), lead
+
+
+def _unglued(items: dict[int, tuple[str, str]]) -> dict[int, tuple[str, str]]:
+    """``items`` with the last one ending where the paragraph after the list begins (the
+    source's line wrapping joins them; see ``quiz_check.GLUED_PARAGRAPH``)."""
+    if not items:
+        return items
+    last = max(items)
+    text, chunk_id = items[last]
+    m = GLUED_PARAGRAPH.search(text)
+    return items | {last: (text[: m.start()], chunk_id)} if m and m.start() >= 10 else items
 
 
 def _distinct(items: dict[int, tuple[str, str]]) -> dict[int, tuple[str, str]]:

@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from index.documents import SUBSTANTIVE
 from index.store import PublishedIndex
+from index.thai_text import arabic_digits
 from index.thai_text import compact as _compact
 from index.tokens import loose_key, word_tokens
 
@@ -25,9 +26,15 @@ MAX_ECHO = 0.6
 _DANGLING = frozenset({"และ", "หรือ", "ของ", "ที่", "ซึ่ง", "โดย", "ดังต่อไปนี้", "ได้แก่", "ดังนี้", "คือ", "เช่น",
                        "ประกอบด้วย", "อาทิ", "ทั้งนี้"})
 _METADATA = re.compile(r"วันที่:|หมายเหตุ:|เลขหน้า|ที่มา:|แหล่งที่มา")
+# A list announced inside a choice ("… ที่มีลักษณะ ดังต่อไปนี้ (ก) …"): a choice cannot hold it whole.
+_LIST_INSIDE = re.compile(r"(?:ดังต่อไปนี้|ดังนี้)\s*\S")
+# The paragraph after a list, glued to its last item by the line wrapping of the source ("…ของ
+# สำนักงาน เงินและทรัพย์สินของสำนักงานตามวรรคหนึ่ง ต้องนำส่งคลัง…"): it refers back to the
+# paragraph the list belongs to.
+GLUED_PARAGRAPH = re.compile(r"\s(?=\S*ตามวรรค(?:หนึ่ง|สอง|สาม|สี่|ห้า))")
 # What a definition's meaning starts with tells its kind: an actor, an act, or a thing.
 _ACTOR = re.compile(r"^(?:ผู้|บุคคล|เจ้าหน้าที่|พนักงาน|เลขาธิการ|รัฐมนตรี|คณะ|หน่วยงาน|สำนักงาน|ราชการ|"
-                    r"ส่วนราชการ|องค์กร|องค์การ|นิติบุคคล|ศูนย์|กรม|กระทรวง|รัฐบาล)")
+                    r"ส่วนราชการ|องค์กร|องค์การ|นิติบุคคล|ศูนย์|กรม|กระทรวง|รัฐบาล|[A-Za-z-]*[Gg]overnment)")
 _ACT = re.compile(r"^(?:การ|กระบวนการ|ความ)")
 _DATE = re.compile(r"^[0-9๐-๙]{1,2} \S+ (?:พ\.ศ\. )?[0-9๐-๙]{4}$")
 
@@ -53,9 +60,25 @@ def problems(index: PublishedIndex, question: str, choices: list[str], answer: i
     for choice in choices:
         if is_fragment(choice):
             found.append(f"fragment: “{choice[-40:]}” is cut short")
-    if _mixed_kinds(kind, choices, answer):
+        elif kind == "list item" and GLUED_PARAGRAPH.search(choice):
+            found.append(f"fragment: “{choice[-40:]}” runs on past its item")
+    if _mixed_kinds(kind, choices, answer) or (kind == "term" and not all(
+            meaning_kind(subject) in _term_kinds(index, choice) for choice in choices)):
         found.append("distractors: a choice is of another kind than the answer")
+    if kind == "section" and any(_cites(question, c) for i, c in enumerate(choices) if i != answer):
+        found.append("distractors: the stem cites a choice's section, so it can be ruled out")
     return found
+
+
+def _term_kinds(index: PublishedIndex, term: str) -> set[str]:
+    """The kinds of the meanings the documents give ``term`` (see ``meaning_kind``)."""
+    return {meaning_kind(d.meaning) for d in index.glossary if d.term == term}
+
+
+def _cites(question: str, label: str) -> bool:
+    """Whether ``question`` cites the section ``label`` ("มาตรา ๑๘", not "มาตรา ๑๘๐")."""
+    number = arabic_digits(label).removeprefix("มาตรา").strip()
+    return bool(re.search(rf"มาตรา\s*{re.escape(number)}(?![0-9/])", arabic_digits(question)))
 
 
 def _names_document(index: PublishedIndex, doc_id: str, question: str) -> bool:
@@ -111,7 +134,8 @@ def is_fragment(choice: str, limit: int = MAX_CHOICE_CHARS) -> bool:
     text = choice.strip()
     words = _tokens(text)
     return (len(text) > limit or text.endswith(("…", "...", ":", ",", "(", "“"))
-            or text.startswith(("…", "...")) or not words or words[-1] in _DANGLING)
+            or text.startswith(("…", "...")) or not words or words[-1] in _DANGLING
+            or bool(_LIST_INSIDE.search(text)))
 
 
 def same_kind(kind: str, correct: str, other: str) -> bool:
@@ -125,7 +149,7 @@ def same_kind(kind: str, correct: str, other: str) -> bool:
     if kind == "date":
         return bool(_DATE.match(correct)) and bool(_DATE.match(other))
     if kind == "definition":
-        return _meaning_kind(correct) == _meaning_kind(other)
+        return meaning_kind(correct) == meaning_kind(other)
     if kind == "term":
         return _latin(correct) == _latin(other)
     return True
@@ -135,7 +159,8 @@ def _mixed_kinds(kind: str, choices: list[str], answer: int) -> bool:
     return not all(same_kind(kind, choices[answer], c) for c in choices)
 
 
-def _meaning_kind(meaning: str) -> str:
+def meaning_kind(meaning: str) -> str:
+    """What a definition's meaning is of: "actor", "act" or "thing"."""
     if _ACTOR.match(meaning):
         return "actor"
     return "act" if _ACT.match(meaning) else "thing"

@@ -91,4 +91,24 @@ def test_the_validator_refuses_each_kind_of_defect(shipped) -> None:
         choices=["ผู้ใช้บริการ", "ผู้ให้บริการ", "รัฐมนตรี", "พนักงานเจ้าหน้าที่"], answer=0,
         subject="ผู้ใช้บริการของผู้ให้บริการ"))
     assert any(p.startswith("choices") for p in broken(choices=good[1][:3]))
+    # A list announced inside a choice cannot be shown whole.
+    listed = [*good[1][:3], "ผู้ซึ่งมีลักษณะ ดังต่อไปนี้ (ก) เป็นผู้ให้บริการ"]
+    assert any(p.startswith("fragment") for p in broken(choices=listed))
+    # The paragraph after a list, glued to its last item by the source's line wrapping.
+    items = ["ทุนประเดิมที่รัฐบาลจัดสรรให้", "เงินอุดหนุนทั่วไปที่รัฐบาลจัดสรรให้เป็นรายปี",
+             "ค่าธรรมเนียมหรือรายได้อันเกิดจากการดำเนินการ",
+             "ดอกผลของเงินของสำนักงาน เงินและทรัพย์สินของสำนักงานตามวรรคหนึ่ง ต้องนำส่งคลัง"]
+    glued = broken(question=f"ตาม{title} ทุนของสำนักงาน ประกอบด้วย — ข้อ (1) คือข้อใด", choices=items,
+                   answer=0, kind="list item", subject="ทุนของสำนักงาน ประกอบด้วย")
+    assert any(p.startswith("fragment") and "runs on" in p for p in glued)
+    # A term's distractors name the same kind of thing as its meaning (not agencies for an act).
+    term = f"ตาม{title} คำใดหมายความว่า “การนำเทคโนโลยีดิจิทัลมาใช้ในการบริหารงาน”"
+    agencies = ["รัฐบาลดิจิทัล", "สำนักงาน", "หน่วยงานของรัฐ", "ดิจิทัล"]
+    assert any(p.startswith("distractors") for p in broken(
+        question=term, choices=agencies, answer=0, kind="term", subject="การนำเทคโนโลยีดิจิทัลมาใช้ในการบริหารงาน"))
+    # "Which section says …" with a choice the quoted sentence itself cites.
+    section = f"ตาม{title} ข้อความ “ผู้ใดล่วงรู้มาตรการป้องกันตามมาตรา ๑๘ แล้วนำไปเปิดเผย” อยู่ในมาตราใด"
+    assert any("cites a choice" in p for p in broken(
+        question=section, choices=["มาตรา ๖", "มาตรา ๑๘", "มาตรา ๔", "มาตรา ๒๔"], answer=3, kind="section",
+        subject="ผู้ใดล่วงรู้มาตรการป้องกันตามมาตรา ๑๘ แล้วนำไปเปิดเผย"))
 
