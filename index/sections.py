@@ -5,6 +5,9 @@ import re
 from .thai_text import arabic_digits
 
 _SECTION = re.compile(r"(?:^|\n)\s*มาตรา\s*\n?\s*([0-9]+(?:/[0-9]+)?)")
+# A reference back to a paragraph of the same section ("…ตามวรรคหนึ่ง"): it opens a later paragraph,
+# also where the source's line wrapping has glued that paragraph to a list's last item.
+PARAGRAPH_REFERENCE = re.compile(r"ตามวรรค(?:หนึ่ง|สอง|สาม|สี่|ห้า|หก)")
 
 
 def section_key(label: str | None) -> tuple[str, str] | None:

@@ -13,7 +13,7 @@ from pythainlp.tokenize import word_tokenize
 
 from index.chunking import ITEM_LABEL, continues_list
 from index.documents import SUBSTANTIVE, Chunk
-from index.sections import section_key
+from index.sections import PARAGRAPH_REFERENCE, section_key
 from index.thai_text import arabic_digits
 from index.tokens import word_tokens
 
@@ -225,6 +225,8 @@ def _list_lead(phrases: list[str], at: int) -> set[int]:
     head = set(range(first))
     if not (0 < first <= at and _size(phrases, head) <= LEAD_CHARS):
         return set()
+    if any(PARAGRAPH_REFERENCE.search(p) for p in phrases[first : at + 1]):
+        return set()  # the answer stands in a later paragraph ("ให้กองทุนตามวรรคหนึ่ง …"), not in the list
     # A real lead-in ends by announcing its items; "ตามมาตรา ๑๘ (๔) (๕)" only cites some.
     return head if _LEADS_IN.search(phrases[first - 1]) else set()
 

@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 
 from index.documents import SUBSTANTIVE
+from index.sections import PARAGRAPH_REFERENCE
 from index.store import PublishedIndex
 from index.thai_text import arabic_digits
 from index.thai_text import compact as _compact
@@ -31,7 +32,7 @@ _LIST_INSIDE = re.compile(r"(?:ดังต่อไปนี้|ดังนี
 # The paragraph after a list, glued to its last item by the line wrapping of the source ("…ของ
 # สำนักงาน เงินและทรัพย์สินของสำนักงานตามวรรคหนึ่ง ต้องนำส่งคลัง…"): it refers back to the
 # paragraph the list belongs to.
-GLUED_PARAGRAPH = re.compile(r"\s(?=\S*ตามวรรค(?:หนึ่ง|สอง|สาม|สี่|ห้า))")
+GLUED_PARAGRAPH = re.compile(rf"\s(?=\S*{PARAGRAPH_REFERENCE.pattern})")
 # What a definition's meaning starts with tells its kind: an actor, an act, or a thing.
 _ACTOR = re.compile(r"^(?:ผู้|บุคคล|เจ้าหน้าที่|พนักงาน|เลขาธิการ|รัฐมนตรี|คณะ|หน่วยงาน|สำนักงาน|ราชการ|"
                     r"ส่วนราชการ|องค์กร|องค์การ|นิติบุคคล|ศูนย์|กรม|กระทรวง|รัฐบาล|[A-Za-z-]*[Gg]overnment)")
