@@ -18,6 +18,9 @@ _NUM = r"[๐-๙0-9]+"
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.+)$")
 _CHAPTER = re.compile(rf"^(?:หมวด|ส่วนที่|บทที่|ภาค)\s*{_NUM}(?:\s|$)|^(?:บทเฉพาะกาล|ภาคผนวก)\s*$")
 _SECTION = re.compile(rf"^(มาตรา|ข้อ|ยุทธศาสตร์ที่)\s*({_NUM}(?:/{_NUM})?(?:\s*(?:ทวิ|ตรี|จัตวา))?)")
+# A wrapped line that starts inside a list of references ("มาตรา ๗ มาตรา ๘ … หรือมาตรา ๑๑ ต้องระวาง
+# โทษ…") is not a section's heading.
+_CITES_ON = re.compile(r"\s*(?:และ|หรือ)?\s*(?:มาตรา|วรรค)")
 ITEM_LABEL = re.compile(rf"^(?:[-•*]\s*)?(\(\s*(?:{_NUM}|[ก-ฮ])\s*\)|{_NUM}[.)])(?=\s|$|[^\s๐-๙0-9.])")
 _DEFINITION = re.compile(r"^“[^”]{1,80}”\s*หมายความว่า")
 _MEANS = re.compile(r"^หมายความว่า")
@@ -59,7 +62,7 @@ def _kind(line: str) -> tuple[str, str | None]:
         return "heading", m.group(1).strip("* ")
     if _CHAPTER.match(line) and len(line) <= 80:
         return "heading", None
-    if m := _SECTION.match(line):
+    if (m := _SECTION.match(line)) and not _CITES_ON.match(line, m.end()):
         return "section", f"{m.group(1)} {collapse_spaces(m.group(2))}"
     if m := ITEM_LABEL.match(line):
         return "item", m.group(1).replace(" ", "")

@@ -6,6 +6,7 @@ import pytest
 
 from index.chunking import MAX_CHARS, chunk_pages
 from index.clean import clean_document
+from index.documents import Page
 from index.loaders import SkipFile, load_document
 from index.sections import in_order_recall, section_numbers
 
@@ -118,3 +119,15 @@ def test_size_limit(tmp_path: Path) -> None:
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def test_a_wrapped_line_of_references_is_not_a_section_heading() -> None:
+    """A Krisdika text wraps "… ตามมาตรา ๕ มาตรา ๖ / มาตรา ๗ มาตรา ๘ หรือมาตรา ๑๑ ต้องระวางโทษ …":
+    the second line starts with "มาตรา ๗" but is the rest of มาตรา ๑๓, penalty included."""
+    text = "\n".join(["มาตรา ๑๒ ", "ผู้ใดกระทำความผิดตามมาตรา ๕ ต้องระวางโทษจำคุกไม่เกินสามปี", " ",
+                      "มาตรา ๑๓ ", "ผู้ใดจำหน่ายชุดคำสั่งเพื่อใช้กระทำความผิดตามมาตรา ๕ มาตรา ๖",
+                      "มาตรา ๗ มาตรา ๘ หรือมาตรา ๑๑ ต้องระวางโทษจำคุกไม่เกินหนึ่งปี", " ",
+                      "มาตรา ๑๔  ผู้ใดกระทำความผิดที่ระบุไว้ดังต่อไปนี้ ต้องระวางโทษจำคุกไม่เกินห้าปี"])
+    chunks = chunk_pages([Page(text)], "act", paged=False)
+    assert [c.section for c in chunks] == ["มาตรา ๑๒", "มาตรา ๑๓", "มาตรา ๑๔"]
+    assert "ต้องระวางโทษจำคุกไม่เกินหนึ่งปี" in chunks[1].text
