@@ -106,6 +106,8 @@ def _question(index: PublishedIndex, candidate: _Candidate, rng: random.Random) 
             distractors.append(text)
         if len(distractors) == CHOICES - 1:
             break
+    if len(distractors) < CHOICES - 1:
+        return None
     choices = [candidate.correct, *distractors]
     rng.shuffle(choices)
     answer = choices.index(candidate.correct)
@@ -129,7 +131,9 @@ def _definition_candidates(index: PublishedIndex, rng: random.Random) -> list[_C
         title = index.documents[d.doc_id].title
         # Meanings that repeat the term's words first, so that the answer is not the only one.
         pool.sort(key=lambda x: -term_overlap(d.term, x.meaning))
-        out.append(_Candidate(f"ตาม{title} “{d.term}” หมายความว่าอย่างไร", _brief(d.meaning),
+        # The answer is the whole meaning: cut at a clause it could lose what defines the term
+        # (an automated system "โดยปราศจากการตรวจสอบ…"); a meaning too long for a choice is not asked.
+        out.append(_Candidate(f"ตาม{title} “{d.term}” หมายความว่าอย่างไร", _text(d.meaning),
                               [_brief(x.meaning) for x in pool], d.chunk_id, "definition", d.term))
     return out
 
@@ -145,7 +149,8 @@ def _term_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candida
         kind = meaning_kind(d.meaning)
         pool = _shuffled_by_document(d, [x for j, x in enumerate(glossary) if not (keys[j] & keys[i])
                                          and compact(x.meaning) != compact(d.meaning)
-                                         and meaning_kind(x.meaning) == kind], rng)
+                                         and meaning_kind(x.meaning) == kind
+                                         and compact(x.term) not in compact(meaning)], rng)
         title = index.documents[d.doc_id].title
         out.append(_Candidate(f"ตาม{title} คำใดหมายความว่า “{meaning}”", d.term,
                               [x.term for x in pool], d.chunk_id, "term", meaning))
@@ -178,7 +183,7 @@ def _list_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candida
             siblings = [text for n, (text, _) in sorted(items.items()) if n != number]
             rng.shuffle(siblings)
             out.append(_Candidate(f"ตาม{title} {where}{lead} — ข้อ ({number}) คือข้อใด", correct, siblings,
-                                  chunk_id, "list item", lead.removesuffix(" …")))
+                                  chunk_id, "list item", lead.removeprefix("… ")))
     return out
 
 
@@ -321,9 +326,10 @@ def _brief(text: str) -> str:
 
 
 def _lead(text: str) -> str:
-    """A list's lead-in short enough for a stem: cut at a space, marked with "…"."""
+    """A list's lead-in short enough for a stem: its end, which announces the items ("…
+    วัตถุประสงค์ ดังต่อไปนี้"), cut at a space and marked with "…"."""
     text = _text(text)
     if len(text) <= MAX_LEAD_CHARS:
         return text
-    cut = text.rfind(" ", 0, MAX_LEAD_CHARS)
-    return text[: cut if cut > 40 else MAX_LEAD_CHARS] + " …"
+    cut = text.find(" ", len(text) - MAX_LEAD_CHARS)
+    return "… " + text[cut + 1 if 0 <= cut < len(text) - 40 else len(text) - MAX_LEAD_CHARS :]

@@ -32,10 +32,15 @@ _LIST_INSIDE = re.compile(r"(?:ดังต่อไปนี้|ดังนี
 # The paragraph after a list, glued to its last item by the line wrapping of the source ("…ของ
 # สำนักงาน เงินและทรัพย์สินของสำนักงานตามวรรคหนึ่ง ต้องนำส่งคลัง…"): it refers back to the
 # paragraph the list belongs to.
+# Another term's definition glued after a meaning ("… “ไซเบอร์” หมายความรวมถึง …").
+_NEXT_DEFINITION = re.compile(r"“[^”]+”\s*(?:หมายความ|หมายถึง)")
+# What a list's lead-in says to announce its items.
+_ANNOUNCES = re.compile(r"ดังต่อไปนี้|ดังนี้|ได้แก่|ประกอบด้วย|ประการ|:\s*$")
 GLUED_PARAGRAPH = re.compile(rf"\s(?=\S*{PARAGRAPH_REFERENCE.pattern})")
-# What a definition's meaning starts with tells its kind: an actor, an act, or a thing.
-_ACTOR = re.compile(r"^(?:ผู้|บุคคล|เจ้าหน้าที่|พนักงาน|เลขาธิการ|รัฐมนตรี|คณะ|หน่วยงาน|สำนักงาน|ราชการ|"
-                    r"ส่วนราชการ|องค์กร|องค์การ|นิติบุคคล|ศูนย์|กรม|กระทรวง|รัฐบาล|[A-Za-z-]*[Gg]overnment)")
+# What a definition's meaning starts with tells its kind: a person, a body, an act, or a thing.
+_PERSON = re.compile(r"^(?:ผู้|บุคคล|เจ้าหน้าที่|พนักงาน|เลขาธิการ|รัฐมนตรี|ประธาน|กรรมการ|ข้าราชการ)")
+_BODY = re.compile(r"^(?:คณะ|หน่วยงาน|สำนักงาน|ราชการ|ส่วนราชการ|องค์กร|องค์การ|นิติบุคคล|ศูนย์|กรม|กระทรวง|"
+                   r"รัฐบาล|[A-Za-z-]*[Gg]overnment)")
 _ACT = re.compile(r"^(?:การ|กระบวนการ|ความ)")
 _DATE = re.compile(r"^[0-9๐-๙]{1,2} \S+ (?:พ\.ศ\. )?[0-9๐-๙]{4}$")
 
@@ -66,6 +71,12 @@ def problems(index: PublishedIndex, question: str, choices: list[str], answer: i
     if _mixed_kinds(kind, choices, answer) or (kind == "term" and not all(
             meaning_kind(subject) in _term_kinds(index, choice) for choice in choices)):
         found.append("distractors: a choice is of another kind than the answer")
+    if kind == "term" and any(compact(c) in compact(subject) for i, c in enumerate(choices) if i != answer):
+        found.append("distractors: the quoted meaning names a choice, so it can be ruled out")
+    if kind in ("term", "definition") and any(_NEXT_DEFINITION.search(t) for t in (subject, *choices)):
+        found.append("fragment: a meaning runs on into the next definition")
+    if kind == "list item" and not _ANNOUNCES.search(subject):
+        found.append("subject: the stem does not quote the words that announce the list")
     if kind == "section" and any(_cites(question, c) for i, c in enumerate(choices) if i != answer):
         found.append("distractors: the stem cites a choice's section, so it can be ruled out")
     return found
@@ -99,7 +110,7 @@ def _gives_away(question: str, correct: str, choices: list[str], answer: int) ->
     distractors = [c for i, c in enumerate(choices) if i != answer]
     for term in re.findall(r"“([^”]{2,})”", question):
         shared = term_overlap(term, correct)
-        if shared and shared > max(term_overlap(term, d) for d in distractors):
+        if shared and shared > max((term_overlap(term, d) for d in distractors), default=0):
             return True
     return False
 
@@ -161,9 +172,12 @@ def _mixed_kinds(kind: str, choices: list[str], answer: int) -> bool:
 
 
 def meaning_kind(meaning: str) -> str:
-    """What a definition's meaning is of: "actor", "act" or "thing"."""
-    if _ACTOR.match(meaning):
-        return "actor"
+    """What a definition's meaning is of: "person", "body" (an agency, a committee), "act" or
+    "thing"."""
+    if _PERSON.match(meaning):
+        return "person"
+    if _BODY.match(meaning):
+        return "body"
     return "act" if _ACT.match(meaning) else "thing"
 
 

@@ -106,6 +106,23 @@ def test_the_validator_refuses_each_kind_of_defect(shipped) -> None:
     agencies = ["รัฐบาลดิจิทัล", "สำนักงาน", "หน่วยงานของรัฐ", "ดิจิทัล"]
     assert any(p.startswith("distractors") for p in broken(
         question=term, choices=agencies, answer=0, kind="term", subject="การนำเทคโนโลยีดิจิทัลมาใช้ในการบริหารงาน"))
+    # A person's term among bodies: "ผู้ใช้บริการ" (ผู้ซึ่ง…) is not offered with committees.
+    person = f"ตาม{title} คำใดหมายความว่า “ผู้ซึ่งรัฐมนตรีแต่งตั้งให้ปฏิบัติการตามพระราชบัญญัตินี้”"
+    assert any(p.startswith("distractors") for p in broken(
+        question=person, choices=["พนักงานเจ้าหน้าที่", "หน่วยงานของรัฐ", "คณะกรรมการ", "ผู้ให้บริการ"], answer=0,
+        kind="term", subject="ผู้ซึ่งรัฐมนตรีแต่งตั้งให้ปฏิบัติการตามพระราชบัญญัตินี้"))
+    # A term the quoted meaning itself names is ruled out unread.
+    named = f"ตาม{title} คำใดหมายความว่า “ข้อมูลคอมพิวเตอร์ที่เกี่ยวกับการติดต่อสื่อสารของระบบคอมพิวเตอร์”"
+    assert any("names a choice" in p for p in broken(
+        question=named, choices=["ข้อมูลจราจรทางคอมพิวเตอร์", "ข้อมูลคอมพิวเตอร์", "ระบบคอมพิวเตอร์", "ผู้ให้บริการ"],
+        answer=0, kind="term", subject="ข้อมูลคอมพิวเตอร์ที่เกี่ยวกับการติดต่อสื่อสารของระบบคอมพิวเตอร์"))
+    # A meaning that runs on into the next term's definition.
+    run_on = [*good[1][:3], "ผู้ซึ่งถือข้อมูล “ไซเบอร์” หมายความรวมถึง ข้อมูลและการสื่อสาร"]
+    assert any("next definition" in p for p in broken(choices=run_on))
+    # A list item's stem must quote the words announcing the list, not only the start of a long lead-in.
+    unannounced = broken(question=f"ตาม{title} ทุนของสำนักงาน — ข้อ (1) คือข้อใด", choices=[*items[:3], "รายได้อื่น"],
+                         answer=0, kind="list item", subject="ทุนของสำนักงาน")
+    assert any("announce" in p for p in unannounced)
     # "Which section says …" with a choice the quoted sentence itself cites.
     section = f"ตาม{title} ข้อความ “ผู้ใดล่วงรู้มาตรการป้องกันตามมาตรา ๑๘ แล้วนำไปเปิดเผย” อยู่ในมาตราใด"
     assert any("cites a choice" in p for p in broken(
