@@ -156,10 +156,11 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
     and the passage (``near``, a chunk id) of the previous answer, unless the question names its own,
     and the conversation's ``topic`` words, which the search uses but the answer's clauses do not.
     "X คืออะไร" questions about a term the documents define get those definitions first."""
-    asked = parse_query(question)
+    typed = retriever.restore_tones(question)  # "แกไข" read as "แก้ไข"
+    asked = parse_query(typed)
     query = asked
     if topic:  # searched with the topic; what is asked (intents) comes from the question alone
-        query = parse_query(f"{question} {topic}")
+        query = parse_query(f"{typed} {topic}")
         query.intents, query.wants_list, query.wants_definition = \
             asked.intents, asked.wants_list, asked.wants_definition
     named = retriever.resolve(query)

@@ -19,6 +19,7 @@ from .fuse import near_duplicate, rrf
 from .intent import asks_consequence, asks_reasons
 from .query import Query, parse_query
 from .rerank import Candidates, featurize
+from .tones import ToneRestorer, tone_restorer, typed_without_tones
 from .words import content_words, idf
 
 CANDIDATES = 50
@@ -67,6 +68,15 @@ class Retriever:
         store = self.index.chunks
         roles = np.asarray(store.column("role"))
         self._substantive = np.isin(roles, [ROLES.index(r) for r in SUBSTANTIVE])
+
+    @cached_property
+    def _tones(self) -> ToneRestorer:
+        return tone_restorer(self.document_frequency)
+
+    def restore_tones(self, question: str) -> str:
+        """``question`` with its words written in full when it was typed without tone marks
+        (``retrieval.tones``); unchanged otherwise."""
+        return self._tones.restore(question) if typed_without_tones(question) else question
 
     def resolve(self, query: Query) -> list[Named]:
         """The documents ``query`` names (resolved once and kept on the query). A law the
