@@ -31,7 +31,7 @@ from .answer import Citation, cite
 from .query import parse_query
 from .quiz_check import (
     GLUED_PARAGRAPH,
-    MAX_CHOICE_CHARS,
+    MID_PHRASE,
     compact,
     is_fragment,
     meaning_kind,
@@ -45,7 +45,7 @@ CHOICES = 4
 LONG_LIST = 5  # items from which a list gives two questions
 MAX_LEAD_CHARS = 160  # a list's lead-in quoted in the stem
 MAX_STEM_SENTENCE = 260  # a section's sentence quoted in the stem
-# Where a long meaning or item may end and still read whole: before a qualifying clause.
+# Where a long sentence quoted in a stem may be cut (marked "…"): before a qualifying clause.
 _CLAUSE = re.compile(r"\s(?=ซึ่ง|ทั้งนี้|และให้หมายความรวมถึง|โดย|เพื่อ|ไม่ว่า|เว้นแต่)")
 _ITEM = re.compile(r"^(?:[-•*]\s*)?\(?\s*([0-9]{1,2})\s*[.)]\s*(.{4,})$")
 _MONTHS = "มกราคม|กุมภาพันธ์|มีนาคม|เมษายน|พฤษภาคม|มิถุนายน|กรกฎาคม|สิงหาคม|กันยายน|ตุลาคม|พฤศจิกายน|ธันวาคม"
@@ -134,7 +134,7 @@ def _definition_candidates(index: PublishedIndex, rng: random.Random) -> list[_C
         # The answer is the whole meaning: cut at a clause it could lose what defines the term
         # (an automated system "โดยปราศจากการตรวจสอบ…"); a meaning too long for a choice is not asked.
         out.append(_Candidate(f"ตาม{title} “{d.term}” หมายความว่าอย่างไร", _text(d.meaning),
-                              [_brief(x.meaning) for x in pool], d.chunk_id, "definition", d.term))
+                              [_text(x.meaning) for x in pool], d.chunk_id, "definition", d.term))
     return out
 
 
@@ -143,7 +143,7 @@ def _term_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candida
     keys = [d.keys for d in glossary]
     out = []
     for i, d in enumerate(glossary):
-        meaning = _brief(d.meaning)
+        meaning = _text(d.meaning)
         # Terms whose meaning is the same would be right too; terms for another kind of thing
         # (an agency among activities) are ruled out unread.
         kind = meaning_kind(d.meaning)
@@ -288,7 +288,7 @@ def _numbered_items(chunks: list[Chunk]) -> tuple[dict[int, tuple[str, str]], st
         for line in (raw.strip() for raw in chunk.text.split("\n")):
             m = _ITEM.match(arabic_digits(line))
             if m and int(m.group(1)) == len(items) + 1:
-                items[len(items) + 1] = (_brief(line[m.start(2):]), chunk.chunk_id)
+                items[len(items) + 1] = (_text(line[m.start(2):]), chunk.chunk_id)
             elif m and items:
                 return _distinct(_unglued(items)), lead
             elif not items and line:
@@ -315,21 +315,13 @@ def _text(text: str) -> str:
     return " ".join(text.split())
 
 
-def _brief(text: str) -> str:
-    """A long meaning or item up to the last qualifying clause that fits a choice; left whole
-    (and refused by the validator) when it has none."""
-    text = _text(text)
-    if len(text) <= MAX_CHOICE_CHARS:
-        return text
-    cuts = [m.start() for m in _CLAUSE.finditer(text) if 40 <= m.start() <= MAX_CHOICE_CHARS]
-    return text[: cuts[-1]] if cuts else text
-
-
 def _lead(text: str) -> str:
     """A list's lead-in short enough for a stem: its end, which announces the items ("…
-    วัตถุประสงค์ ดังต่อไปนี้"), cut at a space and marked with "…"."""
+    วัตถุประสงค์ ดังต่อไปนี้"), from a space where a phrase starts (not a number or a joining
+    word), marked with "…"; "" when there is no such place."""
     text = _text(text)
     if len(text) <= MAX_LEAD_CHARS:
         return text
-    cut = text.find(" ", len(text) - MAX_LEAD_CHARS)
-    return "… " + text[cut + 1 if 0 <= cut < len(text) - 40 else len(text) - MAX_LEAD_CHARS :]
+    starts = [m.end() for m in re.finditer(r"\s+", text) if len(text) - MAX_LEAD_CHARS <= m.start()
+              and len(text) - m.end() >= 40 and not MID_PHRASE.match(text, m.end())]
+    return f"… {text[starts[0]:]}" if starts else ""

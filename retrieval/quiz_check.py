@@ -34,13 +34,15 @@ _LIST_INSIDE = re.compile(r"(?:ดังต่อไปนี้|ดังนี
 # paragraph the list belongs to.
 # Another term's definition glued after a meaning ("… “ไซเบอร์” หมายความรวมถึง …").
 _NEXT_DEFINITION = re.compile(r"“[^”]+”\s*(?:หมายความ|หมายถึง)")
+# Where a phrase cannot start: a number, or a word joining it to what came before.
+MID_PHRASE = re.compile(r"[0-9๐-๙(]|และ|หรือ|โดย|ซึ่ง|ของ|ตาม|แห่ง|แต่|เพื่อ|จาก|กับ|ว่า")
 # What a list's lead-in says to announce its items.
 _ANNOUNCES = re.compile(r"ดังต่อไปนี้|ดังนี้|ได้แก่|ประกอบด้วย|ประการ|:\s*$")
 GLUED_PARAGRAPH = re.compile(rf"\s(?=\S*{PARAGRAPH_REFERENCE.pattern})")
 # What a definition's meaning starts with tells its kind: a person, a body, an act, or a thing.
 _PERSON = re.compile(r"^(?:ผู้|บุคคล|เจ้าหน้าที่|พนักงาน|เลขาธิการ|รัฐมนตรี|ประธาน|กรรมการ|ข้าราชการ)")
 _BODY = re.compile(r"^(?:คณะ|หน่วยงาน|สำนักงาน|ราชการ|ส่วนราชการ|องค์กร|องค์การ|นิติบุคคล|ศูนย์|กรม|กระทรวง|"
-                   r"รัฐบาล|[A-Za-z-]*[Gg]overnment)")
+                   r"รัฐบาล|รัฐวิสาหกิจ|สถาบัน|มหาวิทยาลัย|บริษัท|ธนาคาร|[A-Za-z-]*[Gg]overnment)")
 _ACT = re.compile(r"^(?:การ|กระบวนการ|ความ)")
 _DATE = re.compile(r"^[0-9๐-๙]{1,2} \S+ (?:พ\.ศ\. )?[0-9๐-๙]{4}$")
 
@@ -77,6 +79,8 @@ def problems(index: PublishedIndex, question: str, choices: list[str], answer: i
         found.append("fragment: a meaning runs on into the next definition")
     if kind == "list item" and not _ANNOUNCES.search(subject):
         found.append("subject: the stem does not quote the words that announce the list")
+    if kind == "list item" and MID_PHRASE.match(subject):
+        found.append("subject: the stem's quote starts in the middle of a phrase")
     if kind == "section" and any(_cites(question, c) for i, c in enumerate(choices) if i != answer):
         found.append("distractors: the stem cites a choice's section, so it can be ruled out")
     return found
@@ -111,6 +115,10 @@ def _gives_away(question: str, correct: str, choices: list[str], answer: int) ->
     for term in re.findall(r"“([^”]{2,})”", question):
         shared = term_overlap(term, correct)
         if shared and shared > max((term_overlap(term, d) for d in distractors), default=0):
+            return True
+        # A choice opening with the term ("สำนักงาน…" for “สำนักงาน”) is picked, or ruled out as
+        # a restatement, without knowing the meaning.
+        if any(compact(c).startswith(compact(term)) for c in choices):
             return True
     return False
 

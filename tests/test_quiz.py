@@ -60,7 +60,7 @@ def test_the_validator_refuses_each_kind_of_defect(shipped) -> None:
     metadata = next(c for c in index.chunks if c.role == "metadata")
     title = index.documents[act.doc_id].title
     good = [f"ตาม{title} “ผู้ใช้บริการ” หมายความว่าอย่างไร",
-            ["ผู้ใช้บริการของผู้ให้บริการไม่ว่าต้องเสียค่าใช้บริการหรือไม่ก็ตาม",
+            ["บุคคลที่ใช้บริการของผู้ให้บริการไม่ว่าต้องเสียค่าใช้บริการหรือไม่ก็ตาม",
              "ผู้ให้บริการเก็บรักษาข้อมูลคอมพิวเตอร์เพื่อประโยชน์ของบุคคลอื่น",
              "ผู้ซึ่งรัฐมนตรีแต่งตั้งให้ปฏิบัติการตามพระราชบัญญัตินี้",
              "ผู้ซึ่งถือข้อมูลสำหรับใช้สร้างลายมือชื่ออิเล็กทรอนิกส์"], 2, act.chunk_id, "definition",
@@ -123,6 +123,13 @@ def test_the_validator_refuses_each_kind_of_defect(shipped) -> None:
     unannounced = broken(question=f"ตาม{title} ทุนของสำนักงาน — ข้อ (1) คือข้อใด", choices=[*items[:3], "รายได้อื่น"],
                          answer=0, kind="list item", subject="ทุนของสำนักงาน")
     assert any("announce" in p for p in unannounced)
+    cut = broken(question=f"ตาม{title} … ๑๔ และมาตรา ๑๕ ให้ถือปฏิบัติ ดังต่อไปนี้ — ข้อ (1) คือข้อใด",
+                 choices=[*items[:3], "รายได้อื่น"], answer=0, kind="list item",
+                 subject="๑๔ และมาตรา ๑๕ ให้ถือปฏิบัติ ดังต่อไปนี้")
+    assert any("middle of a phrase" in p for p in cut)
+    # A choice opening with the term asked is picked, or ruled out, without knowing the meaning.
+    restated = [*good[1][:3], "ผู้ใช้บริการตามกฎหมายว่าด้วยการประกอบกิจการ"]
+    assert any(p.startswith("answer in stem") for p in broken(choices=restated))
     # "Which section says …" with a choice the quoted sentence itself cites.
     section = f"ตาม{title} ข้อความ “ผู้ใดล่วงรู้มาตรการป้องกันตามมาตรา ๑๘ แล้วนำไปเปิดเผย” อยู่ในมาตราใด"
     assert any("cites a choice" in p for p in broken(
