@@ -74,15 +74,26 @@ _CURRENCY = toneless("(?:บาท|ดอลลาร์|ปอนด์|ยู�
 _NUMBER_WORDS = toneless(r"(?:หนึ่ง|สอง|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า|สิบ|ยี่|ร้อย|พัน|หมื่น|แสน|ล้าน|เอ็ด)")
 _PERCENT = re.compile(toneless(r"%|ร้อยละ|เปอร์เซ็นต์"))  # matched on toneless text
 _MONEY_SIGNS = re.compile(rf"{_PERCENT.pattern}|[$£€¥]")  # a share, or a sum in a currency sign
-# A calendar date asked ("ประกาศวันไหน", "ปิดรับวันที่เท่าไหร่", "เดือนไหน", "ปีอะไร"): answered by a
-# day, a month or a year, or by the day of an event ("ตั้งแต่วันที่ได้รับใบรับแจ้ง", "วันถัดจากวัน
-# ประกาศ…"); matched on toneless text with Arabic digits.
-DATE = "วันที่"  # what unstated_quantity names when the date asked is not stated
-_ASKED_DATE = re.compile(toneless(r"วัน(?:ที่)?\s*(?:ไหน|ใด|อะไร)|วันที่\s*เท่?าไ|"
-                                  r"(?:เดือน|ปี|พ\.ศ\.)\s*(?:ไหน|ใด|อะไร)"))
-_DATE_STATED = re.compile(toneless(
-    r"มกราคม|กุมภาพันธ์|มีนาคม|เมษายน|พฤษภาคม|มิถุนายน|กรกฎาคม|สิงหาคม|กันยายน|ตุลาคม|พฤศจิกายน|ธันวาคม|"
-    r"(?<![ก-๙])(?:ม|มี|เม|พ|มิ|ก|ส|ต|ธ)\.\s?[คยพ]\.|(?<![0-9])[12][0-9]{3}(?![0-9])|วันที่|วันถัด|วันประกาศ"))
+# Facts asked by name, and how a text states them (matched on toneless text with Arabic digits): a
+# calendar date ("ประกาศวันไหน", "ปิดรับวันที่เท่าไหร่", "เดือนไหน", "ปีอะไร") by a day, a month or a
+# year, or by the day of an event ("ตั้งแต่วันที่ได้รับใบรับแจ้ง", "วันถัดจากวันประกาศ…"); a website, a
+# phone number or an e-mail address by one written out.
+DATE, WEBSITE, PHONE, EMAIL = "วันที่", "เว็บไซต์", "เบอร์โทรศัพท์", "อีเมล"
+NAMED_FACTS = {
+    DATE: (re.compile(toneless(r"วัน(?:ที่)?\s*(?:ไหน|ใด|อะไร)|วันที่\s*เท่?าไ|"
+                               r"(?:เดือน|ปี|พ\.ศ\.)\s*(?:ไหน|ใด|อะไร)")),
+           re.compile(toneless(
+               r"มกราคม|กุมภาพันธ์|มีนาคม|เมษายน|พฤษภาคม|มิถุนายน|กรกฎาคม|สิงหาคม|กันยายน|ตุลาคม|พฤศจิกายน|ธันวาคม|"
+               r"(?<![ก-๙])(?:ม|มี|เม|พ|มิ|ก|ส|ต|ธ)\.\s?[คยพ]\.|(?<![0-9])[12][0-9]{3}(?![0-9])|วันที่|วันถัด|"
+               r"วันประกาศ"))),
+    WEBSITE: (re.compile(r"(?:เว็บไซต์|เว็บ|website|url|ลิงก์|ลิ้งค์|link)\s*(?:ไหน|อะไร|ใด)|\burl\b", re.I),
+              re.compile(r"https?://|www\.|\.(?:go|or|co|ac|in)\.th\b|\.(?:com|org|net)\b", re.I)),
+    PHONE: (re.compile(toneless(r"(?<!ไซ)เบอร์|โทรศัพท์(?:หมายเลข)?\s*(?:อะไร|เท่าไ)|call\s?cent|สายด่วน|"
+                                r"hotline"), re.I),
+            re.compile(r"(?<![0-9])(?:0[0-9]{1,2}[- ]?[0-9]{3}[- ]?[0-9]{3,4}|1[0-9]{3})(?![0-9])")),
+    EMAIL: (re.compile(toneless(r"(?:อีเมล|e-?mail)\s*(?:ติดต่อ|อะไร|ไหน)"), re.I),
+            re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")),
+}
 # The present asked about: documents are dated, so who holds an office now or a figure today is
 # beyond them, unless a passage says so in the question's own words.
 _ASKS_NOW = re.compile(toneless(r"(?:คน|ชุด|ณ\s*)ปัจจุบัน|ปัจจุบัน(?:คือ|เป็น|ใคร)|ตอนนี้|ขณะนี้|ล่าสุด|ปีนี้|(?<!ทุก)วันนี้|"
@@ -93,16 +104,17 @@ _ASKS_NOW = re.compile(toneless(r"(?:คน|ชุด|ณ\s*)ปัจจุบ�
 def unstated_quantity(question: str, passages: list[str], answer: bool = False) -> str:
     """The unit of a quantity ``question`` asks for ("บาท" in "ค่าธรรมเนียมกี่บาท" and for an amount of
     money asked with "เท่าไร") when none of ``passages`` states a number with that unit (a passport
-    fee, a budget, a count the documents never give); "" otherwise, or when the question asks for
-    no such quantity. With ``answer``, ``passages`` is the text an answer quotes: it is about the
+    fee, a budget, a count the documents never give), or the fact it asks for by name (a key of
+    ``NAMED_FACTS``: a date, a website) when none states one; "" otherwise, or when the question
+    asks for no such thing. With ``answer``, ``passages`` is the text an answer quotes: it is about the
     question already, so the number need not stand near the question's words, and a count that a
     list answers (กี่โครงการ) may be answered by the list without its number."""
     units = [u for u in _ASKED_UNIT.findall(toneless(question)) if not answer or u not in _LISTED_UNITS]
     money = not units and bool(_ASKED_MONEY.search(question))
     if money:
         units = [_CURRENCY]
-    elif not units and _ASKED_DATE.search(toneless(question)):
-        units = [DATE]
+    elif not units:
+        units = [name for name, (asked, _) in NAMED_FACTS.items() if asked.search(toneless(question))][:1]
     if not units:
         return ""
     text = toneless(arabic_digits(" ".join(passages)))  # the units were read without tone marks
@@ -114,8 +126,8 @@ def unstated_quantity(question: str, passages: list[str], answer: bool = False) 
         percent = unit.startswith(toneless("เปอร์เซ็น"))  # typed with or without its final ต์
         found = [m.start() for m in (_MONEY_SIGNS if money else _PERCENT).finditer(text)] \
             if percent or money else []
-        if unit == DATE:
-            found = [m.start() for m in _DATE_STATED.finditer(text)]
+        if unit in NAMED_FACTS:
+            found = [m.start() for m in NAMED_FACTS[unit][1].finditer(text)]
         elif not percent:
             found += [m.start() for m in re.finditer(
                 rf"(?:[0-9][0-9,.]*|{_NUMBER_WORDS}+)\s*(?:{toneless('ล้าน')}\s*)?{unit}", text)]

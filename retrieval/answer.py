@@ -76,7 +76,7 @@ class Answer:
     suggestions: list[str] = field(default_factory=list)  # titles of the most related documents
     evidence: Evidence | None = None
     not_found: str = ""  # on a decline: the document or term the question names, when known
-    unstated: str = ""  # on a decline: the unit of a quantity asked (or abstain.DATE) that no passage states
+    unstated: str = ""  # on a decline: the unit of a quantity or the fact (abstain.NAMED_FACTS) unstated
 
     def to_json(self) -> dict:
         """The ``sarabun ask --json`` object."""

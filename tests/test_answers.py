@@ -8,7 +8,7 @@ import pytest
 from bot.render_text import render_answer
 from index.documents import Chunk
 from index.store import load_index
-from retrieval.abstain import DATE, unstated_quantity
+from retrieval.abstain import DATE, PHONE, WEBSITE, unstated_quantity
 from retrieval.answer import CITED_SECTION_CHARS, _naming_words, ask, cited_rows, distinct_sections
 from retrieval.clauses import clause_features
 from retrieval.compose import MAX_ANSWER_CHARS, MAX_REASONS_CHARS, compose, whole_list
@@ -149,11 +149,17 @@ def test_a_count_the_answer_does_not_state_is_declined(shipped) -> None:
     assert not answer.abstained and "เก้าสิบวัน" in answer.answer
 
 
-def test_a_date_the_answer_does_not_state_is_declined(shipped) -> None:
+def test_a_date_or_contact_the_answer_does_not_state_is_declined(shipped) -> None:
     assert unstated_quantity("ประกาศในราชกิจจาฯ วันไหนคะ", ["ประกาศ ณ วันที่ ๒๘ กุมภาพันธ์ ๒๕๖๖"]) == ""
     assert unstated_quantity("เปิดบริการได้ตั้งแต่วันไหน", ["ประกอบธุรกิจได้ตั้งแต่วันที่ได้รับใบรับแจ้ง"]) == ""
     assert unstated_quantity("แผนนี้ครอบคลุมปีไหนถึงปีไหน", ["แผนพัฒนารัฐบาลดิจิทัล พ.ศ. 2563 - 2565"]) == ""
     assert unstated_quantity("จัดประชุมเดือนไหน", ["การประชุมให้เป็นไปตามระเบียบที่คณะกรรมการกำหนด"]) == DATE
+    # A website, a phone number or an e-mail address asked is stated written out, or not at all.
+    assert unstated_quantity("แจ้งเหตุผ่านเว็บไซต์ไหน", ["แจ้งเหตุได้ที่ www.thaicert.or.th"]) == ""
+    assert unstated_quantity("แจ้งเหตุผ่านเว็บไซต์ไหน", ["ให้แจ้งเหตุต่อสำนักงาน"]) == WEBSITE
+    assert unstated_quantity("call center ของ DGA เบอร์อะไร", ["ติดต่อ DGA ได้ที่ 02-612-6000"]) == ""
+    assert unstated_quantity("call center ของ DGA เบอร์อะไร", ["DGA ให้บริการประชาชน"]) == PHONE
+    assert unstated_quantity("ภัยไซเบอร์คืออะไร", ["ภัยคุกคามทางไซเบอร์"]) == ""  # "ไซเบอร์" asks no number
     answer = ask(shipped, "คณะกรรมการพัฒนารัฐบาลดิจิทัลประชุมนัดแรกวันไหนคะ")
     assert answer.abstained and not answer.citations and answer.unstated == DATE
     assert "ไม่ได้ระบุวันที่ที่ถาม" in render_answer(answer)
