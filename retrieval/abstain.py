@@ -86,7 +86,8 @@ NAMED_FACTS = {
                r"มกราคม|กุมภาพันธ์|มีนาคม|เมษายน|พฤษภาคม|มิถุนายน|กรกฎาคม|สิงหาคม|กันยายน|ตุลาคม|พฤศจิกายน|ธันวาคม|"
                r"(?<![ก-๙])(?:ม|มี|เม|พ|มิ|ก|ส|ต|ธ)\.\s?[คยพ]\.|(?<![0-9])[12][0-9]{3}(?![0-9])|วันที่|วันถัด|"
                r"วันประกาศ"))),
-    WEBSITE: (re.compile(r"(?:เว็บไซต์|เว็บ|website|url|ลิงก์|ลิ้งค์|link)\s*(?:ไหน|อะไร|ใด)|\burl\b", re.I),
+    WEBSITE: (re.compile(toneless(r"(?:เว็บไซต์|เว็บ|website|url|ลิงก์|ลิ้งค์|link)\s*(?:ไหน|อะไร|ใด)|"
+                                  r"\burl\b"), re.I),
               re.compile(r"https?://|www\.|\.(?:go|or|co|ac|in)\.th\b|\.(?:com|org|net)\b", re.I)),
     PHONE: (re.compile(toneless(r"(?<!ไซ)เบอร์|โทรศัพท์(?:หมายเลข)?\s*(?:อะไร|เท่าไ)|call\s?cent|สายด่วน|"
                                 r"hotline"), re.I),
@@ -117,7 +118,7 @@ def unstated_quantity(question: str, passages: list[str], answer: bool = False) 
         units = [name for name, (asked, _) in NAMED_FACTS.items() if asked.search(toneless(question))][:1]
     if not units:
         return ""
-    text = toneless(arabic_digits(" ".join(passages)))  # the units were read without tone marks
+    text = toneless(arabic_digits(" ".join(passages))).lower()  # as the units were read: no tone marks
     # What the quantity is of: the question's own words, beside the number ("ค่าถ่ายเอกสาร … กี่บาท"
     # is not answered by a fine in baht).
     about = [] if answer else [w for w in {toneless(w) for w in content_words(word_tokens(question))}

@@ -67,7 +67,7 @@ def test_quiz_and_define_command_lines(shipped_index: Path) -> None:
     rows = [json.loads(line) for line in quiz.stdout.splitlines()]
     assert len(rows) == 3
     for row in rows:
-        assert set(row) == {"question", "choices", "answer", "citation"} and 0 <= row["answer"] <= 3
+        assert set(row) == {"question", "kind", "choices", "answer", "citation"} and 0 <= row["answer"] <= 3
         fields = {"rank", "doc_id", "title", "source", "page", "section", "text", "score", "ocr",
                   "ocr_confidence"}
         assert set(row["citation"]) == fields
