@@ -44,6 +44,11 @@ _PERSON = re.compile(r"^(?:ผู้|บุคคล|เจ้าหน้าท
 _BODY = re.compile(r"^(?:คณะ|หน่วยงาน|สำนักงาน|ราชการ|ส่วนราชการ|องค์กร|องค์การ|นิติบุคคล|ศูนย์|กรม|กระทรวง|"
                    r"รัฐบาล|รัฐวิสาหกิจ|สถาบัน|มหาวิทยาลัย|บริษัท|ธนาคาร|[A-Za-z-]*[Gg]overnment)")
 _ACT = re.compile(r"^(?:การ|กระบวนการ|ความ)")
+# Things, by what their meaning's head word names.
+_THINGS = (("information", re.compile(r"^(?:ข้อมูล|ข้อความ|ใบรับรอง|เอกสาร|หนังสือ|สิ่งที่สื่อ|ลายมือชื่อ)")),
+           ("system", re.compile(r"^(?:ระบบ|เครือข่าย|อุปกรณ์|เครื่อง|คอมพิวเตอร์|โปรแกรม|ชุดคำสั่ง|แพลตฟอร์ม)")),
+           ("threat", re.compile(r"^(?:ภัย|การกระทำ|ความเสียหาย)")))
+_LEADING_ITEM = re.compile(r"^\s*\(\s*[0-9๐-๙ก-ฮ]{1,2}\s*\)\s*")
 _DATE = re.compile(r"^[0-9๐-๙]{1,2} \S+ (?:พ\.ศ\. )?[0-9๐-๙]{4}$")
 
 
@@ -180,13 +185,16 @@ def _mixed_kinds(kind: str, choices: list[str], answer: int) -> bool:
 
 
 def meaning_kind(meaning: str) -> str:
-    """What a definition's meaning is of: "person", "body" (an agency, a committee), "act" or
-    "thing"."""
+    """What a definition's meaning is of: "person", "body" (an agency, a committee), "threat",
+    "act", "information", "system" or another "thing" (a measure, a technology). A meaning written
+    as a list is of the kind of its first item."""
+    meaning = _LEADING_ITEM.sub("", meaning)
     if _PERSON.match(meaning):
         return "person"
     if _BODY.match(meaning):
         return "body"
-    return "act" if _ACT.match(meaning) else "thing"
+    kind = next((name for name, head in _THINGS if head.match(meaning)), None)
+    return kind or ("act" if _ACT.match(meaning) else "thing")
 
 
 def _latin(term: str) -> bool:
