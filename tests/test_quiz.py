@@ -10,7 +10,7 @@ from index.glossary import lookup
 from index.store import load_index
 from index.thai_text import arabic_digits, compact
 from retrieval.quiz import generate_quiz
-from retrieval.quiz_check import problems
+from retrieval.quiz_check import meaning_kind, problems
 from retrieval.search import open_retriever
 
 
@@ -136,3 +136,12 @@ def test_the_validator_refuses_each_kind_of_defect(shipped) -> None:
         question=section, choices=["มาตรา ๖", "มาตรา ๑๘", "มาตรา ๔", "มาตรา ๒๔"], answer=3, kind="section",
         subject="ผู้ใดล่วงรู้มาตรการป้องกันตามมาตรา ๑๘ แล้วนำไปเปิดเผย"))
 
+
+
+def test_meanings_are_told_apart_by_what_they_name() -> None:
+    assert meaning_kind("(๑) ผู้ให้บริการแก่บุคคลอื่นในการเข้าสู่อินเทอร์เน็ต") == "person"  # a list: its first item
+    assert meaning_kind("คณะกรรมการกำกับดูแลด้านความมั่นคงปลอดภัยไซเบอร์") == "body"
+    assert meaning_kind("ข้อมูลข่าวสารเกี่ยวกับสิ่งเฉพาะตัวของบุคคล") == "information"
+    assert meaning_kind("ภัยคุกคามที่มีลักษณะการเพิ่มขึ้นอย่างมีนัยสำคัญ") == "threat"
+    assert meaning_kind("คอมพิวเตอร์หรือระบบคอมพิวเตอร์ซึ่งหน่วยงานของรัฐใช้") == "system"
+    assert meaning_kind("การนำเทคโนโลยีดิจิทัลมาใช้เป็นเครื่องมือ") == "act"
