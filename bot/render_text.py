@@ -1,7 +1,7 @@
 """Render an Answer as plain text (console chat and `sarabun ask`)."""
 
 from index.store import PublishedIndex
-from retrieval.abstain import NAMED_FACTS
+from retrieval.abstain import HOW_TO, NAMED_FACTS
 from retrieval.answer import Answer, Citation
 
 ABSTAIN = "ขออภัยค่ะ ไม่พบคำตอบของคำถามนี้ในเอกสารที่มีอยู่ จึงไม่ขอเดาคำตอบ"
@@ -19,7 +19,8 @@ def decline_lines(answer: Answer) -> list[str]:
     if answer.not_found:
         lines.append(NOT_IN_COLLECTION.format(name=answer.not_found))
     elif answer.unstated:
-        what = answer.unstated if answer.unstated in NAMED_FACTS else f"จำนวน{answer.unstated}"
+        named = answer.unstated in NAMED_FACTS or answer.unstated == HOW_TO
+        what = answer.unstated if named else f"จำนวน{answer.unstated}"
         lines.append(UNSTATED.format(what=what))
     elif answer.evidence is not None and answer.evidence.now:  # "ตอนนี้", "ล่าสุด", "ปีที่แล้ว"
         lines.append(DATED)

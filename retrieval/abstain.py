@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from index.thai_text import arabic_digits
 from index.tokens import loose_key, toneless, word_tokens
 
-from .query import Query
+from .query import Query, explained
 from .rerank import FEATURES
 from .search import Hit
 from .words import content_words, idf
@@ -95,6 +95,13 @@ NAMED_FACTS = {
     EMAIL: (re.compile(toneless(r"(?:อีเมล|e-?mail)\s*(?:ติดต่อ|อะไร|ไหน)"), re.I),
             re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")),
 }
+# "How do I …" with a product or technical term the documents never write (VPN, Adobe Acrobat,
+# Google Drive): software how-to, which the documents do not teach. A question about the law
+# ("มีโทษยังไง", "กฎหมายนิยามยังไง") is left to the evidence.
+HOW_TO = "วิธีใช้งานระบบหรือโปรแกรม"
+_ABOUT_LAW = re.compile(toneless(r"กฎหมาย|พ\.?\s?ร\.?\s?[บกฎ]|มาตรา|ม\.\s?[0-9]|นิยาม|โทษ|ผิด|สิทธิ|"
+                                 r"(?<!เจ้า)หน้าที่|อำนาจ|ระเบียบ|ประกาศ|คำสั่ง|บังคับ"))
+_LATIN = re.compile(r"[a-z]")
 # The present asked about: documents are dated, so who holds an office now or a figure today is
 # beyond them, unless a passage says so in the question's own words.
 _ASKS_NOW = re.compile(toneless(r"(?:คน|ชุด|ณ\s*)ปัจจุบัน|ปัจจุบัน(?:คือ|เป็น|ใคร)|ตอนนี้|ขณะนี้|ล่าสุด|ปีนี้|(?<!ทุก)วันนี้|"
@@ -138,6 +145,15 @@ def unstated_quantity(question: str, passages: list[str], answer: bool = False) 
                for at in found):
             return ""
     return "บาท" if money else _SHOWN_UNIT.get(units[0], units[0])
+
+
+def untold_how_to(query: Query, document_frequency: dict[str, int]) -> bool:
+    """Whether ``query`` asks how to do something with a Latin-script term that no document
+    writes and no abbreviation or chat term explains ("ตั้ง VPN ให้เจ้าหน้าที่ทำยังไง")."""
+    if "how" not in query.intents or _ABOUT_LAW.search(toneless(query.raw)):
+        return False
+    return any(_LATIN.search(w) and not document_frequency.get(w) and not explained(w)
+               for w in word_tokens(query.raw))
 
 
 @dataclass

@@ -11,7 +11,16 @@ from index.store import PublishedIndex
 from index.thai_text import compact
 from index.tokens import word_tokens
 
-from .abstain import EVIDENCE_HITS, TOP, Evidence, evidence, should_abstain, unstated_quantity
+from .abstain import (
+    EVIDENCE_HITS,
+    HOW_TO,
+    TOP,
+    Evidence,
+    evidence,
+    should_abstain,
+    unstated_quantity,
+    untold_how_to,
+)
 from .clauses import best_clause
 from .compose import (
     MAX_ANSWER_CHARS,
@@ -177,6 +186,8 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
     absent = absent_section(retriever.index, query, named) or unpenalised(retriever.index, query, named)
     if absent:  # "มาตรา 25" of an Act that has 20, a penalty no section sets: nothing can answer
         return Answer(question, True, "", [], related_documents(retriever, query), None, absent)
+    if not named and untold_how_to(asked, retriever.document_frequency):  # "ตั้ง VPN ยังไง"
+        return Answer(question, True, "", [], related_documents(retriever, query), None, unstated=HOW_TO)
     if query.wants_definition and not skip:
         # The term is what the question asks about besides the documents it names, wherever it
         # names them ("ตาม พ.ร.บ.คอม ผู้ให้บริการ หมายถึงอะไร", "ผู้ให้บริการ ตาม พ.ร.บ.คอม คืออะไร").

@@ -167,6 +167,12 @@ def parse_query(question: str) -> Query:
     )
 
 
+def explained(word: str) -> bool:
+    """Whether ``word`` is an abbreviation or chat term the search reads in the documents' words
+    ("depa", "ISP", "sniff")."""
+    return word.lower() in _CHAT_TERMS or any(k.lower() == word.lower() for k in _ABBREVIATIONS)
+
+
 def spelled_out(question: str) -> list[str]:
     """The full forms of the abbreviations ``question`` uses ("กสทช." → "สำนักงานคณะกรรมการกิจการ
     กระจายเสียง …"), as ``parse_query`` adds them to the search text."""

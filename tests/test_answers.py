@@ -8,7 +8,7 @@ import pytest
 from bot.render_text import render_answer
 from index.documents import Chunk
 from index.store import load_index
-from retrieval.abstain import DATE, PHONE, WEBSITE, unstated_quantity
+from retrieval.abstain import DATE, HOW_TO, PHONE, WEBSITE, unstated_quantity
 from retrieval.answer import CITED_SECTION_CHARS, _naming_words, ask, cited_rows, distinct_sections
 from retrieval.clauses import clause_features
 from retrieval.compose import MAX_ANSWER_CHARS, MAX_REASONS_CHARS, compose, whole_list
@@ -165,6 +165,15 @@ def test_a_date_or_contact_the_answer_does_not_state_is_declined(shipped) -> Non
     assert "ไม่ได้ระบุวันที่ที่ถาม" in render_answer(answer)
     answer = ask(shipped, "พรบ ไซเบอร์ ใช้บังคับวันไหน")
     assert not answer.abstained and "วันถัดจากวันประกาศในราชกิจจานุเบกษา" in answer.answer
+
+
+def test_software_how_to_is_declined_but_the_law_about_it_is_answered(shipped) -> None:
+    answer = ask(shipped, "ตั้งค่า VPN ให้เจ้าหน้าที่ทำงานจากบ้านทำยังไงครับ")
+    assert answer.abstained and not answer.citations and answer.unstated == HOW_TO
+    assert "ไม่ได้ระบุวิธีใช้งานระบบหรือโปรแกรมที่ถาม" in render_answer(answer)
+    # "sniff" is a chat term for ดักรับ, and the question is about the law's penalty.
+    answer = ask(shipped, "แอบ sniff ดักข้อมูลคนอื่นในเน็ต มีโทษตาม พรบ คอม ยังไง")
+    assert not answer.abstained and answer.citations[0].section.startswith("มาตรา ๘")
 
 
 def test_a_penalty_the_act_sets_is_answered_with_its_amount(shipped) -> None:
