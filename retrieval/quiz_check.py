@@ -25,7 +25,7 @@ MAX_LENGTH_RATIO = 3.5
 MAX_ECHO = 0.6
 # Words a complete clause does not end with.
 _DANGLING = frozenset({"และ", "หรือ", "ของ", "ที่", "ซึ่ง", "โดย", "ดังต่อไปนี้", "ได้แก่", "ดังนี้", "คือ", "เช่น",
-                       "ประกอบด้วย", "อาทิ", "ทั้งนี้"})
+                       "ประกอบด้วย", "อาทิ", "ทั้งนี้", "ใน", "ตาม", "แก่", "ต่อ", "มาตรา", "แห่ง", "จาก"})
 _METADATA = re.compile(r"วันที่:|หมายเหตุ:|เลขหน้า|ที่มา:|แหล่งที่มา")
 # A list announced inside a choice ("… ที่มีลักษณะ ดังต่อไปนี้ (ก) …"): a choice cannot hold it whole.
 _LIST_INSIDE = re.compile(r"(?:ดังต่อไปนี้|ดังนี้)\s*\S")
@@ -159,7 +159,8 @@ def is_fragment(choice: str, limit: int = MAX_CHOICE_CHARS) -> bool:
     text = choice.strip()
     words = _tokens(text)
     return (len(text) > limit or text.endswith(("…", "...", ":", ",", "(", "“"))
-            or text.startswith(("…", "...")) or not words or words[-1] in _DANGLING
+            or text.startswith(("…", "...")) or not words
+            or (words[-1] in _DANGLING and words[-2:] != ("ก็", "ตาม"))  # "…หรือไม่ก็ตาม" ends a clause
             or bool(_LIST_INSIDE.search(text)))
 
 

@@ -79,6 +79,9 @@ def test_the_validator_refuses_each_kind_of_defect(shipped) -> None:
     assert any(p.startswith("fragment") for p in broken(choices=clipped))
     dangling = [*good[1][:3], "ผู้ซึ่งถือข้อมูลดังต่อไปนี้"]
     assert any(p.startswith("fragment") for p in broken(choices=dangling))
+    # An item cut where the source wraps a cross-reference ("…สิ่งที่กล่าวมาใน" / "(๑) ถึง (๕)").
+    wrapped = [*good[1][:3], "ผู้ซึ่งรับรองการมีอยู่ของสิ่งที่กล่าวมาใน"]
+    assert any(p.startswith("fragment") for p in broken(choices=wrapped))
     other_kind = [*good[1][:3], "การกระทำใด ๆ ที่เกี่ยวกับกิจกรรมในทางแพ่งและพาณิชย์"]
     assert any(p.startswith("distractors") for p in broken(choices=other_kind))
     # The answer repeats the term's words and no distractor does: it can be picked unread.
