@@ -42,7 +42,7 @@ from .quiz_check import (
 from .search import Hit, Retriever
 
 CHOICES = 4
-LONG_LIST = 5  # items from which a list gives two questions
+LONG_LIST = 5  # items from which a list gives two questions (three from twice as many)
 MAX_LEAD_CHARS = 160  # a list's lead-in quoted in the stem
 MAX_STEM_SENTENCE = 260  # a section's sentence quoted in the stem
 # Where a long sentence quoted in a stem may be cut (marked "…"): before a qualifying clause.
@@ -177,8 +177,8 @@ def _list_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candida
         key = section_key(group[0].section)
         label = _section_label(key[1]) if key and key[0] == "มาตรา" else " ".join(key or ())
         where = f"{label} " if label and not lead.startswith(key[0]) else ""
-        # A long list is worth two positions; each is its own question.
-        for number in rng.sample(sorted(items), 2 if len(items) >= LONG_LIST else 1):
+        # A long list is worth a position per LONG_LIST items (up to three); each is its own question.
+        for number in rng.sample(sorted(items), min(3, 1 + len(items) // LONG_LIST)):
             correct, chunk_id = items[number]
             siblings = [text for n, (text, _) in sorted(items.items()) if n != number]
             rng.shuffle(siblings)

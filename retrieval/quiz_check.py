@@ -122,8 +122,10 @@ def _gives_away(question: str, correct: str, choices: list[str], answer: int) ->
         if shared and shared > max((term_overlap(term, d) for d in distractors), default=0):
             return True
         # A choice opening with the term ("สำนักงาน…" for “สำนักงาน”) is picked, or ruled out as
-        # a restatement, without knowing the meaning.
-        if any(compact(c).startswith(compact(term)) for c in choices):
+        # a restatement, and a distractor naming it ("… ไม่รวมถึงบุคคลที่เป็นสื่อกลาง") is ruled
+        # out, without knowing the meaning.
+        if any(compact(c).startswith(compact(term)) for c in choices) or \
+                any(compact(term) in compact(d) for d in distractors):
             return True
     return False
 

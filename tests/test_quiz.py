@@ -133,6 +133,8 @@ def test_the_validator_refuses_each_kind_of_defect(shipped) -> None:
     # A choice opening with the term asked is picked, or ruled out, without knowing the meaning.
     restated = [*good[1][:3], "ผู้ใช้บริการตามกฎหมายว่าด้วยการประกอบกิจการ"]
     assert any(p.startswith("answer in stem") for p in broken(choices=restated))
+    excluding = [*good[1][:3], "ผู้ซึ่งรับข้อมูล ทั้งนี้ ไม่รวมถึงผู้ใช้บริการ"]  # names the term it is not
+    assert any(p.startswith("answer in stem") for p in broken(choices=excluding))
     # "Which section says …" with a choice the quoted sentence itself cites.
     section = f"ตาม{title} ข้อความ “ผู้ใดล่วงรู้มาตรการป้องกันตามมาตรา ๑๘ แล้วนำไปเปิดเผย” อยู่ในมาตราใด"
     assert any("cites a choice" in p for p in broken(
