@@ -32,7 +32,7 @@ def topic_words(retriever: Retriever, question: str) -> list[str]:
     """The words of ``question`` that say what it is about, in order: its content words without
     the names of the documents it names, words that ask something (who, penalty, list, …), bare
     numbers and words the documents never use (typos)."""
-    query = parse_query(question)
+    query = parse_query(retriever.restore_tones(question))  # "แลวถาไมทำ" read as "แล้วถ้าไม่ทำ"
     text = query.raw
     for named in retriever.resolve(query):
         text = text.replace(named.mention, " ")

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from index.store import load_index
 from retrieval.answer import ask
+from retrieval.followup import topic_words
 from retrieval.search import open_retriever
 from retrieval.tones import tone_restorer, typed_without_tones
 
@@ -30,3 +31,5 @@ def test_a_question_without_tone_marks_finds_its_section(shipped_e5_index: Path)
     typed = ask(retriever, "แคกดแชรตอโพสตปลอมทีรูอยูแลววาปลอม ผิดมาตราไหนของ พรบ คอม")
     assert not typed.abstained and typed.question.startswith("แคกดแชร")  # the question as typed
     assert typed.citations[0].section.startswith("มาตรา ๑๔")
+    # A follow-up typed the same way keeps its subject words for the topic.
+    assert "หน่วยงาน" in topic_words(retriever, "แลวถาหนวยงานไมทำตามละ โทษเทาไหร")
