@@ -30,7 +30,7 @@ MENTION_SHORTLIST = 500  # above it, only in the passages whose words match it b
 NEAR_BOOST = 0.4  # passages around the one a follow-up continues from
 NEAR_WINDOW = 8  # rows either side that count as around it
 SECTION_ROWS = 200  # most passages of a named มาตรา boosted (many Acts share its number)
-_SETS_PENALTY = re.compile(r"ต้องระวางโทษ|มีโทษ|ระวางโทษปรับ")
+_SETS_PENALTY = re.compile(r"ต้องระวางโทษ|มีโทษ|ระวางโทษปรับ|มีคำสั่งปรับ")  # a fine a committee orders too
 
 
 @dataclass
@@ -264,8 +264,12 @@ class Retriever:
             named = np.sort(named[top_rows(lexical[named], SECTION_ROWS)[0]])
         # A penalty asked of a section that sets its own ("มาตรา ๕ … ต้องระวางโทษ…") is answered by
         # that section, not by the sections citing it.
-        sets_own = ("penalty" in query.intents and len(named) > 0
-                    and all(_SETS_PENALTY.search(store[int(i)].text) for i in named))
+        # A long section is split over passages: it sets its own penalty when any of them does.
+        setting = {}
+        for i in named:
+            chunk = store[int(i)]
+            setting[chunk.doc_id] = setting.get(chunk.doc_id, False) or bool(_SETS_PENALTY.search(chunk.text))
+        sets_own = "penalty" in query.intents and len(named) > 0 and all(setting.values())
         boost = {int(i): SECTION_BOOST * (0.5 if consequence and not sets_own else 1.0) for i in named}
         if consequence:
             for c in store.rows_citing(named, query.section):

@@ -189,6 +189,12 @@ def test_a_section_that_sets_its_own_penalty_answers_for_it(shipped) -> None:
     assert own.citations[0].section.startswith("มาตรา ๕") and "หกเดือน" in own.answer
     elsewhere = ask(shipped, "มาตรา 57 ไม่ทำตามโดนปรับเท่าไหร่")
     assert elsewhere.citations[0].section.startswith("มาตรา ๗๓") and "สองแสนบาท" in elsewhere.answer
+    # A long section split over passages sets its own penalty when any passage of it does, and a
+    # fine the committee orders ("มีคำสั่งปรับ") is a penalty too.
+    long = ask(shipped, "มาตรา 14 พรบ คอม มีความผิดอะไรบ้าง")
+    assert long.citations[0].section.startswith("มาตรา ๑๔")
+    ordered = ask(shipped, "ผู้ขึ้นทะเบียนฝ่าฝืนหลักเกณฑ์การประกอบธุรกิจตามมาตรา 33/1 พรบ ธุรกรรมฯ โดนปรับเท่าไหร่")
+    assert ordered.citations[0].section.startswith("มาตรา ๓๓/๑") and "หนึ่งล้านบาท" in ordered.answer
 
 
 def test_a_fact_a_few_phrases_after_the_asked_words_is_in_the_answer(shipped) -> None:
