@@ -42,7 +42,7 @@ from .quiz_check import (
 from .search import Hit, Retriever
 
 CHOICES = 4
-LONG_LIST = 5  # items from which a list gives two questions (three from twice as many)
+LONG_LIST = 4  # items from which a list gives two questions (three from twice as many)
 MAX_LEAD_CHARS = 160  # a list's lead-in quoted in the stem
 MAX_STEM_SENTENCE = 260  # a section's sentence quoted in the stem
 # Where a long sentence quoted in a stem may be cut (marked "…"): before a qualifying clause.
@@ -198,10 +198,16 @@ def _date_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candida
         # Every choice is written like the passage writes its date, so none stands out.
         thai, be = text[m.start(4)] in "๐๑๒๓๔๕๖๗๘๙", bool(m.group(3))
         passage = compact(text)
-        others = [d for d in (_date_text(x, thai, be) for x in every_date) if compact(d) not in passage]
-        rng.shuffle(others)
         before = text[max(0, m.start() - 90) : m.start()].split(" ", 1)[-1].strip()
         after = text[m.end() : m.end() + 40].rsplit(" ", 1)[0].strip()
+        day, month, year = int(m.group(1)), m.group(2), m.group(4)
+        pool = every_date
+        if year in arabic_digits(before + after):
+            # The stem shows the year ("ครั้งที่ 1/2560"): other days of that month and year, so
+            # no choice is ruled out by its year.
+            pool = [(d, month, year) for d in (day - 7, day + 7, day - 3, day + 3, day + 10) if 1 <= d <= 28]
+        others = [d for d in (_date_text(x, thai, be) for x in pool) if compact(d) not in passage]
+        rng.shuffle(others)
         title = index.documents[chunk.doc_id].title
         correct = _date_text((int(m.group(1)), m.group(2), m.group(4)), thai, be)
         context = f"…{before} ____ {after}…"

@@ -42,7 +42,8 @@ GLUED_PARAGRAPH = re.compile(rf"\s(?=\S*{PARAGRAPH_REFERENCE.pattern})")
 # What a definition's meaning starts with tells its kind: a person, a body, an act, or a thing.
 _PERSON = re.compile(r"^(?:ผู้|บุคคล|เจ้าหน้าที่|พนักงาน|เลขาธิการ|รัฐมนตรี|ประธาน|กรรมการ|ข้าราชการ)")
 _BODY = re.compile(r"^(?:คณะ|หน่วยงาน|สำนักงาน|ราชการ|ส่วนราชการ|องค์กร|องค์การ|นิติบุคคล|ศูนย์|กรม|กระทรวง|"
-                   r"รัฐบาล|รัฐวิสาหกิจ|สถาบัน|มหาวิทยาลัย|บริษัท|ธนาคาร|[A-Za-z-]*[Gg]overnment)")
+                   r"รัฐวิสาหกิจ|สถาบัน|มหาวิทยาลัย|บริษัท|ธนาคาร)")
+_GOVERNMENT = re.compile(r"^(?:รัฐบาล|[A-Za-z-]*[Gg]overnment)")  # a kind of government, not an agency
 _ACT = re.compile(r"^(?:การ|กระบวนการ|ความ)")
 # Things, by what their meaning's head word names.
 _THINGS = (("information", re.compile(r"^(?:ข้อมูล|ข้อความ|ใบรับรอง|เอกสาร|หนังสือ|สิ่งที่สื่อ|ลายมือชื่อ)")),
@@ -86,9 +87,16 @@ def problems(index: PublishedIndex, question: str, choices: list[str], answer: i
         found.append("subject: the stem does not quote the words that announce the list")
     if kind == "list item" and MID_PHRASE.match(subject):
         found.append("subject: the stem's quote starts in the middle of a phrase")
+    if kind == "date" and any(_year(correct) in arabic_digits(subject) != (_year(c) in arabic_digits(subject))
+                              for c in choices):
+        found.append("distractors: the year the stem shows rules a choice out")
     if kind == "section" and any(_cites(question, c) for i, c in enumerate(choices) if i != answer):
         found.append("distractors: the stem cites a choice's section, so it can be ruled out")
     return found
+
+
+def _year(date: str) -> str:
+    return arabic_digits(date).rsplit(" ", 1)[-1]
 
 
 def _term_kinds(index: PublishedIndex, term: str) -> set[str]:
@@ -188,14 +196,17 @@ def _mixed_kinds(kind: str, choices: list[str], answer: int) -> bool:
 
 
 def meaning_kind(meaning: str) -> str:
-    """What a definition's meaning is of: "person", "body" (an agency, a committee), "threat",
-    "act", "information", "system" or another "thing" (a measure, a technology). A meaning written
+    """What a definition's meaning is of: "person", "body" (an agency, a committee), "government"
+    (a kind of it), "threat", "act", "information", "system" or another "thing" (a measure, a
+    technology). A meaning written
     as a list is of the kind of its first item."""
     meaning = _LEADING_ITEM.sub("", meaning)
     if _PERSON.match(meaning):
         return "person"
     if _BODY.match(meaning):
         return "body"
+    if _GOVERNMENT.match(meaning):
+        return "government"
     kind = next((name for name, head in _THINGS if head.match(meaning)), None)
     return kind or ("act" if _ACT.match(meaning) else "thing")
 

@@ -135,6 +135,11 @@ def test_the_validator_refuses_each_kind_of_defect(shipped) -> None:
     assert any(p.startswith("answer in stem") for p in broken(choices=restated))
     excluding = [*good[1][:3], "ผู้ซึ่งรับข้อมูล ทั้งนี้ ไม่รวมถึงผู้ใช้บริการ"]  # names the term it is not
     assert any(p.startswith("answer in stem") for p in broken(choices=excluding))
+    # A date whose year the stem shows ("ครั้งที่ 1/2560"): a choice of another year is ruled out.
+    meeting = "…ในการประชุมครั้งที่ 1/2560 เมื่อวันที่ ____ ได้มีมติ…"
+    years = broken(question=f"ตาม{title}: “{meeting}” ช่องว่างคือวันใด", kind="date", subject=meeting, answer=0,
+                   choices=["16 มกราคม 2560", "23 มกราคม 2560", "2 กันยายน 2540", "22 มิถุนายน 2565"])
+    assert any("year" in p for p in years)
     # "Which section says …" with a choice the quoted sentence itself cites.
     section = f"ตาม{title} ข้อความ “ผู้ใดล่วงรู้มาตรการป้องกันตามมาตรา ๑๘ แล้วนำไปเปิดเผย” อยู่ในมาตราใด"
     assert any("cites a choice" in p for p in broken(
@@ -150,3 +155,5 @@ def test_meanings_are_told_apart_by_what_they_name() -> None:
     assert meaning_kind("ภัยคุกคามที่มีลักษณะการเพิ่มขึ้นอย่างมีนัยสำคัญ") == "threat"
     assert meaning_kind("คอมพิวเตอร์หรือระบบคอมพิวเตอร์ซึ่งหน่วยงานของรัฐใช้") == "system"
     assert meaning_kind("การนำเทคโนโลยีดิจิทัลมาใช้เป็นเครื่องมือ") == "act"
+    assert meaning_kind("รัฐบาลที่เปิดเผยข้อมูลต่อสาธารณะ") == "government"  # not an agency
+    assert meaning_kind("E-government ที่ถูกพัฒนาถึงขั้นที่ทำให้หน่วยงานภาครัฐเชื่อมโยงกัน") == "government"
