@@ -24,7 +24,7 @@ _CITES_ON = re.compile(r"\s*(?:และ|หรือ)?\s*(?:มาตรา|ว
 ITEM_LABEL = re.compile(rf"^(?:[-•*]\s*)?(\(\s*(?:{_NUM}|[ก-ฮ])\s*\)|{_NUM}[.)])(?=\s|$|[^\s๐-๙0-9.])")
 _DEFINITION = re.compile(r"^“[^”]{1,80}”\s*หมายความว่า")
 _MEANS = re.compile(r"^หมายความว่า")
-_LEAD_IN = re.compile(r"(ดังต่อไปนี้|ได้แก่|ประกอบด้วย|ดังนี้|อาทิ|คือ|[:：])\s*$")
+LEAD_IN = re.compile(r"(ดังต่อไปนี้|ได้แก่|ประกอบด้วย|ดังนี้|อาทิ|คือ|[:：])\s*$")
 _FOOTNOTE_REF = re.compile(r"(?<=\S)\[([๐-๙0-9]+)\]")
 _THAI_LETTER = re.compile(r"[ก-ฮะ-ฺเ-ๅ็-๎]")
 
@@ -198,7 +198,7 @@ def _pack(group: _Group, max_chars: int) -> list[Chunk]:
 
     for n, unit in enumerate(units):
         following = units[n + 1] if n + 1 < len(units) else None
-        is_lead_in = bool(_LEAD_IN.search(unit.text)) and following is not None and \
+        is_lead_in = bool(LEAD_IN.search(unit.text)) and following is not None and \
             following.kind == "item"
         needed = len(unit.text) + 1 + (len(following.text) + 1 if is_lead_in and following else 0)
         if current and size(current) + needed > max_chars:

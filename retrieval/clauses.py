@@ -88,9 +88,10 @@ def clause_features(query: Query, ignore: frozenset[str]):  # -> Callable[[str],
     asked = {loose_key(w) for w in asked_words(word_tokens(query.raw), content)}
     # An abbreviation's full form is one thing asked about, not as many words as it has: the
     # words "กสทช." adds (กระจายเสียง, โทรทัศน์, โทรคมนาคม …) share one word's weight.
-    typed = content_words(word_tokens(query.raw))
+    fulls = spelled_out(query.raw)
+    typed = content_words(word_tokens(query.raw)) if fulls else set()
     share: dict[str, float] = {}
-    for full in spelled_out(query.raw):
+    for full in fulls:
         added = {loose_key(w) for w in content_words(word_tokens(full)) - typed} - {""}
         share |= {w: min(share.get(w, 1.0), 1 / len(added)) for w in added}
     words = {loose_key(w) for w in content} - {""}

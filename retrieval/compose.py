@@ -11,7 +11,7 @@ import re
 
 from pythainlp.tokenize import word_tokenize
 
-from index.chunking import ITEM_LABEL, continues_list
+from index.chunking import ITEM_LABEL, LEAD_IN, continues_list
 from index.documents import SUBSTANTIVE, Chunk
 from index.sections import PARAGRAPH_REFERENCE, section_key
 from index.thai_text import arabic_digits
@@ -36,7 +36,6 @@ FACT_CUES = frozenset({"cue:where", "cue:penalty"})  # cues whose clause is the 
 _WHICH = frozenset({"ไหน", "ใด"})  # "ยุทธศาสตร์ไหน": the noun before asks for a label
 LABEL_CHARS = 200  # the longest heading phrase added for "ยุทธศาสตร์ไหน"
 _SUBLIST_LEAD = ("ดังนี้", "ดังต่อไปนี้", ":")  # an item whose own items (ก), (ข) follow it
-_LEADS_IN = re.compile(r"(?:ดังนี้|ดังต่อไปนี้|ได้แก่|ประกอบด้วย|:)\s*$")
 # A phrase ending in a title and a given name ("… 2565 นายภานุวัฒน์"): Thai writes a space before
 # the surname, which the phrase split takes for a break.
 _GIVEN_NAME = re.compile(r"(?:^|\s|[0-9])(?:นาย(?!กรัฐ|กฯ)|นางสาว|นาง|น\.ส\.|ดร\.|ศาสตราจารย์|รองศาสตราจารย์|"
@@ -228,7 +227,7 @@ def _list_lead(phrases: list[str], at: int) -> set[int]:
     if any(PARAGRAPH_REFERENCE.search(p) for p in phrases[first : at + 1]):
         return set()  # the answer stands in a later paragraph ("ให้กองทุนตามวรรคหนึ่ง …"), not in the list
     # A real lead-in ends by announcing its items; "ตามมาตรา ๑๘ (๔) (๕)" only cites some.
-    return head if _LEADS_IN.search(phrases[first - 1]) else set()
+    return head if LEAD_IN.search(phrases[first - 1]) else set()
 
 
 def _asked_label(query: Query, phrases: list[str], at: int) -> int | None:

@@ -47,6 +47,7 @@ _CHAT_RE = re.compile(
     ),
     re.IGNORECASE,
 )
+_EXPLAINED = frozenset(_CHAT_TERMS) | {k.lower() for k in _ABBREVIATIONS}  # see ``explained``
 # A Buddhist-era year or range written short ("แผน 63-65", "ปี 66–70", "เมษา 64"): the documents
 # write "2563 - 2565", "พ.ศ. 2566".
 _SHORT_YEARS = re.compile(r"(?<![0-9./:])([4-9][0-9])(?:\s*[-–]\s*([4-9][0-9]))?(?![0-9./:%])")
@@ -148,7 +149,7 @@ def _with_wording(word: str, question: str) -> str:
 def parse_query(question: str) -> Query:
     """Normalise a chat question (spelling, abbreviations, particles, digits) for search."""
     question = strip_invisible(question)
-    text = normalise_spelling(collapse_spaces(question))
+    text = _spelled(question)
     text = _ABBREV_RE.sub(lambda m: f"{m.group(0)} {_ABBREVIATIONS[m.group(0)]}", text)
     text = full_years(text)
     text = _CHAT_RE.sub(lambda m: _with_wording(m.group(0), text), text)
@@ -170,14 +171,18 @@ def parse_query(question: str) -> Query:
 def explained(word: str) -> bool:
     """Whether ``word`` is an abbreviation or chat term the search reads in the documents' words
     ("depa", "ISP", "sniff")."""
-    return word.lower() in _CHAT_TERMS or any(k.lower() == word.lower() for k in _ABBREVIATIONS)
+    return word.lower() in _EXPLAINED
 
 
 def spelled_out(question: str) -> list[str]:
     """The full forms of the abbreviations ``question`` uses ("กสทช." → "สำนักงานคณะกรรมการกิจการ
     กระจายเสียง …"), as ``parse_query`` adds them to the search text."""
-    text = normalise_spelling(collapse_spaces(strip_invisible(question)))
-    return [_ABBREVIATIONS[m.group(0)] for m in _ABBREV_RE.finditer(text)]
+    return [_ABBREVIATIONS[m.group(0)] for m in _ABBREV_RE.finditer(_spelled(question))]
+
+
+def _spelled(question: str) -> str:
+    """``question`` without invisible characters and runs of spaces, in the documents' spelling."""
+    return normalise_spelling(collapse_spaces(strip_invisible(question)))
 
 
 def definition_subject(question: str) -> str:

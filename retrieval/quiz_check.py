@@ -29,15 +29,15 @@ _DANGLING = frozenset({"และ", "หรือ", "ของ", "ที่", "�
 _METADATA = re.compile(r"วันที่:|หมายเหตุ:|เลขหน้า|ที่มา:|แหล่งที่มา")
 # A list announced inside a choice ("… ที่มีลักษณะ ดังต่อไปนี้ (ก) …"): a choice cannot hold it whole.
 _LIST_INSIDE = re.compile(r"(?:ดังต่อไปนี้|ดังนี้)\s*\S")
-# The paragraph after a list, glued to its last item by the line wrapping of the source ("…ของ
-# สำนักงาน เงินและทรัพย์สินของสำนักงานตามวรรคหนึ่ง ต้องนำส่งคลัง…"): it refers back to the
-# paragraph the list belongs to.
 # Another term's definition glued after a meaning ("… “ไซเบอร์” หมายความรวมถึง …").
 _NEXT_DEFINITION = re.compile(r"“[^”]+”\s*(?:หมายความ|หมายถึง)")
 # Where a phrase cannot start: a number, or a word joining it to what came before.
 MID_PHRASE = re.compile(r"[0-9๐-๙(]|และ|หรือ|โดย|ซึ่ง|ของ|ตาม|แห่ง|แต่|เพื่อ|จาก|กับ|ว่า")
 # What a list's lead-in says to announce its items.
 _ANNOUNCES = re.compile(r"ดังต่อไปนี้|ดังนี้|ได้แก่|ประกอบด้วย|ประการ|:\s*$")
+# The paragraph after a list, glued to its last item by the line wrapping of the source ("…ของ
+# สำนักงาน เงินและทรัพย์สินของสำนักงานตามวรรคหนึ่ง ต้องนำส่งคลัง…"): it refers back to the
+# paragraph the list belongs to.
 GLUED_PARAGRAPH = re.compile(rf"\s(?=\S*{PARAGRAPH_REFERENCE.pattern})")
 # What a definition's meaning starts with tells its kind: a person, a body, an act, or a thing.
 _PERSON = re.compile(r"^(?:ผู้|บุคคล|เจ้าหน้าที่|พนักงาน|เลขาธิการ|รัฐมนตรี|ประธาน|กรรมการ|ข้าราชการ)")
@@ -87,8 +87,8 @@ def problems(index: PublishedIndex, question: str, choices: list[str], answer: i
         found.append("subject: the stem does not quote the words that announce the list")
     if kind == "list item" and MID_PHRASE.match(subject):
         found.append("subject: the stem's quote starts in the middle of a phrase")
-    if kind == "date" and any(_year(correct) in arabic_digits(subject) != (_year(c) in arabic_digits(subject))
-                              for c in choices):
+    shown = arabic_digits(subject)
+    if kind == "date" and any((_year(correct) in shown) != (_year(c) in shown) for c in choices):
         found.append("distractors: the year the stem shows rules a choice out")
     if kind == "section" and any(_cites(question, c) for i, c in enumerate(choices) if i != answer):
         found.append("distractors: the stem cites a choice's section, so it can be ruled out")

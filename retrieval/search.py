@@ -265,11 +265,9 @@ class Retriever:
         # A penalty asked of a section that sets its own ("มาตรา ๕ … ต้องระวางโทษ…") is answered by
         # that section, not by the sections citing it.
         # A long section is split over passages: it sets its own penalty when any of them does.
-        setting = {}
-        for i in named:
-            chunk = store[int(i)]
-            setting[chunk.doc_id] = setting.get(chunk.doc_id, False) or bool(_SETS_PENALTY.search(chunk.text))
-        sets_own = "penalty" in query.intents and len(named) > 0 and all(setting.values())
+        sets_own = "penalty" in query.intents and len(named) > 0 and \
+            {store.doc_id(int(i)) for i in named if _SETS_PENALTY.search(store[int(i)].text)} == \
+            {store.doc_id(int(i)) for i in named}
         boost = {int(i): SECTION_BOOST * (0.5 if consequence and not sets_own else 1.0) for i in named}
         if consequence:
             for c in store.rows_citing(named, query.section):
