@@ -42,8 +42,12 @@ from .quiz_check import (
 from .search import Hit, Retriever
 
 CHOICES = 4
-LONG_LIST = 4  # items from which a list gives two questions (three from twice as many)
+LONG_LIST = 4  # items from which a list gives two questions (three from twice as many, and so on)
+MAX_PER_LIST = 4  # questions one list gives at most
 MAX_LEAD_CHARS = 160  # a list's lead-in quoted in the stem
+MIN_HEAD_CHARS, MAX_HEAD_CHARS = 20, 120  # the first phrase of a long lead-in, which names the list
+CONTEXT_CHARS = 200  # text before a date quoted in its stem
+DATELINE_TITLE = 30  # characters of a headline that, repeated before a date, make it a dateline
 MAX_STEM_SENTENCE = 260  # a section's sentence quoted in the stem
 # Where a long sentence quoted in a stem may be cut (marked "…"): before a qualifying clause.
 _CLAUSE = re.compile(r"\s(?=ซึ่ง|ทั้งนี้|และให้หมายความรวมถึง|โดย|เพื่อ|ไม่ว่า|เว้นแต่)")
@@ -177,13 +181,13 @@ def _list_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candida
         key = section_key(group[0].section)
         label = _section_label(key[1]) if key and key[0] == "มาตรา" else " ".join(key or ())
         where = f"{label} " if label and not lead.startswith(key[0]) else ""
-        # A long list is worth a position per LONG_LIST items (up to three); each is its own question.
-        for number in rng.sample(sorted(items), min(3, 1 + len(items) // LONG_LIST)):
+        # A long list is worth a position per LONG_LIST items (up to MAX_PER_LIST); each is its own question.
+        for number in rng.sample(sorted(items), min(MAX_PER_LIST, 1 + len(items) // LONG_LIST)):
             correct, chunk_id = items[number]
             siblings = [text for n, (text, _) in sorted(items.items()) if n != number]
             rng.shuffle(siblings)
             out.append(_Candidate(f"ตาม{title} {where}{lead} — ข้อ ({number}) คือข้อใด", correct, siblings,
-                                  chunk_id, "list item", lead.removeprefix("… ")))
+                                  chunk_id, "list item", lead))
     return out
 
 
@@ -198,7 +202,10 @@ def _date_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candida
         # Every choice is written like the passage writes its date, so none stands out.
         thai, be = text[m.start(4)] in "๐๑๒๓๔๕๖๗๘๙", bool(m.group(3))
         passage = compact(text)
-        before = text[max(0, m.start() - 90) : m.start()].split(" ", 1)[-1].strip()
+        before = _phrase_start(text[max(0, m.start() - CONTEXT_CHARS) : m.start()])
+        title = index.documents[chunk.doc_id].title
+        if not before or _repeats(compact(title), compact(before)):
+            continue  # a date next to the document's own headline is its dateline: metadata
         after = text[m.end() : m.end() + 40].rsplit(" ", 1)[0].strip()
         day, month, year = int(m.group(1)), m.group(2), m.group(4)
         pool = every_date
@@ -208,7 +215,6 @@ def _date_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candida
             pool = [(d, month, year) for d in (day - 7, day + 7, day - 3, day + 3, day + 10) if 1 <= d <= 28]
         others = [d for d in (_date_text(x, thai, be) for x in pool) if compact(d) not in passage]
         rng.shuffle(others)
-        title = index.documents[chunk.doc_id].title
         correct = _date_text((int(m.group(1)), m.group(2), m.group(4)), thai, be)
         context = f"…{before} ____ {after}…"
         out.append(_Candidate(f"ตาม{title}: “{context}” ช่องว่างคือวันใด", correct, others,
@@ -322,12 +328,32 @@ def _text(text: str) -> str:
 
 
 def _lead(text: str) -> str:
-    """A list's lead-in short enough for a stem: its end, which announces the items ("…
-    วัตถุประสงค์ ดังต่อไปนี้"), from a space where a phrase starts (not a number or a joining
-    word), marked with "…"; "" when there is no such place."""
+    """A list's lead-in short enough for a stem: its first phrase, which names what the list is
+    of ("แผนยุทธศาสตร์…ตามมาตรา ๓๕ (๑)"), then its end, which announces the items ("… อย่างน้อยต้อง
+    กำหนดเรื่องดังต่อไปนี้ด้วย") from a space where a phrase starts (not a number or a joining
+    word); "" when there is no such place."""
     text = _text(text)
     if len(text) <= MAX_LEAD_CHARS:
         return text
-    starts = [m.end() for m in re.finditer(r"\s+", text) if len(text) - MAX_LEAD_CHARS <= m.start()
+    spaces = list(re.finditer(r"\s+", text))
+    head = next((text[: m.start()] for m in spaces if m.start() >= MIN_HEAD_CHARS
+                 and not MID_PHRASE.match(text, m.end())
+                 and not is_fragment(text[: m.start()], MAX_HEAD_CHARS)), "")
+    starts = [m.end() for m in spaces if len(text) - MAX_LEAD_CHARS <= m.start()
               and len(text) - m.end() >= 40 and not MID_PHRASE.match(text, m.end())]
-    return f"… {text[starts[0]:]}" if starts else ""
+    starts = [s for s in starts if s > len(head) + 1]
+    if not head or not starts or len(head) + len(text) - starts[0] > MAX_LEAD_CHARS + MAX_HEAD_CHARS:
+        return ""
+    return f"{head} … {text[starts[0]:]}"
+
+
+def _repeats(title: str, text: str) -> bool:
+    """Whether ``text`` repeats a stretch of ``title`` (both compact) of ``DATELINE_TITLE`` characters."""
+    return any(title[i : i + DATELINE_TITLE] in text for i in range(max(1, len(title) - DATELINE_TITLE + 1)))
+
+
+def _phrase_start(before: str) -> str:
+    """``before`` (the text before a date) from its first space where a phrase starts, so that
+    the quote around the date neither starts mid-word nor on a joining word ("และสังคม …")."""
+    starts = [m.end() for m in re.finditer(r"\s+", before) if not MID_PHRASE.match(before, m.end())]
+    return before[starts[0]:].strip() if starts else ""

@@ -31,8 +31,9 @@ _METADATA = re.compile(r"วันที่:|หมายเหตุ:|เลข
 _LIST_INSIDE = re.compile(r"(?:ดังต่อไปนี้|ดังนี้)\s*\S")
 # Another term's definition glued after a meaning ("… “ไซเบอร์” หมายความรวมถึง …").
 _NEXT_DEFINITION = re.compile(r"“[^”]+”\s*(?:หมายความ|หมายถึง)")
-# Where a phrase cannot start: a number, or a word joining it to what came before.
-MID_PHRASE = re.compile(r"[0-9๐-๙(]|และ|หรือ|โดย|ซึ่ง|ของ|ตาม|แห่ง|แต่|เพื่อ|จาก|กับ|ว่า")
+# Where a phrase cannot start: a number, a word joining it to what came before, or one that
+# goes on naming it ("… แผนพัฒนาดิจิทัลฯ ระยะ 20 ปี", "… ระดับจังหวัด").
+MID_PHRASE = re.compile(r"[0-9๐-๙(]|และ|หรือ|โดย|ซึ่ง|ของ|ตาม|แห่ง|แต่|เพื่อ|จาก|กับ|ว่า|ระยะ|ฉบับ|ด้าน|ระดับ|ประจำ")
 # What a list's lead-in says to announce its items.
 _ANNOUNCES = re.compile(r"ดังต่อไปนี้|ดังนี้|ได้แก่|ประกอบด้วย|ประการ|:\s*$")
 # The paragraph after a list, glued to its last item by the line wrapping of the source ("…ของ
@@ -85,8 +86,12 @@ def problems(index: PublishedIndex, question: str, choices: list[str], answer: i
         found.append("fragment: a meaning runs on into the next definition")
     if kind == "list item" and not _ANNOUNCES.search(subject):
         found.append("subject: the stem does not quote the words that announce the list")
-    if kind == "list item" and MID_PHRASE.match(subject):
+    if kind in ("list item", "date") and MID_PHRASE.match(subject.removeprefix("…")):
         found.append("subject: the stem's quote starts in the middle of a phrase")
+    if kind == "list item" and subject.startswith("…"):
+        found.append("subject: the stem leaves out the start of the list's lead-in, which names the list")
+    if chunk is not None and chunk.unit:
+        found.append("amendment: an amending Act's own section; the main text already holds what it says")
     shown = arabic_digits(subject)
     if kind == "date" and any((_year(correct) in shown) != (_year(c) in shown) for c in choices):
         found.append("distractors: the year the stem shows rules a choice out")

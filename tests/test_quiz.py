@@ -145,6 +145,19 @@ def test_the_validator_refuses_each_kind_of_defect(shipped) -> None:
     assert any("cites a choice" in p for p in broken(
         question=section, choices=["มาตรา ๖", "มาตรา ๑๘", "มาตรา ๔", "มาตรา ๒๔"], answer=3, kind="section",
         subject="ผู้ใดล่วงรู้มาตรการป้องกันตามมาตรา ๑๘ แล้วนำไปเปิดเผย"))
+    # A list's stem that keeps only the end of a long lead-in never says what the list is of.
+    headless = "… ต้องสอดคล้องกับนโยบายและแผนระดับชาติ และอย่างน้อยต้องกำหนดเรื่องดังต่อไปนี้ด้วย"
+    assert any("leaves out the start" in p for p in broken(
+        question=f"ตาม{title} มาตรา ๔๑ {headless} — ข้อ (2) คือข้อใด", choices=[*items[:3], "รายได้อื่น"], answer=0,
+        kind="list item", subject=headless))
+    # A date's quote that starts on a joining word ("…และสังคม ระยะ 20 ปี") starts mid-name.
+    mid_name = "…และสังคม ระยะ 20 ปี ซึ่งได้รับความเห็นชอบจากคณะรัฐมนตรีเมื่อวันที่ ____ ภายใต้วิสัยทัศน์…"
+    assert any("middle of a phrase" in p for p in broken(
+        question=f"ตาม{title}: “{mid_name}” ช่องว่างคือวันใด", kind="date", subject=mid_name, answer=0,
+        choices=["5 เมษายน 2559", "2 กันยายน 2540", "22 มิถุนายน 2565", "24 พฤษภาคม 2562"]))
+    # A section of an amending Act printed after the main Act: its content is already in the main text.
+    amending = next(c for c in index.chunks if c.unit and c.role == "section")
+    assert any(p.startswith("amendment") for p in broken(chunk_id=amending.chunk_id))
 
 
 
