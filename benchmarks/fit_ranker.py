@@ -8,7 +8,8 @@ question the first stage's candidates are labelled: a candidate is right when it
 passage with the rest of its section, ``retrieval.answer.cited_rows``) holds every gold string.
 A listwise softmax model is fitted: the probability the model gives the right candidates is
 maximised, with an L2 penalty chosen by 5-fold cross-validation on hit@1. Prints the figures and
-the WEIGHTS line to paste into retrieval/rerank.py.
+the WEIGHTS line to paste into retrieval/rerank.py. The abstention model reads the ranking
+model's score, so refit it after (``benchmarks/calibrate_abstention.py``).
 """
 
 import argparse

@@ -139,6 +139,15 @@ def test_a_section_or_penalty_the_collection_lacks_is_declined_by_name(shipped, 
     assert answer.not_found.startswith(not_found)
 
 
+@pytest.mark.parametrize("question", ["เงินเดือนข้าราชการแรกบรรจุปริญญาตรีเท่าไหร่",
+                                      "ข้าราชการจะขอย้ายข้ามกระทรวงต้องทำยังไงบ้าง"])
+def test_civil_service_matters_the_documents_do_not_cover_are_declined(shipped, question: str) -> None:
+    # The passages found share the question's words ("ข้าราชการ", "เงินเดือน") but match it on few
+    # of the ranking model's signals: its low score is evidence the documents do not answer.
+    answer = ask(shipped, question)
+    assert answer.abstained and not answer.citations
+
+
 def test_a_count_the_answer_does_not_state_is_declined(shipped) -> None:
     # The passages found hold some number of days (a deadline elsewhere in the Act); the text the
     # answer would quote holds none for what is asked: it is declined, not answered with a section.
