@@ -65,10 +65,11 @@ _SECTION_NUMBER = re.compile(r"(?:มาตรา|ม\.|ข้อ|ฉบับ�
 # A quantity asked with its unit ("กี่บาท", "ปีละกี่ชั่วโมง", "กี่ล้านคน"): the passages that answer
 # state a number with that unit. Counts of list items (กี่ข้อ, กี่ประเภท) are left out: a list
 # answers them without writing the number.
-_UNITS = ("บาท", "ล้าน", "ชั่วโมง", "นาที", "วัน", "เดือน", "ปี", "ครั้ง", "คน", "หน่วยงาน", "ชุด", "แห่ง",
-          "เครื่อง", "ราย", "เปอร์เซ็นต์", "โครงการ", "รางวัล", "จุด", "คะแนน")
-_ASKED_UNIT = re.compile(toneless(r"กี่\s*(" + "|".join(_UNITS).replace("เปอร์เซ็นต์", "เปอร์เซ็นต์?") + ")"))
-_SHOWN_UNIT = {toneless(u): u for u in _UNITS} | {toneless("เปอร์เซ็น"): "เปอร์เซ็นต์"}
+_UNITS = ("บาท", "ล้าน", "ชั่วโมง", "นาที", "วัน", "สัปดาห์", "เดือน", "ปี", "ครั้ง", "รอบ", "คน", "หน่วยงาน",
+          "ชุด", "แห่ง", "เครื่อง", "ราย", "เปอร์เซ็นต์", "โครงการ", "รางวัล", "จุด", "คะแนน", "เท่า", "แผ่น",
+          "เว็บ", "หลัก", "ตัวอักษร")
+_ASKED_UNIT = re.compile(toneless(r"กี่\s*(" + "|".join(_UNITS).replace("เปอร์เซ็นต์", "เปอร์เซ็นต์?") + "|%)"))
+_SHOWN_UNIT = {toneless(u): u for u in _UNITS} | {toneless("เปอร์เซ็น"): "เปอร์เซ็นต์", "%": "เปอร์เซ็นต์"}
 _LISTED_UNITS = frozenset({toneless("โครงการ")})
 # A share of a body of people ("กึ่งหนึ่ง", "หนึ่งในสาม", "สองในสาม"), matched on toneless text.
 _SHARE = re.compile(toneless(r"กึ่งหนึ่ง|(?:หนึ่ง|สอง|สาม|สี่)ในสาม|(?:หนึ่ง|สอง|สาม)ในสี่"))
@@ -137,7 +138,7 @@ def unstated_quantity(question: str, passages: list[str], answer: bool = False) 
     about = [] if answer else [w for w in {toneless(w) for w in content_words(word_tokens(question))}
                                if len(w) >= ABOUT_WORD and w not in units]
     for unit in units:
-        percent = unit.startswith(toneless("เปอร์เซ็น"))  # typed with or without its final ต์
+        percent = unit.startswith(toneless("เปอร์เซ็น")) or unit == "%"  # "กี่ %", "กี่เปอร์เซ็น(ต์)"
         found = [m.start() for m in (_MONEY_SIGNS if money else _PERCENT).finditer(text)] \
             if percent or money else []
         if unit in NAMED_FACTS:

@@ -84,6 +84,11 @@ def test_a_quantity_is_supported_only_by_a_number_with_its_unit() -> None:
     assert unstated_quantity("กองทุนได้ส่วนแบ่งจากรายได้ กสทช. กี่เปอร์เซ็นต์", [share]) == ""
     assert unstated_quantity("กองทุนได้ส่วนแบ่งจากรายได้ กสทช. กี่เปอร์เซ็น", [share]) == ""
     assert unstated_quantity("กองทุนได้ส่วนแบ่งจากรายได้ กสทช. กี่เปอร์เซ็นต์", ["รายได้ของกองทุน"]) != ""
+    assert unstated_quantity("กองทุนได้ส่วนแบ่งจากรายได้ กสทช. กี่ %", [share]) == ""
+    assert unstated_quantity("ค่าวิทยากรโดนหัก ณ ที่จ่ายกี่ %", ["ค่าตอบแทนวิทยากรให้เป็นไปตามระเบียบ"]) == "เปอร์เซ็นต์"
+    # other counted things: times over, sheets, digits
+    assert unstated_quantity("ต้องชดใช้ทุนกี่เท่าของเวลาที่ลา", ["ต้องปฏิบัติงานชดใช้ทุนตามสัญญา"]) == "เท่า"
+    assert unstated_quantity("ต้องชดใช้ทุนกี่เท่าของเวลาที่ลา", ["ชดใช้ทุนเป็นเวลาสองเท่าของเวลาที่ลา"]) == ""
     # an amount of money asked with "เท่าไร" is a quantity in a currency, or a share of a sum
     assert unstated_quantity("แผนนี้ใช้งบประมาณเท่าไหร่", ["แผนนี้มีโครงการสำคัญหลายโครงการ"]) == "บาท"
     assert unstated_quantity("แผนนี้ใช้งบประมาณเทาไหร", ["แผนนี้ใช้งบประมาณ 3,000 ล้านบาท"]) == ""
