@@ -26,6 +26,7 @@ from retrieval.followup import (
     names_only,
     neighbour_section,
     ordinal_item,
+    subject_words,
     topic_words,
 )
 from retrieval.intent import asking_phrases, asks_something
@@ -53,6 +54,7 @@ _POINTS_AT = re.compile(r"(?<!วัน)(?<!ตอน)(?<!ขณะ)(?<!ปี)(
 _LEANS = re.compile(r"^(?:แล้ว|งั้น|ส่วน)")
 MAX_CARRY_CHARS = 60
 SHORT_QUESTION = 25  # a question this short leans on the conversation ("โทษเท่าไร", "จัดที่ไหน")
+STANDS_ALONE = 4  # subject words with which a question opening with "แล้ว…" is a question of its own
 POINTED_SHARE = 0.5  # of its words the last answer's document must hold for "…นี้" to point at it
 NOTHING_TO_FOLLOW = ("ยังไม่มีคำตอบก่อนหน้าให้อ้างถึงค่ะ ลองพิมพ์คำถามแบบเต็ม เช่น "
                      "“พ.ร.บ.คอมพิวเตอร์ มาตรา 14 ว่าอย่างไร”")
@@ -133,8 +135,11 @@ class Dialogue:
         leans = len(text) <= SHORT_QUESTION or _POINTS_BACK.search(text)
         held = in_document(retriever, last.answer, text) if last and leans else 0.0
         carries = _CARRY.search(text) or held == 1.0 or (held >= POINTED_SHARE and _POINTS_AT.search(text))
-        if last is None and (_LEANS.match(text) or asks_without_subject(retriever, text)):
-            return nothing  # "แล้วใครเป็นประธาน", "โทษเท่าไร" with no answer before it
+        if last is None and (asks_without_subject(retriever, text)
+                             or (_LEANS.match(text) and len(subject_words(text)) < STANDS_ALONE)):
+            # "แล้วใครเป็นประธาน", "โทษเท่าไร" with no answer before it; "แล้วถ้าเขียนโปรแกรมไว้ขาย
+            # ให้คนเอาไปเจาะระบบล่ะ ผิดไหม" says enough to be asked on its own.
+            return nothing
         own = topic_words(retriever, text)
         if last and last.answer.citations and len(text) <= MAX_CARRY_CHARS and (
                 carries or names_only(retriever, text)):

@@ -1,6 +1,6 @@
 """Recognise chat messages that refer to the previous answer rather than ask afresh.
 
-"มาตราถัดไป", "ต่อเลยครับ", "ย้อนไปก่อนหน้า", "ข้อ 3", "ข้อสามล่ะ", "ข้อต่อไป", "ขอคำตอบอื่น": these
+"มาตราถัดไป" (or "ม.ถัดไป"), "ต่อเลยครับ", "ย้อนไปก่อนหน้า", "ข้อ 3", "ข้อสามล่ะ", "ข้อต่อไป", "ขอคำตอบอื่น": these
 name no subject; the dialogue resolves them against the chat's last answer.
 """
 
@@ -19,7 +19,7 @@ _BEFORE = r"ก่อนหน้า(?:นี้|นั้น)?|ก่อนห�
 _BACK = r"ย้อน(?:กลับ)?(?:ไป)?|กลับไป"
 _LEAD_WORDS = rf"แล้ว|ขอดู|ขอ|ดู|ไป|ส่วน|งั้น|{_BACK}|อ่าน"
 _LEAD = rf"(?:(?:{_LEAD_WORDS})\s*)*"  # "ขอดู", "แล้วขอ", "ย้อนไปดู"
-_SECTION_STEP = re.compile(rf"มาตรา\s*(?:ที่)?\s*(?:(?P<next>{_NEXT})|(?P<before>{_BEFORE}))")
+_SECTION_STEP = re.compile(rf"(?:มาตรา|(?<![ก-๙])ม\.)\s*(?:ที่)?\s*(?:(?P<next>{_NEXT})|(?P<before>{_BEFORE}))")
 _ITEM_STEP = re.compile(rf"^{_LEAD}ข้อ\s*(?:ที่)?\s*(?:(?P<next>{_NEXT})|(?P<before>{_BEFORE}))$")
 _BARE_STEP = re.compile(rf"^(?:{_LEAD}(?:อัน|ส่วน|ตัว)?\s*(?:(?P<next>ถัดไป|ถัดมา|ต่อไป|ต่อ|next)|"
                         rf"(?P<before>{_BEFORE}|previous|back))|(?P<back>{_BACK}))$")

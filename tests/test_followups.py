@@ -60,6 +60,10 @@ def test_more_ways_of_referring_to_the_last_answer() -> None:
     assert parse_reference("ย้อนกลับ") == parse_reference("กลับไปหน่อย") == Reference("step", -1)
     assert parse_reference("ขอรายละเอียดข้อ 1") == parse_reference("ข้อแรก") == Reference("item", n=1)
     assert parse_reference("ข้อสุดท้ายล่ะ") == Reference("item", n=LAST_ITEM)
+    # "ม." is how chats shorten มาตรา: a step, not a question about some section.
+    assert parse_reference("ม.ถัดไปค่ะ") == parse_reference("ต่อไปครับ ม.ถัดไป") == Reference("section", 1)
+    assert parse_reference("ขอ ม.ก่อนหน้า") == Reference("section", -1)
+    assert parse_reference("ม.26 ว่าไง") is None
     for text in ("อันที่ 2", "ประการที่ 2", "(2) คืออะไร", "ขอดูข้อ ๒"):
         assert parse_reference(text) == Reference("item", n=2), text
     for text in ("ไม่ใช่อันนี้", "มีผลลัพธ์อื่นอีกไหม", "อื่นๆ ล่ะ", "ยังไม่ตรง ขออีก", "มีอย่างอื่นอีกไหม"):
@@ -83,8 +87,12 @@ def test_a_question_asking_about_nothing_named_needs_a_conversation(shipped) -> 
     dialogue = Dialogue(shipped)
     assert dialogue.reply("q", "โทษเท่าไร") == NOTHING_TO_FOLLOW  # at the start
     assert dialogue.reply("q", "สูตรต้มยำกุ้งทำยังไง").answer.abstained  # a subject: declined
-    for question in ("ใครเป็นประธาน", "ต้องทำภายในกี่วัน", "ผิดไหม", "ข้อ 2"):  # after a decline
+    for question in ("ใครเป็นประธาน", "ต้องทำภายในกี่วัน", "ผิดไหม", "ข้อ 2", "แล้วถ้าไม่ทำล่ะ"):  # after a decline
         assert dialogue.reply("q", question) == NOTHING_AFTER_DECLINE, question
+    # "แล้ว…" with a subject of its own is a question of its own, asked afresh.
+    fresh = dialogue.reply("q", "แล้วถ้าผู้ให้บริการไม่เก็บข้อมูลจราจรทางคอมพิวเตอร์ไว้ล่ะครับ ผิดไหม")
+    assert not fresh.follow_up and fresh.answer.citations[0].section == "มาตรา ๒๖"
+    dialogue.reply("q", "สูตรต้มยำกุ้งทำยังไง")
     # With a conversation the same question is a follow-up, and stepping back through sections works.
     dialogue.reply("q", "พรบ ข้อมูลข่าวสาร มาตรา 7 ว่าอย่างไร")
     assert dialogue.reply("q", "มาตราถัดไป").answer.citations[0].section == "มาตรา ๘"
