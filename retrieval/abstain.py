@@ -116,7 +116,8 @@ _ASKS_NOW = re.compile(toneless(r"(?:คน|ชุด|ณ\s*)ปัจจุบ�
                                 r"\b(?:current|latest|now)\b"))
 
 
-def unstated_quantity(question: str, passages: list[str], answer: bool = False) -> str:
+def unstated_quantity(question: str, passages: list[str], answer: bool = False,
+                      document_frequency: dict[str, int] | None = None) -> str:
     """The unit of a quantity ``question`` asks for ("บาท" in "ค่าธรรมเนียมกี่บาท" and for an amount of
     money asked with "เท่าไร") when none of ``passages`` states a number with that unit (a passport
     fee, a budget, a count the documents never give), or the fact it asks for by name (a key of
@@ -135,8 +136,7 @@ def unstated_quantity(question: str, passages: list[str], answer: bool = False) 
     text = toneless(arabic_digits(" ".join(passages))).lower()  # as the units were read: no tone marks
     # What the quantity is of: the question's own words, beside the number ("ค่าถ่ายเอกสาร … กี่บาท"
     # is not answered by a fine in baht).
-    about = [] if answer else [w for w in {toneless(w) for w in content_words(word_tokens(question))}
-                               if len(w) >= ABOUT_WORD and w not in units]
+    about = [] if answer else _about_words(question, units, document_frequency)
     for unit in units:
         percent = unit.startswith(toneless("เปอร์เซ็น")) or unit == "%"  # "กี่ %", "กี่เปอร์เซ็น(ต์)"
         found = [m.start() for m in (_MONEY_SIGNS if money else _PERCENT).finditer(text)] \
@@ -152,6 +152,20 @@ def unstated_quantity(question: str, passages: list[str], answer: bool = False) 
                for at in found):
             return ""
     return "บาท" if money else _SHOWN_UNIT.get(units[0], units[0])
+
+
+def _about_words(question: str, units: list[str], document_frequency: dict[str, int] | None) -> list[str]:
+    """The question's words (without tone marks) that say what a quantity is of; with
+    ``document_frequency``, only its rarer half: "ค่าถ่ายเอกสารหน้าละกี่บาท" is about copying, and a
+    fine in baht beside the common "เอกสาร" does not state it."""
+    words = [w for w in content_words(word_tokens(question)) if len(toneless(w)) >= ABOUT_WORD
+             and toneless(w) not in units]
+    known = [w for w in words if document_frequency and document_frequency.get(w)]
+    if document_frequency and len(known) > 1:  # a word no passage holds (a typo) is near nothing
+        counts = sorted(document_frequency[w] for w in known)
+        median = counts[(len(counts) - 1) // 2]
+        words = [w for w in known if document_frequency[w] <= median]
+    return list({toneless(w) for w in words})
 
 
 def untold_how_to(query: Query, document_frequency: dict[str, int]) -> bool:

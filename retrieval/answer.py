@@ -220,7 +220,8 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
         # document about it says, never from another law (a PDPA fine is not in a training news).
         return Answer(question, True, "", [], related_documents(retriever, query, hits), ev,
                       mentioned[0].title)
-    unit = unstated_quantity(asked.text, [context(retriever.index.chunks, h.position) for h in hits[:TOP]])
+    unit = unstated_quantity(asked.text, [context(retriever.index.chunks, h.position) for h in hits[:TOP]],
+                             document_frequency=retriever.document_frequency)
     if unit:
         # "กี่บาท" and no amount in baht in the passages that answer: a fee, a budget, a count
         # the documents never state is declined, not answered with another number.

@@ -86,6 +86,12 @@ def test_a_quantity_is_supported_only_by_a_number_with_its_unit() -> None:
     assert unstated_quantity("กองทุนได้ส่วนแบ่งจากรายได้ กสทช. กี่เปอร์เซ็นต์", ["รายได้ของกองทุน"]) != ""
     assert unstated_quantity("กองทุนได้ส่วนแบ่งจากรายได้ กสทช. กี่ %", [share]) == ""
     assert unstated_quantity("ค่าวิทยากรโดนหัก ณ ที่จ่ายกี่ %", ["ค่าตอบแทนวิทยากรให้เป็นไปตามระเบียบ"]) == "เปอร์เซ็นต์"
+    # What the amount is of is told by the question's rarer words: a fine beside the common "หน้า"
+    # does not state the copying fee.
+    fine = ["ให้ยื่นเอกสารทุกหน้า ผู้ใดฝ่าฝืนต้องระวางโทษปรับไม่เกินห้าพันบาท"]
+    assert unstated_quantity("ค่าถ่ายเอกสารหน้าละกี่บาท", fine) == ""
+    df = {"ถ่ายเอกสาร": 1, "หน้า": 30}
+    assert unstated_quantity("ค่าถ่ายเอกสารหน้าละกี่บาท", fine, document_frequency=df) == "บาท"
     # other counted things: times over, sheets, digits
     assert unstated_quantity("ต้องชดใช้ทุนกี่เท่าของเวลาที่ลา", ["ต้องปฏิบัติงานชดใช้ทุนตามสัญญา"]) == "เท่า"
     assert unstated_quantity("ต้องชดใช้ทุนกี่เท่าของเวลาที่ลา", ["ชดใช้ทุนเป็นเวลาสองเท่าของเวลาที่ลา"]) == ""
