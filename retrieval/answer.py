@@ -220,8 +220,11 @@ def ask(retriever: Retriever, question: str, k: int = 3, skip: int = 0, within: 
         # document about it says, never from another law (a PDPA fine is not in a training news).
         return Answer(question, True, "", [], related_documents(retriever, query, hits), ev,
                       mentioned[0].title)
+    # A fine is about the offence, which the question may tell in its own words ("ไม่ทำตามโดนปรับ"):
+    # only other amounts must stand beside the question's rarer words.
+    rarer = None if "penalty" in asked.intents else retriever.document_frequency
     unit = unstated_quantity(asked.text, [context(retriever.index.chunks, h.position) for h in hits[:TOP]],
-                             document_frequency=retriever.document_frequency)
+                             document_frequency=rarer)
     if unit:
         # "กี่บาท" and no amount in baht in the passages that answer: a fee, a budget, a count
         # the documents never state is declined, not answered with another number.
