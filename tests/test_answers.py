@@ -92,6 +92,11 @@ def test_a_quantity_is_supported_only_by_a_number_with_its_unit() -> None:
     assert unstated_quantity("ค่าถ่ายเอกสารหน้าละกี่บาท", fine) == ""
     df = {"ถ่ายเอกสาร": 1, "หน้า": 30}
     assert unstated_quantity("ค่าถ่ายเอกสารหน้าละกี่บาท", fine, document_frequency=df) == "บาท"
+    # a place or an organisation asked by name is stated by its name, not by the noun alone
+    awards = ["รางวัลรัฐบาลดิจิทัลระดับจังหวัด จำนวน 5 จังหวัด"]
+    assert unstated_quantity("รางวัลระดับจังหวัด 5 จังหวัด มีจังหวัดอะไรบ้างคะ", awards) == "ชื่อจังหวัด"
+    named = ["รางวัลรัฐบาลดิจิทัลระดับจังหวัด ได้แก่ จังหวัดภูเก็ต จังหวัดขอนแก่น"]
+    assert unstated_quantity("รางวัลระดับจังหวัด มีจังหวัดอะไรบ้างคะ", named) == ""
     # other counted things: times over, sheets, digits
     assert unstated_quantity("ต้องชดใช้ทุนกี่เท่าของเวลาที่ลา", ["ต้องปฏิบัติงานชดใช้ทุนตามสัญญา"]) == "เท่า"
     assert unstated_quantity("ต้องชดใช้ทุนกี่เท่าของเวลาที่ลา", ["ชดใช้ทุนเป็นเวลาสองเท่าของเวลาที่ลา"]) == ""
