@@ -102,13 +102,14 @@ NAMED_FACTS = {
     EMAIL: (re.compile(toneless(r"(?:อีเมล|e-?mail)\s*(?:ติดต่อ|อะไร|ไหน)"), re.I),
             re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")),
 }
-# Places and organisations asked by name ("มีจังหวัดอะไรบ้าง", "ธนาคารไหน"): a text states one by the
-# noun with the name right after it ("จังหวัดเชียงใหม่"), not by the noun alone ("ระดับจังหวัด จำนวน
-# 5 จังหวัด") or a phrase about it ("ธนาคารของรัฐ").
-_NAMED_NOUNS = ("จังหวัด", "ธนาคาร", "มหาวิทยาลัย", "บริษัท", "ประเทศ", "โรงเรียน", "โรงพยาบาล")
+# Places and institutions asked by name ("มีจังหวัดอะไรบ้าง", "ธนาคารไหน"): Thai writes their names
+# after the noun ("จังหวัดเชียงใหม่", "ธนาคาร SME"), so a text states one by the noun with a name right
+# after it, not by the noun alone ("ระดับจังหวัด จำนวน 5 จังหวัด") or a phrase about it ("ธนาคารของรัฐ").
+# Companies and countries are often named without the noun ("Sky", "ฝรั่งเศส"): not checked.
+_NAMED_NOUNS = ("จังหวัด", "ธนาคาร", "มหาวิทยาลัย", "โรงเรียน", "โรงพยาบาล")
 _NOT_A_NAME = r"(?!ของ|ที่|ใน|และ|หรือ|ต่าง|นั้น|นี้|ทั้ง|แห่ง|ไหน|ใด|อะไร|จำนวน)"
 NAMED_FACTS |= {f"ชื่อ{noun}": (re.compile(toneless(rf"{noun}\s*(?:ไหน|ใด|อะไร)")),
-                               re.compile(toneless(rf"{noun}{_NOT_A_NAME}[ก-ฮเ-ไ]")))
+                               re.compile(toneless(rf"{noun}(?:{_NOT_A_NAME}[ก-ฮเ-ไ]|\s*[A-Za-z])")))
                 for noun in _NAMED_NOUNS}
 # "How do I …" with a product or technical term the documents never write (VPN, Adobe Acrobat,
 # Google Drive): software how-to, which the documents do not teach. A question about the law
