@@ -141,7 +141,8 @@ class Dialogue:
             # ให้คนเอาไปเจาะระบบล่ะ ผิดไหม" says enough to be asked on its own.
             return nothing
         own = topic_words(retriever, text)
-        if last and last.answer.citations and len(text) <= MAX_CARRY_CHARS and (
+        # A long question carries the topic only when it also points back at it ("…แบบนี้ล่ะ").
+        if last and last.answer.citations and (len(text) <= MAX_CARRY_CHARS or _POINTS_AT.search(text)) and (
                 carries or names_only(retriever, text)):
             # "แล้วคณะกรรมการวินิจฉัยล่ะ", "พรบ คอม ล่ะ" ask nothing of their own: the last question
             # again, about what they name.

@@ -55,6 +55,14 @@ def test_a_question_pointing_at_a_thing_of_the_last_document_stays_there(shipped
     assert not dialogue.reply("e", "ราคาทองวันนี้เท่าไรครับ").follow_up
 
 
+def test_a_long_question_pointing_back_carries_the_topic(shipped) -> None:
+    # Over MAX_CARRY_CHARS, but "แบบนี้" points at what was just asked: the same Act, not a new search.
+    dialogue = Dialogue(shipped)
+    first = dialogue.reply("p", "นำข้อมูลคอมพิวเตอร์อันเป็นเท็จเข้าสู่ระบบคอมพิวเตอร์ มีความผิดตาม พรบ คอม ไหม")
+    long = dialogue.reply("p", "ถ้าผู้ดูแลเว็บไซต์รู้แล้วยังปล่อยให้สมาชิกโพสต์ข้อความแบบนี้ต่อไปเรื่อยๆ ล่ะครับ มีความผิดไหม")
+    assert long.follow_up and long.answer.citations[0].doc_id == first.answer.citations[0].doc_id
+
+
 def test_more_ways_of_referring_to_the_last_answer() -> None:
     from bot.refer import LAST_ITEM, Reference, parse_reference
     assert parse_reference("ย้อนกลับ") == parse_reference("กลับไปหน่อย") == Reference("step", -1)
