@@ -39,9 +39,10 @@ log = logging.getLogger(__name__)
 
 # Bump when loading, cleaning, chunking or definition extraction changes, so unchanged files are
 # re-chunked once.
-# .13: a line starting inside a list of references is not a heading; .12: short names in the
-# glossary; .10-.11: web-page furniture dropped; .9: OCR
-PIPELINE = "2026-11-25.13"
+# .14: item ranges in labels run through consecutive items; .13: a line starting inside a list of
+# references is not a heading; .12: short names in the glossary; .10-.11: web-page furniture
+# dropped; .9: OCR
+PIPELINE = "2026-11-25.14"
 DOCUMENT_KINDS = ("act", "guideline", "news")
 IGNORED_NAMES = {"README.md", "LICENSE", ".gitkeep"}
 METADATA_SECTION = "ข้อมูลเอกสาร"

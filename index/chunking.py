@@ -245,9 +245,21 @@ def _make_chunk(group: _Group, lines: list[_Line], lead_in: str) -> Chunk:
 
 
 def _label_with_items(section: str | None, chunk: Chunk) -> str | None:
-    """For a section split over chunks, name the items a chunk holds: "มาตรา ๖ (๓)–(๕)"."""
+    """For a section split over chunks, name the items a chunk holds: "มาตรา ๖ (๓)–(๕)". The
+    range runs through the items numbered on from the first one; a sub-list restarting at (๑) or
+    a wrapped line opening on a reference ("(๑) ถึง (๕) …") does not end it."""
     labels = [m.group(1).replace(" ", "") for line in chunk.text.split("\n") if (m := ITEM_LABEL.match(line))]
     if not labels:
         return section
-    items = labels[0] if len(labels) == 1 else f"{labels[0]}–{labels[-1]}"
+    last = labels[0]
+    for label in labels[1:]:
+        if _item_number(label) == _item_number(last) + 1:
+            last = label
+    items = labels[0] if last == labels[0] else f"{labels[0]}–{last}"
     return f"{section} {items}" if section else items
+
+
+def _item_number(label: str) -> int:
+    """The number of an item label ("(๑๒)" → 12); -1 for one lettered ("(ก)")."""
+    digits = re.sub(r"\D", "", label)  # Thai digits are decimal digits to re and int()
+    return int(digits) if digits else -1

@@ -1,5 +1,6 @@
 """Statute structure at ingestion, on the shipped Council of State texts (no index needed)."""
 
+import re
 from pathlib import Path
 
 from index.clean import clean_document
@@ -48,3 +49,17 @@ def test_reference_graph() -> None:
     penalty = next(c for c in chunks if c.section == "มาตรา ๔๔" and not c.unit)
     assert "33" in penalty.cites and "44" not in penalty.cites
     assert cited_sections(penalty) == penalty.cites
+
+
+def test_item_ranges_in_labels_run_through_consecutive_items() -> None:
+    # A long section split over chunks is labelled with the items each chunk holds; a sub-list
+    # restarting at (๑) or a line opening on a cross-reference never makes a backwards "(๗)–(๑)".
+    for name in ("cybersecurity_act_2562.txt", "digital_government_act_2562.txt",
+                 "official_information_act_2540.txt"):
+        for chunk in _chunks(name):
+            if chunk.section and "–" in chunk.section:
+                items = chunk.section.split(" ")[-1].split("–")
+                first, last = (int(re.sub(r"\D", "", part)) for part in items)
+                assert first < last, (name, chunk.section)
+    labels = {c.section for c in _chunks("official_information_act_2540.txt")}
+    assert "มาตรา ๒๔ (๕)–(๙)" in labels
