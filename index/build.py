@@ -39,10 +39,11 @@ log = logging.getLogger(__name__)
 
 # Bump when loading, cleaning, chunking or definition extraction changes, so unchanged files are
 # re-chunked once.
-# .14: item ranges in labels run through consecutive items; .13: a line starting inside a list of
+# .15: a definition's meaning ending on a joining word goes on in the next paragraph; .14: item
+# ranges in labels run through consecutive items; .13: a line starting inside a list of
 # references is not a heading; .12: short names in the glossary; .10-.11: web-page furniture
 # dropped; .9: OCR
-PIPELINE = "2026-11-25.14"
+PIPELINE = "2026-11-25.15"
 DOCUMENT_KINDS = ("act", "guideline", "news")
 IGNORED_NAMES = {"README.md", "LICENSE", ".gitkeep"}
 METADATA_SECTION = "ข้อมูลเอกสาร"

@@ -27,6 +27,9 @@ _LATIN = re.compile(
     rf"^{_LABEL}({_EN})\s*(?:หรือ\s+({_EN})\s*)?{_VERB}\s*(.+)")
 # รัฐบาลเปิด (Open Government) หมายถึง meaning
 _LIST_LEAD = ("ดังต่อไปนี้", ":")
+# A meaning's line ending on a word that joins it to what follows goes on in the next paragraph
+# (the guideline wraps "… (C2G) ระหว่าง" / "รัฐบาลกับหน่วยงานภาครัฐ (G2G) …" over a blank line).
+_RUNS_ON = re.compile(r"(?:ระหว่าง|และ|หรือ|ของ|ซึ่ง|โดย|กับ|แก่|ต่อ|อาทิ|เช่น|,)$")
 # ให้มีคณะกรรมการคณะหนึ่งเรียกว่า “<name>” เรียกโดยย่อว่า “<abbreviation>” (also without the quotes)
 _ABBREVIATED = re.compile(r"(?:ให้มี|ว่า)\s*“?([^“”]{4,120}?)”?\s*เรียกโดยย่อว่า\s*“([^”]{2,20})”")
 _THAI = re.compile(
@@ -72,11 +75,20 @@ def extract_definitions(chunks: list[Chunk]) -> list[Definition]:
     out: list[Definition] = []
     seen: set[tuple[str, str]] = set()
     pending: Definition | None = None  # a definition still collecting its list items
+    wrapped: Definition | None = None  # a meaning whose line ends mid-sentence ("… (C2G) ระหว่าง")
     for chunk in chunks:
         if pending is not None and pending.doc_id != chunk.doc_id:
             _finish(pending, out)
             pending = None
+        if wrapped is not None and wrapped.doc_id != chunk.doc_id:
+            wrapped = None
         for line in (raw.strip() for raw in chunk.text.split("\n")):
+            if wrapped is not None and line:
+                if not ITEM_LABEL.match(line) and _definition(line) is None:
+                    wrapped.meaning = f"{wrapped.meaning} {line}"
+                    wrapped = wrapped if _RUNS_ON.search(line) else None
+                    continue
+                wrapped = None
             if pending is not None and ITEM_LABEL.match(line):
                 pending.meaning = f"{pending.meaning} {line}".strip()
                 continue
@@ -96,6 +108,7 @@ def extract_definitions(chunks: list[Chunk]) -> list[Definition]:
                 pending = definition
             else:
                 out.append(definition)
+                wrapped = definition if _RUNS_ON.search(meaning) else None
         for m in _ABBREVIATED.finditer(" ".join(chunk.text.split())):  # may run over lines
             name, short = m.group(1).strip(), m.group(2).strip()
             key = (chunk.doc_id, term_key(short))

@@ -47,6 +47,9 @@ def test_glossary_finds_both_definitions_of_digital_government(shipped) -> None:
     open_gov = ask(shipped, "Open Government หมายถึงอะไรคะ")
     assert "รัฐบาลที่เปิดให้ประชาชนเข้ามามีส่วนร่วม" in open_gov.answer
     assert define(shipped, "ขนมครก").abstained
+    # A meaning wrapped over a blank line ("… (C2G) ระหว่าง" / "รัฐบาลกับหน่วยงานภาครัฐ (G2G) …") is whole.
+    connected = define(shipped, "Connected Government")
+    assert connected.answer.rstrip().endswith("และภาคธุรกิจ (G2B)")
 
 
 def test_a_body_an_act_names_short_is_defined_by_its_full_name(shipped) -> None:
