@@ -42,7 +42,7 @@ from .quiz_check import (
 from .search import Hit, Retriever
 
 CHOICES = 4
-LONG_LIST = 4  # items from which a list gives two questions (three from twice as many, and so on)
+LONG_LIST = 3  # items from which a list gives two questions (three from twice as many, and so on)
 MAX_PER_LIST = 4  # questions one list gives at most
 MAX_LEAD_CHARS = 160  # a list's lead-in quoted in the stem
 MIN_HEAD_CHARS, MAX_HEAD_CHARS = 20, 120  # the first phrase of a long lead-in, which names the list
@@ -342,7 +342,8 @@ def _lead(text: str) -> str:
     starts = [m.end() for m in spaces if len(text) - MAX_LEAD_CHARS <= m.start()
               and len(text) - m.end() >= 40 and not MID_PHRASE.match(text, m.end())]
     starts = [s for s in starts if s > len(head) + 1]
-    if not head or not starts or len(head) + len(text) - starts[0] > MAX_LEAD_CHARS + MAX_HEAD_CHARS:
+    if not head or not starts or len(head) + len(text) - starts[0] > MAX_LEAD_CHARS + MAX_HEAD_CHARS \
+            or "“" in text[len(head) : starts[0]]:  # the part left out names the list (“จุดเน้น…”)
         return ""
     return f"{head} … {text[starts[0]:]}"
 

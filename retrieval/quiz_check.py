@@ -9,7 +9,7 @@ or list it asks about, a distractor that is plainly of another kind, or a choice
 import re
 from functools import lru_cache
 
-from index.documents import SUBSTANTIVE
+from index.documents import SUBSTANTIVE, Chunk
 from index.sections import PARAGRAPH_REFERENCE
 from index.store import PublishedIndex
 from index.thai_text import arabic_digits
@@ -49,7 +49,8 @@ _ACT = re.compile(r"^(?:การ|กระบวนการ|ความ)")
 # Things, by what their meaning's head word names.
 _THINGS = (("information", re.compile(r"^(?:ข้อมูล|ข้อความ|ใบรับรอง|เอกสาร|หนังสือ|สิ่งที่สื่อ|ลายมือชื่อ)")),
            ("system", re.compile(r"^(?:ระบบ|เครือข่าย|อุปกรณ์|เครื่อง|คอมพิวเตอร์|โปรแกรม|ชุดคำสั่ง|แพลตฟอร์ม)")),
-           ("threat", re.compile(r"^(?:ภัย|การกระทำ|ความเสียหาย)")))
+           ("threat", re.compile(r"^(?:ภัย|การกระทำ|ความเสียหาย)")),
+           ("rule", re.compile(r"^(?:ระเบียบ|หลักเกณฑ์|ประมวล|มาตรฐาน|แนวทาง|แนวปฏิบัติ|นโยบาย|แผน|ข้อบังคับ|กฎ)")))
 _LEADING_ITEM = re.compile(r"^\s*\(\s*[0-9๐-๙ก-ฮ]{1,2}\s*\)\s*")
 _DATE = re.compile(r"^[0-9๐-๙]{1,2} \S+ (?:พ\.ศ\. )?[0-9๐-๙]{4}$")
 
@@ -88,6 +89,8 @@ def problems(index: PublishedIndex, question: str, choices: list[str], answer: i
         found.append("subject: the stem does not quote the words that announce the list")
     if kind in ("list item", "date") and MID_PHRASE.match(subject.removeprefix("…")):
         found.append("subject: the stem's quote starts in the middle of a phrase")
+    if kind == "list item" and chunk is not None and _leaves_out_name(subject, chunk):
+        found.append("subject: the part of the lead-in the stem leaves out names the list")
     if kind == "list item" and subject.startswith("…"):
         found.append("subject: the stem leaves out the start of the list's lead-in, which names the list")
     if chunk is not None and chunk.unit:
@@ -134,6 +137,12 @@ def _gives_away(question: str, correct: str, choices: list[str], answer: int) ->
         shared = term_overlap(term, correct)
         if shared and shared > max((term_overlap(term, d) for d in distractors), default=0):
             return True
+        # The answer's words written inside the quoted text, more of them than any distractor's
+        # ("เจ้าของลายมือชื่อ" for a meaning saying "ลายมือชื่ออิเล็กทรอนิกส์" twice), whatever the
+        # word breaks.
+        echoed = _echoed(correct, term)
+        if echoed and echoed > max((_echoed(d, term) for d in distractors), default=0):
+            return True
         # A choice opening with the term ("สำนักงาน…" for “สำนักงาน”) is picked, or ruled out as
         # a restatement, and a distractor naming it ("… ไม่รวมถึงบุคคลที่เป็นสื่อกลาง") is ruled
         # out, without knowing the meaning.
@@ -141,6 +150,23 @@ def _gives_away(question: str, correct: str, choices: list[str], answer: int) ->
                 any(compact(term) in compact(d) for d in distractors):
             return True
     return False
+
+
+def _leaves_out_name(subject: str, chunk: Chunk) -> bool:
+    """Whether a list's lead-in shortened in the stem ("head … tail") left out a quoted name."""
+    if " … " not in subject:
+        return False
+    head, tail = (compact(part) for part in subject.split(" … ", 1))
+    source = compact(f"{chunk.lead_in} {chunk.text}")
+    start = source.find(head)
+    end = source.find(tail, start + len(head)) if start >= 0 else -1
+    return end > start >= 0 and "“" in source[start + len(head) : end]
+
+
+def _echoed(choice: str, text: str) -> int:
+    """Characters of ``choice``'s content words (of 3 or more letters) that ``text`` holds."""
+    key = compact(text)
+    return sum(len(w) for w in _words(choice) if len(w) >= 3 and w in key)
 
 
 def term_overlap(term: str, text: str) -> int:
@@ -202,9 +228,9 @@ def _mixed_kinds(kind: str, choices: list[str], answer: int) -> bool:
 
 def meaning_kind(meaning: str) -> str:
     """What a definition's meaning is of: "person", "body" (an agency, a committee), "government"
-    (a kind of it), "threat", "act", "information", "system" or another "thing" (a measure, a
-    technology). A meaning written
-    as a list is of the kind of its first item."""
+    (a kind of it), "threat", "act", "information", "system", "rule" (a regulation, a standard, a
+    plan) or another "thing" (a measure, a technology). A meaning written as a list is of the kind
+    of its first item."""
     meaning = _LEADING_ITEM.sub("", meaning)
     if _PERSON.match(meaning):
         return "person"

@@ -155,6 +155,19 @@ def test_the_validator_refuses_each_kind_of_defect(shipped) -> None:
     assert any("middle of a phrase" in p for p in broken(
         question=f"ตาม{title}: “{mid_name}” ช่องว่างคือวันใด", kind="date", subject=mid_name, answer=0,
         choices=["5 เมษายน 2559", "2 กันยายน 2540", "22 มิถุนายน 2565", "24 พฤษภาคม 2562"]))
+    # The answer's words written inside the quoted meaning, more than any distractor's: picked unread.
+    owner = "ผู้ซึ่งถือข้อมูลสำหรับใช้สร้างลายมือชื่ออิเล็กทรอนิกส์และสร้างลายมือชื่ออิเล็กทรอนิกส์นั้นในนามตนเอง"
+    assert any(p.startswith("answer in stem") for p in broken(
+        question=f"ตาม{title} คำใดหมายความว่า “{owner}”", kind="term", subject=owner, answer=1,
+        choices=["คู่กรณีที่เกี่ยวข้อง", "เจ้าของลายมือชื่อ", "ผู้อำนวยการ", "บุคคลที่เป็นสื่อกลาง"]))
+    # A long lead-in shortened so that the part left out is the list's quoted name.
+    focus = next(c for c in index.chunks if "“จุดเน้นการพัฒนาภาครัฐ”" in f"{c.lead_in} {c.text}")
+    source = " ".join(f"{focus.lead_in} {focus.text}".split())
+    at = source.index("“จุดเน้นการพัฒนาภาครัฐ”")
+    nameless = f"{source[at - 50 : at - 10]} … {source[at + 40 : at + 90]}"
+    assert any("names the list" in p for p in broken(
+        question=f"ตาม{title} {nameless} — ข้อ (1) คือข้อใด", kind="list item", subject=nameless,
+        chunk_id=focus.chunk_id, choices=[*items[:3], "รายได้อื่น"], answer=0))
     # A section of an amending Act printed after the main Act: its content is already in the main text.
     amending = next(c for c in index.chunks if c.unit and c.role == "section")
     assert any(p.startswith("amendment") for p in broken(chunk_id=amending.chunk_id))
@@ -169,4 +182,5 @@ def test_meanings_are_told_apart_by_what_they_name() -> None:
     assert meaning_kind("คอมพิวเตอร์หรือระบบคอมพิวเตอร์ซึ่งหน่วยงานของรัฐใช้") == "system"
     assert meaning_kind("การนำเทคโนโลยีดิจิทัลมาใช้เป็นเครื่องมือ") == "act"
     assert meaning_kind("รัฐบาลที่เปิดเผยข้อมูลต่อสาธารณะ") == "government"  # not an agency
+    assert meaning_kind("ระเบียบหรือหลักเกณฑ์ที่คณะกรรมการกำหนด") == "rule"  # not an incident or an act
     assert meaning_kind("E-government ที่ถูกพัฒนาถึงขั้นที่ทำให้หน่วยงานภาครัฐเชื่อมโยงกัน") == "government"
