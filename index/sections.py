@@ -8,6 +8,8 @@ _SECTION = re.compile(r"(?:^|\n)\s*มาตรา\s*\n?\s*([0-9]+(?:/[0-9]+)?)"
 # A reference back to a paragraph of the same section ("…ตามวรรคหนึ่ง"): it opens a later paragraph,
 # also where the source's line wrapping has glued that paragraph to a list's last item.
 PARAGRAPH_REFERENCE = re.compile(r"ตามวรรค(?:หนึ่ง|สอง|สาม|สี่|ห้า|หก)")
+# A passage that sets a penalty: a prison term or a fine, by a court or one a committee orders.
+SETS_PENALTY = re.compile(r"ระวางโทษ|โทษจำคุก|โทษปรับ|มีโทษ|ปรับทางปกครอง|มีคำสั่งปรับ")
 
 
 def section_key(label: str | None) -> tuple[str, str] | None:

@@ -8,6 +8,7 @@ import re
 import numpy as np
 
 from index.chunkstore import ChunkStore
+from index.sections import SETS_PENALTY
 from index.store import PublishedIndex
 from index.tokens import loose_key, toneless, word_tokens
 
@@ -67,18 +68,17 @@ def unpenalised(index: PublishedIndex, query: Query, named: list[Named]) -> str:
     if not query.section:  # a penalty asked of documents with no penalty provisions at all
         if not _ASKS_PENALTY.search(toneless(query.raw)):
             return ""
-        if any(_PENALTY.search(store[int(r)].text) for r in np.flatnonzero(store.in_documents(docs))):
+        if any(SETS_PENALTY.search(store[int(r)].text) for r in np.flatnonzero(store.in_documents(docs))):
             return ""
         return f"บทกำหนดโทษใน{index.documents[found[0].doc_ids[0]].title}"
     rows = [int(r) for r in store.rows_of_section(query.section) if store.doc_id(r) in docs]
     related = rows + store.rows_citing(rows, query.section).tolist()
-    if not rows or any(_PENALTY.search(store[r].text) for r in related):
+    if not rows or any(SETS_PENALTY.search(store[r].text) for r in related):
         return ""
     number = query.section.translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
     return f"โทษตามมาตรา {number} ของ{index.documents[found[0].doc_ids[0]].title}"
 
 
-_PENALTY = re.compile(r"ระวางโทษ|โทษจำคุก|โทษปรับ|ปรับทางปกครอง|มีคำสั่งปรับ")
 # Words that ask for a penalty itself (the "penalty" intent also covers "ผิดไหม").
 _ASKS_PENALTY = re.compile(toneless(r"โทษ|ปรับ(?!ปรุง|เปลี่ยน|ใช้|ตัว)|จำคุก|ติดคุก"))
 

@@ -9,6 +9,7 @@ import numpy as np
 from index.documents import ROLES, SUBSTANTIVE, Chunk
 from index.embedders import Embedder, make_embedder
 from index.lexical import scored_words
+from index.sections import SETS_PENALTY
 from index.store import IndexUnavailable, PublishedIndex
 from index.thai_text import arabic_digits
 from index.tokens import loose_key
@@ -30,7 +31,6 @@ MENTION_SHORTLIST = 500  # above it, only in the passages whose words match it b
 NEAR_BOOST = 0.4  # passages around the one a follow-up continues from
 NEAR_WINDOW = 8  # rows either side that count as around it
 SECTION_ROWS = 200  # most passages of a named มาตรา boosted (many Acts share its number)
-_SETS_PENALTY = re.compile(r"ต้องระวางโทษ|มีโทษ|ระวางโทษปรับ|มีคำสั่งปรับ")  # a fine a committee orders too
 
 
 @dataclass
@@ -266,7 +266,7 @@ class Retriever:
         # that section, not by the sections citing it.
         # A long section is split over passages: it sets its own penalty when any of them does.
         sets_own = "penalty" in query.intents and len(named) > 0 and \
-            {store.doc_id(int(i)) for i in named if _SETS_PENALTY.search(store[int(i)].text)} == \
+            {store.doc_id(int(i)) for i in named if SETS_PENALTY.search(store[int(i)].text)} == \
             {store.doc_id(int(i)) for i in named}
         boost = {int(i): SECTION_BOOST * (0.5 if consequence and not sets_own else 1.0) for i in named}
         if consequence:
