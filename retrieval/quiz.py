@@ -147,6 +147,8 @@ def _term_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candida
     keys = [d.keys for d in glossary]
     out = []
     for i, d in enumerate(glossary):
+        if d.short_for:
+            continue  # an abbreviation is spelled by its full name's words: asked the other way only
         meaning = _text(d.meaning)
         # Terms whose meaning is the same would be right too; terms for another kind of thing
         # (an agency among activities) are ruled out unread.

@@ -81,6 +81,8 @@ def problems(index: PublishedIndex, question: str, choices: list[str], answer: i
     if _mixed_kinds(kind, choices, answer) or (kind == "term" and not all(
             meaning_kind(subject) in _term_kinds(index, choice) for choice in choices)):
         found.append("distractors: a choice is of another kind than the answer")
+    if kind == "term" and any(d.short_for and compact(d.term) == compact(correct) for d in index.glossary):
+        found.append("answer in stem: an abbreviation is spelled by the words of the name quoted")
     if kind == "term" and any(compact(c) in compact(subject) for i, c in enumerate(choices) if i != answer):
         found.append("distractors: the quoted meaning names a choice, so it can be ruled out")
     if kind in ("term", "definition") and any(_NEXT_DEFINITION.search(t) for t in (subject, *choices)):

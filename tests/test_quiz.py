@@ -160,6 +160,11 @@ def test_the_validator_refuses_each_kind_of_defect(shipped) -> None:
     assert any(p.startswith("answer in stem") for p in broken(
         question=f"ตาม{title} คำใดหมายความว่า “{owner}”", kind="term", subject=owner, answer=1,
         choices=["คู่กรณีที่เกี่ยวข้อง", "เจ้าของลายมือชื่อ", "ผู้อำนวยการ", "บุคคลที่เป็นสื่อกลาง"]))
+    # "คำใดหมายความว่า “คณะกรรมการการรักษาความมั่นคงปลอดภัยไซเบอร์แห่งชาติ”" → "กมช.": initials.
+    board = "คณะกรรมการการรักษาความมั่นคงปลอดภัยไซเบอร์แห่งชาติ"
+    assert any("abbreviation" in p for p in broken(
+        question=f"ตาม{title} คำใดหมายความว่า “{board}”", kind="term", subject=board, answer=0,
+        choices=["กมช.", "กกม.", "สำนักงาน", "คณะกรรมการ"]))
     # A long lead-in shortened so that the part left out is the list's quoted name.
     focus = next(c for c in index.chunks if "“จุดเน้นการพัฒนาภาครัฐ”" in f"{c.lead_in} {c.text}")
     source = " ".join(f"{focus.lead_in} {focus.text}".split())
