@@ -63,6 +63,13 @@ def test_a_long_question_pointing_back_carries_the_topic(shipped) -> None:
     assert long.follow_up and long.answer.citations[0].doc_id == first.answer.citations[0].doc_id
 
 
+def test_a_definition_asked_as_a_follow_up_is_the_terms_definition(shipped) -> None:
+    dialogue = Dialogue(shipped)
+    dialogue.reply("d", "ผู้ให้บริการ ตาม พรบ คอม คืออะไร")
+    other = dialogue.reply("d", "แล้วคำว่า ผู้ใช้บริการ ล่ะ หมายถึงอะไร")
+    assert other.answer.answer.startswith("• “ผู้ใช้บริการ”")
+
+
 def test_more_ways_of_referring_to_the_last_answer() -> None:
     from bot.refer import LAST_ITEM, Reference, parse_reference
     assert parse_reference("ย้อนกลับ") == parse_reference("กลับไปหน่อย") == Reference("step", -1)

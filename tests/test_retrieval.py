@@ -40,6 +40,9 @@ def test_the_term_of_a_definition_question_leaves_out_whose_definition() -> None
     assert definition_subject("Open Government ในแนวทางของ ก.พ. หมายความว่ายังไง") == "Open Government"
     assert definition_subject("ข้อมูลจราจรทางคอมพิวเตอร์ ตาม พรบ คอม หมายถึงอะไร") == "ข้อมูลจราจรทางคอมพิวเตอร์"
     assert definition_subject("รัฐบาลดิจิทัลคืออะไร") == "รัฐบาลดิจิทัล"
+    # a follow-up's words and polite particles around the term
+    assert definition_subject("แล้วคำว่า รัฐบาลดิจิทัล ล่ะ หมายถึงอะไร") == "รัฐบาลดิจิทัล"
+    assert definition_subject("ส่วนผู้ใช้บริการล่ะ หมายถึงอะไรครับ") == "ผู้ใช้บริการ"
 
 
 def test_chat_words_gain_the_documents_wording() -> None:
