@@ -33,6 +33,7 @@ from .quiz_check import (
     GLUED_PARAGRAPH,
     MID_PHRASE,
     compact,
+    echoed,
     is_fragment,
     meaning_kind,
     problems,
@@ -42,8 +43,8 @@ from .quiz_check import (
 from .search import Hit, Retriever
 
 CHOICES = 4
-LONG_LIST = 3  # items from which a list gives two questions (three from twice as many, and so on)
-MAX_PER_LIST = 4  # questions one list gives at most
+ITEMS_PER_QUESTION = 2  # a list gives a question per this many of its items (each asks another item)
+MAX_PER_LIST = 6  # questions one list gives at most
 MAX_LEAD_CHARS = 160  # a list's lead-in quoted in the stem
 MIN_HEAD_CHARS, MAX_HEAD_CHARS = 20, 120  # the first phrase of a long lead-in, which names the list
 CONTEXT_CHARS = 200  # text before a date quoted in its stem
@@ -128,6 +129,8 @@ def _definition_candidates(index: PublishedIndex, rng: random.Random) -> list[_C
     keys = [d.keys for d in glossary]
     out = []
     for i, d in enumerate(glossary):
+        if d.short_for:
+            continue  # "กบส. หมายความว่าอย่างไร": only one full name has its letters
         # Meanings any document gives this term are correct too, so they can never be distractors.
         taken = {compact(x.meaning) for j, x in enumerate(glossary) if keys[j] & keys[i]}
         pool = _shuffled_by_document(d, [x for j, x in enumerate(glossary) if not (keys[j] & keys[i])
@@ -148,7 +151,7 @@ def _term_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candida
     out = []
     for i, d in enumerate(glossary):
         if d.short_for:
-            continue  # an abbreviation is spelled by its full name's words: asked the other way only
+            continue  # an abbreviation is spelled by its full name's words ("กมช." for คณะกรรมการ…ชาติ)
         meaning = _text(d.meaning)
         # Terms whose meaning is the same would be right too; terms for another kind of thing
         # (an agency among activities) are ruled out unread.
@@ -158,6 +161,8 @@ def _term_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candida
                                          and meaning_kind(x.meaning) == kind
                                          and compact(x.term) not in compact(meaning)], rng)
         title = index.documents[d.doc_id].title
+        # Terms the meaning writes part of first, so that the answer is not the only one.
+        pool.sort(key=lambda x: -echoed(x.term, meaning))
         out.append(_Candidate(f"ตาม{title} คำใดหมายความว่า “{meaning}”", d.term,
                               [x.term for x in pool], d.chunk_id, "term", meaning))
     return out
@@ -183,8 +188,8 @@ def _list_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candida
         key = section_key(group[0].section)
         label = _section_label(key[1]) if key and key[0] == "มาตรา" else " ".join(key or ())
         where = f"{label} " if label and not lead.startswith(key[0]) else ""
-        # A long list is worth a position per LONG_LIST items (up to MAX_PER_LIST); each is its own question.
-        for number in rng.sample(sorted(items), min(MAX_PER_LIST, 1 + len(items) // LONG_LIST)):
+        # A position per ITEMS_PER_QUESTION items (up to MAX_PER_LIST), each its own question.
+        for number in rng.sample(sorted(items), min(MAX_PER_LIST, len(items) // ITEMS_PER_QUESTION)):
             correct, chunk_id = items[number]
             siblings = [text for n, (text, _) in sorted(items.items()) if n != number]
             rng.shuffle(siblings)

@@ -23,6 +23,7 @@ MAX_CHOICE_CHARS = 220  # longer choices would have to be cut, and a cut choice 
 MAX_LENGTH_RATIO = 3.5
 # Share of the answer's words that may already stand in the stem.
 MAX_ECHO = 0.6
+MIN_ECHO = 4  # characters a choice must share with the quoted text to echo it (not just "การ")
 # Words a complete clause does not end with.
 _DANGLING = frozenset({"และ", "หรือ", "ของ", "ที่", "ซึ่ง", "โดย", "ดังต่อไปนี้", "ได้แก่", "ดังนี้", "คือ", "เช่น",
                        "ประกอบด้วย", "อาทิ", "ทั้งนี้", "ใน", "ตาม", "แก่", "ต่อ", "มาตรา", "แห่ง", "จาก"})
@@ -71,7 +72,7 @@ def problems(index: PublishedIndex, question: str, choices: list[str], answer: i
         found.append("document: the stem does not name the document")
     if len(compact(subject)) < 4 or compact(subject) not in compact(question):
         found.append("subject: the stem does not say what it asks about")
-    if _gives_away(question, correct, choices, answer):
+    if _gives_away(question, correct, choices, answer, kind):
         found.append("answer in stem: the stem gives the answer away")
     for choice in choices:
         if is_fragment(choice):
@@ -81,8 +82,9 @@ def problems(index: PublishedIndex, question: str, choices: list[str], answer: i
     if _mixed_kinds(kind, choices, answer) or (kind == "term" and not all(
             meaning_kind(subject) in _term_kinds(index, choice) for choice in choices)):
         found.append("distractors: a choice is of another kind than the answer")
-    if kind == "term" and any(d.short_for and compact(d.term) == compact(correct) for d in index.glossary):
-        found.append("answer in stem: an abbreviation is spelled by the words of the name quoted")
+    abbreviations = {compact(d.term) for d in index.glossary if d.short_for}
+    if compact(correct if kind == "term" else subject) in abbreviations and kind in ("term", "definition"):
+        found.append("answer in stem: an abbreviation and its full name match by their letters")
     if kind == "term" and any(compact(c) in compact(subject) for i, c in enumerate(choices) if i != answer):
         found.append("distractors: the quoted meaning names a choice, so it can be ruled out")
     if kind in ("term", "definition") and any(_NEXT_DEFINITION.search(t) for t in (subject, *choices)):
@@ -126,7 +128,7 @@ def _names_document(index: PublishedIndex, doc_id: str, question: str) -> bool:
     return any(name and loose_key(name) in key for name in (info.title, *info.aliases))
 
 
-def _gives_away(question: str, correct: str, choices: list[str], answer: int) -> bool:
+def _gives_away(question: str, correct: str, choices: list[str], answer: int, kind: str = "") -> bool:
     """The stem holds the answer or most of its words, or the answer repeats more of the quoted
     term's words than any distractor does (so it can be picked without knowing the meaning)."""
     if compact(correct) in compact(question):
@@ -139,11 +141,11 @@ def _gives_away(question: str, correct: str, choices: list[str], answer: int) ->
         shared = term_overlap(term, correct)
         if shared and shared > max((term_overlap(term, d) for d in distractors), default=0):
             return True
-        # The answer's words written inside the quoted text, more of them than any distractor's
+        # A term written in part inside the quoted meaning, more than any distractor is
         # ("เจ้าของลายมือชื่อ" for a meaning saying "ลายมือชื่ออิเล็กทรอนิกส์" twice), whatever the
         # word breaks.
-        echoed = _echoed(correct, term)
-        if echoed and echoed > max((_echoed(d, term) for d in distractors), default=0):
+        shared = echoed(correct, term) if kind == "term" else 0
+        if shared and shared > max((echoed(d, term) for d in distractors), default=0):
             return True
         # A choice opening with the term ("สำนักงาน…" for “สำนักงาน”) is picked, or ruled out as
         # a restatement, and a distractor naming it ("… ไม่รวมถึงบุคคลที่เป็นสื่อกลาง") is ruled
@@ -165,10 +167,16 @@ def _leaves_out_name(subject: str, chunk: Chunk) -> bool:
     return end > start >= 0 and "“" in source[start + len(head) : end]
 
 
-def _echoed(choice: str, text: str) -> int:
-    """Characters of ``choice``'s content words (of 3 or more letters) that ``text`` holds."""
-    key = compact(text)
-    return sum(len(w) for w in _words(choice) if len(w) >= 3 and w in key)
+def echoed(choice: str, text: str) -> int:
+    """How much of ``choice`` the quoted ``text`` writes too: the number of ``MIN_ECHO``-letter
+    stretches they share, compared as text, since the word breaker keeps compounds whole
+    ("เจ้าหน้าที่ของรัฐ" echoes the "ของรัฐ" of "หน่วยงานของรัฐ")."""
+    return len(_stretches(compact(choice)) & _stretches(compact(text)))
+
+
+@lru_cache(maxsize=16384)
+def _stretches(text: str) -> frozenset[str]:
+    return frozenset(text[i : i + MIN_ECHO] for i in range(len(text) - MIN_ECHO + 1))
 
 
 def term_overlap(term: str, text: str) -> int:

@@ -165,6 +165,17 @@ def test_the_validator_refuses_each_kind_of_defect(shipped) -> None:
     assert any("abbreviation" in p for p in broken(
         question=f"ตาม{title} คำใดหมายความว่า “{board}”", kind="term", subject=board, answer=0,
         choices=["กมช.", "กกม.", "สำนักงาน", "คณะกรรมการ"]))
+    short = "กบส."
+    assert any("abbreviation" in p for p in broken(
+        question=f"ตาม{title} “{short}” หมายความว่าอย่างไร", kind="definition", subject=short, answer=0,
+        choices=["คณะกรรมการบริหารสำนักงานการรักษาความมั่นคงปลอดภัยไซเบอร์แห่งชาติ",
+                 "คณะกรรมการกำกับดูแลด้านความมั่นคงปลอดภัยไซเบอร์",
+                 "คณะกรรมการการรักษาความมั่นคงปลอดภัยไซเบอร์แห่งชาติ", "คณะกรรมการพัฒนารัฐบาลดิจิทัล"]))
+    # A compound the word breaker keeps whole still echoes the meaning ("…ของรัฐ").
+    official = "ผู้ซึ่งปฏิบัติงานให้แก่หน่วยงานของรัฐ"
+    assert any(p.startswith("answer in stem") for p in broken(
+        question=f"ตาม{title} คำใดหมายความว่า “{official}”", kind="term", subject=official, answer=0,
+        choices=["เจ้าหน้าที่ของรัฐ", "เลขาธิการ", "บุคคล", "คนต่างด้าว"]))
     # A long lead-in shortened so that the part left out is the list's quoted name.
     focus = next(c for c in index.chunks if "“จุดเน้นการพัฒนาภาครัฐ”" in f"{c.lead_in} {c.text}")
     source = " ".join(f"{focus.lead_in} {focus.text}".split())
