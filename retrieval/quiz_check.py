@@ -48,7 +48,8 @@ _BODY = re.compile(r"^(?:คณะ|หน่วยงาน|สำนักง�
 _GOVERNMENT = re.compile(r"^(?:รัฐบาล|[A-Za-z-]*[Gg]overnment)")  # a kind of government, not an agency
 _ACT = re.compile(r"^(?:การ|กระบวนการ|ความ)")
 # Things, by what their meaning's head word names.
-_THINGS = (("information", re.compile(r"^(?:ข้อมูล|ข้อความ|ใบรับรอง|เอกสาร|หนังสือ|สิ่งที่สื่อ|ลายมือชื่อ)")),
+_THINGS = (("information", re.compile(r"^(?:ข้อมูล|ข้อความ|ใบรับรอง|เอกสาร|หนังสือ|สิ่งที่สื่อ|ลายมือชื่อ|เรื่องราว|"
+                                      r"ข้อเท็จจริง)")),
            ("system", re.compile(r"^(?:ระบบ|เครือข่าย|อุปกรณ์|เครื่อง|คอมพิวเตอร์|โปรแกรม|ชุดคำสั่ง|แพลตฟอร์ม)")),
            ("threat", re.compile(r"^(?:ภัย|การกระทำ|ความเสียหาย)")),
            ("rule", re.compile(r"^(?:ระเบียบ|หลักเกณฑ์|ประมวล|มาตรฐาน|แนวทาง|แนวปฏิบัติ|นโยบาย|แผน|ข้อบังคับ|กฎ)")))

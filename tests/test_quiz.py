@@ -199,4 +199,5 @@ def test_meanings_are_told_apart_by_what_they_name() -> None:
     assert meaning_kind("การนำเทคโนโลยีดิจิทัลมาใช้เป็นเครื่องมือ") == "act"
     assert meaning_kind("รัฐบาลที่เปิดเผยข้อมูลต่อสาธารณะ") == "government"  # not an agency
     assert meaning_kind("ระเบียบหรือหลักเกณฑ์ที่คณะกรรมการกำหนด") == "rule"  # not an incident or an act
+    assert meaning_kind("เรื่องราว หรือข้อเท็จจริง ไม่ว่าจะปรากฏในรูปแบบของตัวอักษร") == "information"
     assert meaning_kind("E-government ที่ถูกพัฒนาถึงขั้นที่ทำให้หน่วยงานภาครัฐเชื่อมโยงกัน") == "government"
