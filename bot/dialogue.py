@@ -54,7 +54,7 @@ _POINTS_AT = re.compile(r"(?<!วัน)(?<!ตอน)(?<!ขณะ)(?<!ปี)(
 _LEANS = re.compile(r"^(?:แล้ว|งั้น|ส่วน)")
 MAX_CARRY_CHARS = 60
 SHORT_QUESTION = 25  # a question this short leans on the conversation ("โทษเท่าไร", "จัดที่ไหน")
-STANDS_ALONE = 4  # subject words with which a question opening with "แล้ว…" is a question of its own
+STANDS_ALONE = 4  # subject words with which "แล้ว…", "งั้น…", "ส่วน…" is a question of its own
 POINTED_SHARE = 0.5  # of its words the last answer's document must hold for "…นี้" to point at it
 NOTHING_TO_FOLLOW = ("ยังไม่มีคำตอบก่อนหน้าให้อ้างถึงค่ะ ลองพิมพ์คำถามแบบเต็ม เช่น "
                      "“พ.ร.บ.คอมพิวเตอร์ มาตรา 14 ว่าอย่างไร”")
@@ -141,9 +141,12 @@ class Dialogue:
             # ให้คนเอาไปเจาะระบบล่ะ ผิดไหม" says enough to be asked on its own.
             return nothing
         own = topic_words(retriever, text)
-        # A long question carries the topic only when it also points back at it ("…แบบนี้ล่ะ").
-        if last and last.answer.citations and (len(text) <= MAX_CARRY_CHARS or _POINTS_AT.search(text)) and (
-                carries or names_only(retriever, text)):
+        # A long question carries the topic only when it also points back ("ถ้า…โพสต์แบบนี้ล่ะ ผิดไหม",
+        # "…ตามกฎหมายนี้"), not for opening with "ถ้า…" alone.
+        points_back = _POINTS_AT.search(text) and (carries or held >= POINTED_SHARE)
+        if last and last.answer.citations and (
+                (len(text) <= MAX_CARRY_CHARS and (carries or names_only(retriever, text)))
+                or (len(text) > MAX_CARRY_CHARS and points_back)):
             # "แล้วคณะกรรมการวินิจฉัยล่ะ", "พรบ คอม ล่ะ" ask nothing of their own: the last question
             # again, about what they name.
             asked = text if asks_something(text) else f"{text} {' '.join(asking_phrases(last.question))}"

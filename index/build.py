@@ -39,11 +39,12 @@ log = logging.getLogger(__name__)
 
 # Bump when loading, cleaning, chunking or definition extraction changes, so unchanged files are
 # re-chunked once.
-# .15: a definition's meaning ending on a joining word goes on in the next paragraph; .14: item
-# ranges in labels run through consecutive items; .13: a line starting inside a list of
+# .16-.17: lettered item ranges in labels, a wrapped meaning takes one paragraph more at most; .15: a
+# definition's meaning ending on a joining word goes on in the next paragraph; .14: item ranges in
+# labels run through consecutive items; .13: a line starting inside a list of
 # references is not a heading; .12: short names in the glossary; .10-.11: web-page furniture
 # dropped; .9: OCR
-PIPELINE = "2026-11-25.15"
+PIPELINE = "2026-11-25.17"
 DOCUMENT_KINDS = ("act", "guideline", "news")
 IGNORED_NAMES = {"README.md", "LICENSE", ".gitkeep"}
 METADATA_SECTION = "ข้อมูลเอกสาร"

@@ -15,6 +15,7 @@ from .thai_text import collapse_spaces
 MAX_CHARS = 800
 
 _NUM = r"[๐-๙0-9]+"
+_LETTERS = "กขคงจฉชซฌญฎฏฐฑฒณดตถทธนบปผฝพฟภมยรลวศษสหฬอฮ"  # item letters in order (without ฃ, ฅ)
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.+)$")
 _CHAPTER = re.compile(rf"^(?:หมวด|ส่วนที่|บทที่|ภาค)\s*{_NUM}(?:\s|$)|^(?:บทเฉพาะกาล|ภาคผนวก)\s*$")
 _SECTION = re.compile(rf"^(มาตรา|ข้อ|ยุทธศาสตร์ที่)\s*({_NUM}(?:/{_NUM})?(?:\s*(?:ทวิ|ตรี|จัตวา))?)")
@@ -253,13 +254,18 @@ def _label_with_items(section: str | None, chunk: Chunk) -> str | None:
         return section
     last = labels[0]
     for label in labels[1:]:
-        if _item_number(label) == _item_number(last) + 1:
+        kind, number = _item_number(label)
+        if kind == _item_number(last)[0] and number == _item_number(last)[1] + 1:
             last = label
     items = labels[0] if last == labels[0] else f"{labels[0]}–{last}"
     return f"{section} {items}" if section else items
 
 
-def _item_number(label: str) -> int:
-    """The number of an item label ("(๑๒)" → 12); -1 for one lettered ("(ก)")."""
+def _item_number(label: str) -> tuple[str, int]:
+    """The kind and number of an item label: ("digit", 12) for "(๑๒)", ("letter", 3) for "(ค)" by
+    the order of the alphabet; items of one kind follow each other."""
     digits = re.sub(r"\D", "", label)  # Thai digits are decimal digits to re and int()
-    return int(digits) if digits else -1
+    if digits:
+        return "digit", int(digits)
+    letter = re.search(r"[ก-ฮ]", label)
+    return "letter", _LETTERS.index(letter.group()) + 1 if letter and letter.group() in _LETTERS else -1

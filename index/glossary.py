@@ -29,7 +29,7 @@ _LATIN = re.compile(
 _LIST_LEAD = ("ดังต่อไปนี้", ":")
 # A meaning's line ending on a word that joins it to what follows goes on in the next paragraph
 # (the guideline wraps "… (C2G) ระหว่าง" / "รัฐบาลกับหน่วยงานภาครัฐ (G2G) …" over a blank line).
-_RUNS_ON = re.compile(r"(?:ระหว่าง|และ|หรือ|ของ|ซึ่ง|โดย|กับ|แก่|ต่อ|อาทิ|เช่น|,)$")
+_RUNS_ON = re.compile(r"(?:ระหว่าง|และ|หรือ|(?<!สิ่ง)ของ|ซึ่ง|โดย|(?<!กำ)กับ|แก่|(?<!ติด)(?<!เชื่อม)ต่อ|อาทิ|เช่น|,)$")
 # ให้มีคณะกรรมการคณะหนึ่งเรียกว่า “<name>” เรียกโดยย่อว่า “<abbreviation>” (also without the quotes)
 _ABBREVIATED = re.compile(r"(?:ให้มี|ว่า)\s*“?([^“”]{4,120}?)”?\s*เรียกโดยย่อว่า\s*“([^”]{2,20})”")
 _THAI = re.compile(
@@ -84,9 +84,9 @@ def extract_definitions(chunks: list[Chunk]) -> list[Definition]:
             wrapped = None
         for line in (raw.strip() for raw in chunk.text.split("\n")):
             if wrapped is not None and line:
-                if not ITEM_LABEL.match(line) and _definition(line) is None:
-                    wrapped.meaning = f"{wrapped.meaning} {line}"
-                    wrapped = wrapped if _RUNS_ON.search(line) else None
+                if not ITEM_LABEL.match(line) and not line.startswith("มาตรา") and _definition(line) is None:
+                    wrapped.meaning = f"{wrapped.meaning} {line}"  # one paragraph more, no further
+                    wrapped = None
                     continue
                 wrapped = None
             if pending is not None and ITEM_LABEL.match(line):

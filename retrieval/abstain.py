@@ -68,7 +68,8 @@ _SECTION_NUMBER = re.compile(r"(?:มาตรา|ม\.|ข้อ|ฉบับ�
 _UNITS = ("บาท", "ล้าน", "ชั่วโมง", "นาที", "วัน", "สัปดาห์", "เดือน", "ปี", "ครั้ง", "รอบ", "คน", "หน่วยงาน",
           "ชุด", "แห่ง", "เครื่อง", "ราย", "เปอร์เซ็นต์", "โครงการ", "รางวัล", "จุด", "คะแนน", "เท่า", "แผ่น",
           "เว็บ", "หลัก", "ตัวอักษร")
-_ASKED_UNIT = re.compile(toneless(r"กี่\s*(" + "|".join(_UNITS).replace("เปอร์เซ็นต์", "เปอร์เซ็นต์?") + "|%)"))
+_ASKED_UNIT = re.compile(toneless(r"กี่\s*(" + "|".join(_UNITS).replace("เปอร์เซ็นต์", "เปอร์เซ็นต์?")
+                                  .replace("หลัก", "หลัก(?!เกณฑ์|สูตร|ฐาน|การ)") + "|%)"))  # not a listed หลักเกณฑ์
 _SHOWN_UNIT = {toneless(u): u for u in _UNITS} | {toneless("เปอร์เซ็น"): "เปอร์เซ็นต์", "%": "เปอร์เซ็นต์"}
 _LISTED_UNITS = frozenset({toneless("โครงการ")})
 # A share of a body of people ("กึ่งหนึ่ง", "หนึ่งในสาม", "สองในสาม"), matched on toneless text.
@@ -107,9 +108,9 @@ NAMED_FACTS = {
 # after it, not by the noun alone ("ระดับจังหวัด จำนวน 5 จังหวัด") or a phrase about it ("ธนาคารของรัฐ").
 # Companies and countries are often named without the noun ("Sky", "ฝรั่งเศส"): not checked.
 _NAMED_NOUNS = ("จังหวัด", "ธนาคาร", "มหาวิทยาลัย", "โรงเรียน", "โรงพยาบาล")
-_NOT_A_NAME = r"(?!ของ|ที่|ใน|และ|หรือ|ต่าง|นั้น|นี้|ทั้ง|แห่ง|ไหน|ใด|อะไร|จำนวน)"
+_NOT_A_NAME = r"(?!ของ|ที่|ใน|และ|หรือ|ต่าง|นั้น|นี้|ทั้ง|ไหน|ใด|อะไร|จำนวน|มี|จะ|ได้|ต้อง|ให้|เป็น|ละ)"
 NAMED_FACTS |= {f"ชื่อ{noun}": (re.compile(toneless(rf"{noun}\s*(?:ไหน|ใด|อะไร)")),
-                               re.compile(toneless(rf"{noun}(?:{_NOT_A_NAME}[ก-ฮเ-ไ]|\s*[A-Za-z])")))
+                               re.compile(toneless(rf"{noun}(?:\s?{_NOT_A_NAME}[ก-ฮเ-ไ]|\s*[A-Za-z])")))
                 for noun in _NAMED_NOUNS}
 # "How do I …" with a product or technical term the documents never write (VPN, Adobe Acrobat,
 # Google Drive): software how-to, which the documents do not teach. A question about the law
@@ -170,7 +171,7 @@ def _about_words(question: str, units: list[str], document_frequency: dict[str, 
     words = [w for w in content_words(word_tokens(question)) if len(toneless(w)) >= ABOUT_WORD
              and toneless(w) not in units]
     known = [w for w in words if document_frequency and document_frequency.get(w)]
-    if document_frequency and len(known) > 1:  # a word no passage holds (a typo) is near nothing
+    if document_frequency and known:  # a word no passage holds (a typo) is near nothing
         counts = sorted(document_frequency[w] for w in known)
         median = counts[(len(counts) - 1) // 2]
         words = [w for w in known if document_frequency[w] <= median]
@@ -200,8 +201,8 @@ class Evidence:
     together: float = 0.0  # the most of the question's words (by rarity) one top passage holds close together
     asked: float = 0.0  # the share of the words next to the question word one top passage holds
     now: float = 0.0  # 1 when the question asks about the present ("คนปัจจุบัน", "ตอนนี้")
-    ranked: float = 0.0  # the ranking model's score of the best passage
-    lead: float = 0.0  # how far that score stands above the second passage's
+    ranked: float = 0.0  # the ranking model's score of the first passage shown
+    lead: float = 0.0  # how far that score stands above the next passage's
     kind: float = 0.0  # a top passage holds the kind of fact asked for (rerank's "kind")
 
     @property
@@ -242,14 +243,14 @@ def evidence(query: Query, hits: list[Hit], document_frequency: dict[str, int], 
     lexical_best = max(top, key=lambda h: h.bm25)
     dense_best = max(top, key=lambda h: h.dense)
     agreement = float(lexical_best is dense_best and lexical_best.bm25 > 0)
-    ranked = [h.features for h in top if h.features is not None]
-    together = max((f[FEATURES.index("window")] for f in ranked), default=0.0)
-    asked = max((f[FEATURES.index("asked")] for f in ranked), default=0.0)
+    rows = [h.features for h in top if h.features is not None]
+    together = max((f[FEATURES.index("window")] for f in rows), default=0.0)
+    asked = max((f[FEATURES.index("asked")] for f in rows), default=0.0)
     now = float(bool(_ASKS_NOW.search(toneless(raw))))
     scored = [h.score for h in top if h.features is not None]
     ranked_best = scored[0] if scored else 0.0
     lead = scored[0] - scored[1] if len(scored) > 1 else 0.0
-    kind = max((f[FEATURES.index("kind")] for f in ranked), default=0.0)
+    kind = max((f[FEATURES.index("kind")] for f in rows), default=0.0)
     return Evidence(dense_best.dense, agreement, support, gap, unknown, numbers, margin, together, asked, now,
                     ranked_best, lead, kind)
 

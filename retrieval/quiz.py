@@ -4,7 +4,8 @@ Five kinds, all checkable against their cited passage:
 - definition: "ตาม<document> “X” หมายความว่าอย่างไร" — the choices are meanings of the same shape;
   distractors are the meanings of other terms (the same document's first), never a meaning any
   document gives X;
-- term: "ตาม<document> คำใดหมายความว่า “…”" — the choices are terms of the same document;
+- term: "ตาม<document> คำใดหมายความว่า “…”" — the choices are terms of the same kind, those the
+  meaning writes part of first (so that the answer is not the only one), then the same document's;
 - list item: "ตาม<document> <the list's lead-in> ข้อ (3) คือข้อใด" — the choices are items of the
   same numbered list, so the distractors are siblings that are wrong for the position asked;
 - date: a sentence of the text with its date blanked out; distractors are other dates in the
@@ -45,10 +46,11 @@ from .search import Hit, Retriever
 CHOICES = 4
 ITEMS_PER_QUESTION = 2  # a list gives a question per this many of its items (each asks another item)
 MAX_PER_LIST = 6  # questions one list gives at most
-MAX_LEAD_CHARS = 160  # a list's lead-in quoted in the stem
+MAX_LEAD_CHARS = 160  # a list's lead-in quoted whole in the stem; a longer one keeps this much of its end
 MIN_HEAD_CHARS, MAX_HEAD_CHARS = 20, 120  # the first phrase of a long lead-in, which names the list
 CONTEXT_CHARS = 200  # text before a date quoted in its stem
 DATELINE_TITLE = 30  # characters of a headline that, repeated before a date, make it a dateline
+DATELINE_CHARS = 80  # ... within this many characters before it
 MAX_STEM_SENTENCE = 260  # a section's sentence quoted in the stem
 # Where a long sentence quoted in a stem may be cut (marked "…"): before a qualifying clause.
 _CLAUSE = re.compile(r"\s(?=ซึ่ง|ทั้งนี้|และให้หมายความรวมถึง|โดย|เพื่อ|ไม่ว่า|เว้นแต่)")
@@ -181,10 +183,10 @@ def _list_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candida
     out = []
     for group in _list_groups(index.chunks):
         items, lead = _numbered_items(group)
-        if len(items) < CHOICES or not lead:
-            continue
-        title = index.documents[group[0].doc_id].title
         lead = _lead(lead)
+        if len(items) < CHOICES or not lead:
+            continue  # too few items, or no lead-in that can say what the list is of
+        title = index.documents[group[0].doc_id].title
         key = section_key(group[0].section)
         label = _section_label(key[1]) if key and key[0] == "มาตรา" else " ".join(key or ())
         where = f"{label} " if label and not lead.startswith(key[0]) else ""
@@ -209,10 +211,14 @@ def _date_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candida
         # Every choice is written like the passage writes its date, so none stands out.
         thai, be = text[m.start(4)] in "๐๑๒๓๔๕๖๗๘๙", bool(m.group(3))
         passage = compact(text)
-        before = _phrase_start(text[max(0, m.start() - CONTEXT_CHARS) : m.start()])
+        window = text[max(0, m.start() - CONTEXT_CHARS) : m.start()]
+        # The passage's own start is where a phrase starts, too.
+        before = window.strip() if m.start() <= CONTEXT_CHARS else _phrase_start(window)
+        if not before:
+            continue  # no place to start the quote
         title = index.documents[chunk.doc_id].title
-        if not before or _repeats(compact(title), compact(before)):
-            continue  # a date next to the document's own headline is its dateline: metadata
+        if _repeats(compact(title), compact(before[-DATELINE_CHARS:])):
+            continue  # a date right after the document's own headline is its dateline: metadata
         after = text[m.end() : m.end() + 40].rsplit(" ", 1)[0].strip()
         day, month, year = int(m.group(1)), m.group(2), m.group(4)
         pool = every_date
@@ -349,15 +355,16 @@ def _lead(text: str) -> str:
     starts = [m.end() for m in spaces if len(text) - MAX_LEAD_CHARS <= m.start()
               and len(text) - m.end() >= 40 and not MID_PHRASE.match(text, m.end())]
     starts = [s for s in starts if s > len(head) + 1]
-    if not head or not starts or len(head) + len(text) - starts[0] > MAX_LEAD_CHARS + MAX_HEAD_CHARS \
-            or "“" in text[len(head) : starts[0]]:  # the part left out names the list (“จุดเน้น…”)
+    if not head or not starts or "“" in text[len(head) : starts[0]]:  # the part left out names the list
         return ""
     return f"{head} … {text[starts[0]:]}"
 
 
 def _repeats(title: str, text: str) -> bool:
-    """Whether ``text`` repeats a stretch of ``title`` (both compact) of ``DATELINE_TITLE`` characters."""
-    return any(title[i : i + DATELINE_TITLE] in text for i in range(max(1, len(title) - DATELINE_TITLE + 1)))
+    """Whether ``text`` repeats a stretch of ``title`` (both compact) of ``DATELINE_TITLE``
+    characters, or all of a shorter title."""
+    size = min(DATELINE_TITLE, len(title))
+    return bool(title) and any(title[i : i + size] in text for i in range(len(title) - size + 1))
 
 
 def _phrase_start(before: str) -> str:

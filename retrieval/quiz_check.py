@@ -83,8 +83,8 @@ def problems(index: PublishedIndex, question: str, choices: list[str], answer: i
     if _mixed_kinds(kind, choices, answer) or (kind == "term" and not all(
             meaning_kind(subject) in _term_kinds(index, choice) for choice in choices)):
         found.append("distractors: a choice is of another kind than the answer")
-    abbreviations = {compact(d.term) for d in index.glossary if d.short_for}
-    if compact(correct if kind == "term" else subject) in abbreviations and kind in ("term", "definition"):
+    if kind in ("term", "definition") and compact(correct if kind == "term" else subject) in {
+            compact(d.term) for d in index.glossary if d.short_for}:
         found.append("answer in stem: an abbreviation and its full name match by their letters")
     if kind == "term" and any(compact(c) in compact(subject) for i, c in enumerate(choices) if i != answer):
         found.append("distractors: the quoted meaning names a choice, so it can be ruled out")

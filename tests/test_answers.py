@@ -97,6 +97,11 @@ def test_a_quantity_is_supported_only_by_a_number_with_its_unit() -> None:
     assert unstated_quantity("รางวัลระดับจังหวัด 5 จังหวัด มีจังหวัดอะไรบ้างคะ", awards) == "ชื่อจังหวัด"
     named = ["รางวัลรัฐบาลดิจิทัลระดับจังหวัด ได้แก่ จังหวัดภูเก็ต จังหวัดขอนแก่น"]
     assert unstated_quantity("รางวัลระดับจังหวัด มีจังหวัดอะไรบ้างคะ", named) == ""
+    central = ["ให้ธนาคารแห่งประเทศไทยเป็นผู้กำกับดูแล"]  # "แห่ง…" is part of the name
+    assert unstated_quantity("ธนาคารไหนเป็นผู้กำกับดูแลคะ", central) == ""
+    assert unstated_quantity("จังหวัดไหนได้รางวัล", ["ผู้ว่าราชการจังหวัดมีหน้าที่ส่งเสริม"]) == "ชื่อจังหวัด"
+    # counts a list answers are not units: "กี่หลักเกณฑ์", "กี่หลักสูตร"
+    assert unstated_quantity("มีกี่หลักเกณฑ์", ["ให้คำนึงถึงหลักเกณฑ์ดังต่อไปนี้"]) == ""
     # other counted things: times over, sheets, digits
     assert unstated_quantity("ต้องชดใช้ทุนกี่เท่าของเวลาที่ลา", ["ต้องปฏิบัติงานชดใช้ทุนตามสัญญา"]) == "เท่า"
     assert unstated_quantity("ต้องชดใช้ทุนกี่เท่าของเวลาที่ลา", ["ชดใช้ทุนเป็นเวลาสองเท่าของเวลาที่ลา"]) == ""

@@ -42,7 +42,10 @@ def test_the_term_of_a_definition_question_leaves_out_whose_definition() -> None
     assert definition_subject("รัฐบาลดิจิทัลคืออะไร") == "รัฐบาลดิจิทัล"
     # a follow-up's words and polite particles around the term
     assert definition_subject("แล้วคำว่า รัฐบาลดิจิทัล ล่ะ หมายถึงอะไร") == "รัฐบาลดิจิทัล"
-    assert definition_subject("ส่วนผู้ใช้บริการล่ะ หมายถึงอะไรครับ") == "ผู้ใช้บริการ"
+    assert definition_subject("ส่วน ผู้ใช้บริการล่ะ หมายถึงอะไรครับ") == "ผู้ใช้บริการ"
+    # ... but not the start or the end of a term that writes them ("ส่วนราชการ", "สถานะ")
+    assert definition_subject("ส่วนราชการ หมายถึงอะไร") == "ส่วนราชการ"
+    assert definition_subject("สถานะ คืออะไร") == "สถานะ"
 
 
 def test_chat_words_gain_the_documents_wording() -> None:

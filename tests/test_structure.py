@@ -63,3 +63,6 @@ def test_item_ranges_in_labels_run_through_consecutive_items() -> None:
                 assert first < last, (name, chunk.section)
     labels = {c.section for c in _chunks("official_information_act_2540.txt")}
     assert "มาตรา ๒๔ (๕)–(๙)" in labels
+    # Lettered items follow each other by the alphabet, and never run on into numbered ones.
+    from index.chunking import _item_number
+    assert _item_number("(ค)") == ("letter", 3) and _item_number("(๑๒)") == ("digit", 12)
