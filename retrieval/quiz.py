@@ -44,7 +44,7 @@ from .quiz_check import (
 from .search import Hit, Retriever
 
 CHOICES = 4
-ITEMS_PER_QUESTION = 2  # a list gives a question per this many of its items (each asks another item)
+ITEMS_PER_QUESTION = 2  # a list gives a question per this many of its items, rounded up (each another item)
 MAX_PER_LIST = 6  # questions one list gives at most
 MAX_LEAD_CHARS = 160  # a list's lead-in quoted whole in the stem; a longer one keeps this much of its end
 MIN_HEAD_CHARS, MAX_HEAD_CHARS = 20, 120  # the first phrase of a long lead-in, which names the list
@@ -190,8 +190,8 @@ def _list_candidates(index: PublishedIndex, rng: random.Random) -> list[_Candida
         key = section_key(group[0].section)
         label = _section_label(key[1]) if key and key[0] == "มาตรา" else " ".join(key or ())
         where = f"{label} " if label and not lead.startswith(key[0]) else ""
-        # A position per ITEMS_PER_QUESTION items (up to MAX_PER_LIST), each its own question.
-        for number in rng.sample(sorted(items), min(MAX_PER_LIST, len(items) // ITEMS_PER_QUESTION)):
+        # A position per ITEMS_PER_QUESTION items, rounded up (up to MAX_PER_LIST), each its own question.
+        for number in rng.sample(sorted(items), min(MAX_PER_LIST, -(-len(items) // ITEMS_PER_QUESTION))):
             correct, chunk_id = items[number]
             siblings = [text for n, (text, _) in sorted(items.items()) if n != number]
             rng.shuffle(siblings)

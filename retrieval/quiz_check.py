@@ -86,6 +86,10 @@ def problems(index: PublishedIndex, question: str, choices: list[str], answer: i
     if kind in ("term", "definition") and compact(correct if kind == "term" else subject) in {
             compact(d.term) for d in index.glossary if d.short_for}:
         found.append("answer in stem: an abbreviation and its full name match by their letters")
+    if kind == "term" and _latin(correct) and re.search(r"[ก-๙]", subject):
+        # "คำใดหมายความว่า “รัฐบาลที่เปิดให้ประชาชน…”" → Open Government: translating one word of
+        # the Thai meaning picks the English term ("เปิด", "อัจฉริยะ"); asked the other way only.
+        found.append("answer in stem: an English term for a Thai meaning is picked by translating it")
     if kind == "term" and any(compact(c) in compact(subject) for i, c in enumerate(choices) if i != answer):
         found.append("distractors: the quoted meaning names a choice, so it can be ruled out")
     if kind in ("term", "definition") and any(_NEXT_DEFINITION.search(t) for t in (subject, *choices)):

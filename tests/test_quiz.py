@@ -176,6 +176,11 @@ def test_the_validator_refuses_each_kind_of_defect(shipped) -> None:
     assert any(p.startswith("answer in stem") for p in broken(
         question=f"ตาม{title} คำใดหมายความว่า “{official}”", kind="term", subject=official, answer=0,
         choices=["เจ้าหน้าที่ของรัฐ", "เลขาธิการ", "บุคคล", "คนต่างด้าว"]))
+    # An English term for a Thai meaning: translating "เปิด" picks "Open Government".
+    opened = "รัฐบาลที่เปิดให้ประชาชนเข้ามามีส่วนร่วมและตรวจสอบ"
+    assert any("translating" in p for p in broken(
+        question=f"ตาม{title} คำใดหมายความว่า “{opened}”", kind="term", subject=opened, answer=0,
+        choices=["Open Government", "Smart Government", "Connected Government", "E-government"]))
     # A long lead-in shortened so that the part left out is the list's quoted name.
     focus = next(c for c in index.chunks if "“จุดเน้นการพัฒนาภาครัฐ”" in f"{c.lead_in} {c.text}")
     source = " ".join(f"{focus.lead_in} {focus.text}".split())
