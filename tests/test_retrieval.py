@@ -52,6 +52,9 @@ def test_chat_words_gain_the_documents_wording() -> None:
     text = parse_query("ISP ต้องเก็บ LOG ไว้กี่วัน").text
     assert "ผู้ให้บริการ" in text and "ข้อมูลจราจรทางคอมพิวเตอร์" in text and "LOG" in text
     assert "ชุดคำสั่งไม่พึงประสงค์" in parse_query("ส่งมัลแวร์ให้คนอื่นผิดไหม").text
+    # "เลขาฯ" is a secretary-general or a committee's secretary: both are searched
+    secretary = parse_query("แล้วใครเป็นเลขาฯ ครับ").text
+    assert "เลขาธิการ" in secretary and "เลขานุการ" in secretary
     # English words match whole words only; wording the question already has is not added twice.
     assert "ข้อมูลจราจร" not in parse_query("เขียน blog วิจารณ์รัฐบาลได้ไหม").text
     assert parse_query("ติดคุก จำคุกกี่ปี").text.count("จำคุก") == 1
