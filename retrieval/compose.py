@@ -334,6 +334,11 @@ def list_item(text: str, n: int) -> str | None:
         in_run = bool(after) if n == 1 else bool(re.search(label(n - 1), digits[: m.start()]))
         if own_line:
             end = digits.find("\n", m.end())
+            if end >= 0 and LEAD_IN.search(digits[m.start():end]):
+                # The item announces sub-items ("(๓) … ที่มีลักษณะ ดังต่อไปนี้" then "(ก) …"): they
+                # are part of it, up to the next item of the list.
+                following = re.search(rf"\n\s*{label(n + 1)}", digits[end:])
+                end = end + following.start() if following else len(digits)
         elif in_run:
             end = m.end() + after.start() if after else digits.find("\n", m.end())
         else:

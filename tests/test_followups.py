@@ -63,6 +63,14 @@ def test_a_long_question_pointing_back_carries_the_topic(shipped) -> None:
     assert long.follow_up and long.answer.citations[0].doc_id == first.answer.citations[0].doc_id
 
 
+def test_an_item_announcing_sub_items_comes_with_them(shipped) -> None:
+    # มาตรา ๖๐ (๓) "… ที่มีลักษณะ ดังต่อไปนี้" then "(ก) …", "(ข) …": the item is all of that.
+    dialogue = Dialogue(shipped)
+    dialogue.reply("s", "ภัยคุกคามทางไซเบอร์ ตาม พรบ ไซเบอร์ แบ่งเป็นกี่ระดับ อะไรบ้าง")
+    third = dialogue.reply("s", "แล้วข้อ 3 คืออะไร").answer.answer
+    assert third.startswith("(๓) ภัยคุกคามทางไซเบอร์ในระดับวิกฤติ") and "\n(ก) " in third
+
+
 def test_a_definition_asked_as_a_follow_up_is_the_terms_definition(shipped) -> None:
     dialogue = Dialogue(shipped)
     dialogue.reply("d", "ผู้ให้บริการ ตาม พรบ คอม คืออะไร")
