@@ -52,12 +52,11 @@ def test_chat_words_gain_the_documents_wording() -> None:
     text = parse_query("ISP ต้องเก็บ LOG ไว้กี่วัน").text
     assert "ผู้ให้บริการ" in text and "ข้อมูลจราจรทางคอมพิวเตอร์" in text and "LOG" in text
     assert "ชุดคำสั่งไม่พึงประสงค์" in parse_query("ส่งมัลแวร์ให้คนอื่นผิดไหม").text
-    # "รับผิดชอบ" is what an Act words as "หน้าที่และอำนาจ"; "ใช้ไม่ได้" as "ไม่ใช้บังคับ"
+    # "ใช้ไม่ได้" is what an Act words as "ไม่ใช้บังคับ"
     assert "ไม่ใช้บังคับ" in parse_query("การประชุมแบบไหนที่ พ.ร.ก.นี้ใช้ไม่ได้").text
     selling = parse_query("เขียนโปรแกรมเจาะระบบแล้วเอาไปขาย ผิดไหม").text  # the Act's "จำหน่าย…ชุดคำสั่ง"
-    assert "หน่วยงานโครงสร้างพื้นฐานสำคัญทางสารสนเทศ" in parse_query("cii ต้องทำอะไรบ้าง").text
     assert "จำหน่าย" in selling and "ชุดคำสั่ง" in selling
-    assert "หน้าที่และอำนาจ" in parse_query("ภัยคุกคามไซเบอร์ขั้นวิกฤติ ใครรับผิดชอบครับ").text
+    assert "หน่วยงานโครงสร้างพื้นฐานสำคัญทางสารสนเทศ" in parse_query("cii ต้องทำอะไรบ้าง").text
     # "เลขาฯ" is a secretary-general or a committee's secretary: both are searched
     secretary = parse_query("แล้วใครเป็นเลขาฯ ครับ").text
     assert "เลขาธิการ" in secretary and "เลขานุการ" in secretary
