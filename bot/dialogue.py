@@ -143,7 +143,7 @@ class Dialogue:
         own = topic_words(retriever, text)
         # A long question carries the topic only when it also points back ("ถ้า…โพสต์แบบนี้ล่ะ ผิดไหม",
         # "…ตามกฎหมายนี้"), not for opening with "ถ้า…" alone.
-        points_back = _POINTS_AT.search(text) and (carries or held >= POINTED_SHARE)
+        points_back = carries and _POINTS_AT.search(text)
         if last and last.answer.citations and (
                 (len(text) <= MAX_CARRY_CHARS and (carries or names_only(retriever, text)))
                 or (len(text) > MAX_CARRY_CHARS and points_back)):

@@ -252,11 +252,10 @@ def _label_with_items(section: str | None, chunk: Chunk) -> str | None:
     labels = [m.group(1).replace(" ", "") for line in chunk.text.split("\n") if (m := ITEM_LABEL.match(line))]
     if not labels:
         return section
-    last = labels[0]
+    last, (kind, number) = labels[0], _item_number(labels[0])
     for label in labels[1:]:
-        kind, number = _item_number(label)
-        if kind == _item_number(last)[0] and number == _item_number(last)[1] + 1:
-            last = label
+        if _item_number(label) == (kind, number + 1):
+            last, number = label, number + 1
     items = labels[0] if last == labels[0] else f"{labels[0]}–{last}"
     return f"{section} {items}" if section else items
 

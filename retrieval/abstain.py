@@ -170,8 +170,8 @@ def _about_words(question: str, units: list[str], document_frequency: dict[str, 
     fine in baht beside the common "เอกสาร" does not state it."""
     words = [w for w in content_words(word_tokens(question)) if len(toneless(w)) >= ABOUT_WORD
              and toneless(w) not in units]
-    known = [w for w in words if document_frequency and document_frequency.get(w)]
-    if document_frequency and known:  # a word no passage holds (a typo) is near nothing
+    known = [w for w in words if document_frequency.get(w)] if document_frequency else []
+    if known:  # a word no passage holds (a typo) is near nothing
         counts = sorted(document_frequency[w] for w in known)
         median = counts[(len(counts) - 1) // 2]
         words = [w for w in known if document_frequency[w] <= median]
@@ -243,13 +243,13 @@ def evidence(query: Query, hits: list[Hit], document_frequency: dict[str, int], 
     lexical_best = max(top, key=lambda h: h.bm25)
     dense_best = max(top, key=lambda h: h.dense)
     agreement = float(lexical_best is dense_best and lexical_best.bm25 > 0)
-    rows = [h.features for h in top if h.features is not None]
+    ranked = [h for h in top if h.features is not None]
+    rows = [h.features for h in ranked]
     together = max((f[FEATURES.index("window")] for f in rows), default=0.0)
     asked = max((f[FEATURES.index("asked")] for f in rows), default=0.0)
     now = float(bool(_ASKS_NOW.search(toneless(raw))))
-    scored = [h.score for h in top if h.features is not None]
-    ranked_best = scored[0] if scored else 0.0
-    lead = scored[0] - scored[1] if len(scored) > 1 else 0.0
+    ranked_best = ranked[0].score if ranked else 0.0
+    lead = ranked[0].score - ranked[1].score if len(ranked) > 1 else 0.0
     kind = max((f[FEATURES.index("kind")] for f in rows), default=0.0)
     return Evidence(dense_best.dense, agreement, support, gap, unknown, numbers, margin, together, asked, now,
                     ranked_best, lead, kind)

@@ -35,7 +35,6 @@ SECOND_PART_SCORE = 1.5  # what another part of the question must hold to get it
 FACT_CUES = frozenset({"cue:where", "cue:penalty"})  # cues whose clause is the asked fact itself
 _WHICH = frozenset({"ไหน", "ใด"})  # "ยุทธศาสตร์ไหน": the noun before asks for a label
 LABEL_CHARS = 200  # the longest heading phrase added for "ยุทธศาสตร์ไหน"
-_SUBLIST_LEAD = ("ดังนี้", "ดังต่อไปนี้", ":")  # an item whose own items (ก), (ข) follow it
 # A phrase ending in a title and a given name ("… 2565 นายภานุวัฒน์"): Thai writes a space before
 # the surname, which the phrase split takes for a break.
 _GIVEN_NAME = re.compile(r"(?:^|\s|[0-9])(?:นาย(?!กรัฐ|กฯ)|นางสาว|นาง|น\.ส\.|ดร\.|ศาสตราจารย์|รองศาสตราจารย์|"
@@ -82,7 +81,7 @@ def whole_list(query: Query, chunks: list[Chunk], position: int) -> str:
     if held[asked] < 2 or held.count(held[asked]) > 1:
         asked = -1
     elif (held[asked] >= len(words & set(word_tokens(lead))) + ITEM_OVER_LEAD
-          and not items[asked].rstrip().endswith(_SUBLIST_LEAD)):
+          and not LEAD_IN.search(items[asked])):
         # The question is about what one item says ("กลไกสร้างแรงจูงใจ … มีอะไรบ้าง" inside
         # principle 5), not about the list its lead-in names: that item answers, at full length
         # (unless it only leads into items of its own).

@@ -71,6 +71,11 @@ def test_the_validator_refuses_each_kind_of_defect(shipped) -> None:
         item = dict(zip(names, good, strict=True)) | change
         return problems(index, **item)
 
+    def term_item(meaning: str, choices: list[str], answer: int) -> list[str]:
+        """What "which term means “meaning”" with these choices breaks."""
+        return broken(question=f"ตาม{title} คำใดหมายความว่า “{meaning}”", kind="term", subject=meaning,
+                      choices=choices, answer=answer)
+
     assert broken() == []
     assert any(p.startswith("metadata") for p in broken(chunk_id=metadata.chunk_id))
     assert any(p.startswith("document") for p in broken(question="“ผู้ใช้บริการ” หมายความว่าอย่างไร"))
@@ -157,14 +162,11 @@ def test_the_validator_refuses_each_kind_of_defect(shipped) -> None:
         choices=["5 เมษายน 2559", "2 กันยายน 2540", "22 มิถุนายน 2565", "24 พฤษภาคม 2562"]))
     # The answer's words written inside the quoted meaning, more than any distractor's: picked unread.
     owner = "ผู้ซึ่งถือข้อมูลสำหรับใช้สร้างลายมือชื่ออิเล็กทรอนิกส์และสร้างลายมือชื่ออิเล็กทรอนิกส์นั้นในนามตนเอง"
-    assert any(p.startswith("answer in stem") for p in broken(
-        question=f"ตาม{title} คำใดหมายความว่า “{owner}”", kind="term", subject=owner, answer=1,
-        choices=["คู่กรณีที่เกี่ยวข้อง", "เจ้าของลายมือชื่อ", "ผู้อำนวยการ", "บุคคลที่เป็นสื่อกลาง"]))
+    assert any(p.startswith("answer in stem") for p in term_item(
+        owner, ["คู่กรณีที่เกี่ยวข้อง", "เจ้าของลายมือชื่อ", "ผู้อำนวยการ", "บุคคลที่เป็นสื่อกลาง"], 1))
     # "คำใดหมายความว่า “คณะกรรมการการรักษาความมั่นคงปลอดภัยไซเบอร์แห่งชาติ”" → "กมช.": initials.
     board = "คณะกรรมการการรักษาความมั่นคงปลอดภัยไซเบอร์แห่งชาติ"
-    assert any("abbreviation" in p for p in broken(
-        question=f"ตาม{title} คำใดหมายความว่า “{board}”", kind="term", subject=board, answer=0,
-        choices=["กมช.", "กกม.", "สำนักงาน", "คณะกรรมการ"]))
+    assert any("abbreviation" in p for p in term_item(board, ["กมช.", "กกม.", "สำนักงาน", "คณะกรรมการ"], 0))
     short = "กบส."
     assert any("abbreviation" in p for p in broken(
         question=f"ตาม{title} “{short}” หมายความว่าอย่างไร", kind="definition", subject=short, answer=0,
@@ -173,14 +175,12 @@ def test_the_validator_refuses_each_kind_of_defect(shipped) -> None:
                  "คณะกรรมการการรักษาความมั่นคงปลอดภัยไซเบอร์แห่งชาติ", "คณะกรรมการพัฒนารัฐบาลดิจิทัล"]))
     # A compound the word breaker keeps whole still echoes the meaning ("…ของรัฐ").
     official = "ผู้ซึ่งปฏิบัติงานให้แก่หน่วยงานของรัฐ"
-    assert any(p.startswith("answer in stem") for p in broken(
-        question=f"ตาม{title} คำใดหมายความว่า “{official}”", kind="term", subject=official, answer=0,
-        choices=["เจ้าหน้าที่ของรัฐ", "เลขาธิการ", "บุคคล", "คนต่างด้าว"]))
+    assert any(p.startswith("answer in stem") for p in term_item(
+        official, ["เจ้าหน้าที่ของรัฐ", "เลขาธิการ", "บุคคล", "คนต่างด้าว"], 0))
     # An English term for a Thai meaning: translating "เปิด" picks "Open Government".
     opened = "รัฐบาลที่เปิดให้ประชาชนเข้ามามีส่วนร่วมและตรวจสอบ"
-    assert any("translating" in p for p in broken(
-        question=f"ตาม{title} คำใดหมายความว่า “{opened}”", kind="term", subject=opened, answer=0,
-        choices=["Open Government", "Smart Government", "Connected Government", "E-government"]))
+    assert any("translating" in p for p in term_item(
+        opened, ["Open Government", "Smart Government", "Connected Government", "E-government"], 0))
     # A long lead-in shortened so that the part left out is the list's quoted name.
     focus = next(c for c in index.chunks if "“จุดเน้นการพัฒนาภาครัฐ”" in f"{c.lead_in} {c.text}")
     source = " ".join(f"{focus.lead_in} {focus.text}".split())
